@@ -1,0 +1,1 @@
+namespace Twine.Client; public static class Placeholder {}
