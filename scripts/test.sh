@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of the solution. Installs what the tests need (NuGet packages, and the npm tools in
+# package.json), builds with warnings as errors, and writes TRX results to $TEST_RESULTS_DIR (default TestResults/).
+# The tests start what they talk to themselves (the Twine sandbox in-process on free ports).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+results="${TEST_RESULTS_DIR:-TestResults}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+dotnet restore Twine.Functions.sln
+dotnet build Twine.Functions.sln --no-restore
+dotnet test --solution Twine.Functions.sln --no-build --results-directory "$results" --report-xunit-trx "$@"
