@@ -1,0 +1,169 @@
+using System.Text.Json.Nodes;
+using Twine.Sandbox.Hosting;
+using Twine.Sandbox.JsonApi;
+
+namespace Twine.Sandbox.Auth;
+
+/// <summary>POST /oauth/token and the token's groups and organization.</summary>
+internal static class TokenEndpoints
+{
+    public static void Map(RouteGroupBuilder pub)
+    {
+        pub.MapPost("/oauth/token", CreateToken);
+        pub.MapGet("/oauth/token/{id}/groups", (string id, SandboxState state) =>
+        {
+            RequireToken(state, id);
+            var groups = OrganizationGroups(state);
+            var data = new JsonArray(groups.Select(g => (JsonNode)Documents.Render(g)).ToArray());
+            return new JsonApiResult(200, new JsonObject
+            {
+                ["meta"] = new JsonObject { ["count"] = groups.Count },
+                ["links"] = new JsonObject { ["self"] = $"/pub/oauth/token/{id}/groups" },
+                ["data"] = data,
+            });
+        });
+        pub.MapGet("/oauth/token/{id}/organization", (string id, SandboxState state) =>
+        {
+            RequireToken(state, id);
+            return new JsonApiResult(200, Documents.Single(Organization(state)));
+        });
+    }
+
+    private static void RequireToken(SandboxState state, string id)
+    {
+        if (!state.Tokens.Exists(id))
+        {
+            throw ApiException.NotFound("token", id);
+        }
+    }
+
+    internal static JsonObject Organization(SandboxState state) =>
+        state.Store.All("organization").FirstOrDefault() ?? throw new InvalidOperationException("seed has no organization");
+
+    /// <summary>Credentials are scoped to one organization: the token reaches that organization's groups.</summary>
+    private static List<JsonObject> OrganizationGroups(SandboxState state)
+    {
+        var organization = (string)Organization(state)["id"]!;
+        return state.Store.All("group").Where(g => Documents.RelatedId(g, "organization") == organization).ToList();
+    }
+
+    private static async Task<IResult> CreateToken(HttpContext context, SandboxState state)
+    {
+        JsonObject fields;
+        string pointer;
+        if (RequestBody.IsJsonApi(context.Request))
+        {
+            var root = await RequestBody.ParseAsync(context);
+            if (root is not JsonObject doc || doc["data"] is not JsonObject data)
+            {
+                throw ApiException.Body("/data", "data must be an object");
+            }
+
+            // The spec's schema says "token"; its own example sends "oauth/token". Accept both.
+            var type = RequestBody.StringOrNull(data["type"]);
+            if (type is not null and not "token" and not "oauth/token")
+            {
+                throw ApiException.Body("/data/type", "type must be 'token'");
+            }
+
+            fields = data["attributes"] as JsonObject ?? throw ApiException.Body("/data/attributes", "attributes must be an object");
+            pointer = "/data/attributes";
+        }
+        else if (RequestBody.MediaTypeIs(context.Request, "application/json"))
+        {
+            // Older OAuth clients: the three fields at the top level.
+            fields = await RequestBody.ParseAsync(context) as JsonObject ?? throw ApiException.Body("", "body must be an object");
+            pointer = "";
+        }
+        else
+        {
+            throw ApiException.Forbidden("Content-Type must be application/vnd.api+json (or application/json)");
+        }
+
+        var grantType = RequestBody.OptionalString(fields, "grant_type", pointer) ?? throw ApiException.Body(pointer + "/grant_type", "grant_type is required");
+        var clientId = RequestBody.OptionalString(fields, "client_id", pointer);
+        IssuedToken token;
+        switch (grantType)
+        {
+            case "client_credentials":
+                var secret = RequestBody.OptionalString(fields, "client_secret", pointer);
+                if (!state.Tokens.CredentialsMatch(clientId, secret))
+                {
+                    throw ApiException.InvalidCredentials();
+                }
+
+                token = state.Tokens.Issue();
+                break;
+            case "refresh_token":
+                var refresh = RequestBody.OptionalString(fields, "refresh_token", pointer)
+                    ?? throw ApiException.Body(pointer + "/refresh_token", "refresh_token is required for the refresh_token grant");
+                if (!state.Tokens.ClientIdMatches(clientId))
+                {
+                    throw ApiException.InvalidCredentials();
+                }
+
+                token = state.Tokens.Refresh(refresh) ?? throw ApiException.InvalidCredentials();
+                break;
+            default:
+                throw ApiException.InvalidGrantType(grantType);
+        }
+
+        return new JsonApiResult(201, Response(context, state, token));
+    }
+
+    private static JsonObject Response(HttpContext context, SandboxState state, IssuedToken token)
+    {
+        var organization = Organization(state);
+        var groups = OrganizationGroups(state);
+        var doc = new JsonObject
+        {
+            ["data"] = new JsonObject
+            {
+                ["type"] = "token",
+                ["id"] = token.Id,
+                ["attributes"] = new JsonObject
+                {
+                    ["access_token"] = token.AccessToken,
+                    ["refresh_token"] = token.RefreshToken,
+                    ["token_type"] = "bearer",
+                    ["expires_in"] = (long)state.Tokens.Lifetime.TotalSeconds,
+                },
+                ["relationships"] = new JsonObject
+                {
+                    ["groups"] = new JsonObject
+                    {
+                        ["data"] = new JsonArray(groups.Select(g => (JsonNode)Documents.Identifier("group", (string)g["id"]!)).ToArray()),
+                        ["links"] = new JsonObject { ["related"] = $"/pub/oauth/token/{token.Id}/groups" },
+                    },
+                    ["organization"] = new JsonObject
+                    {
+                        ["data"] = Documents.Identifier("organization", (string)organization["id"]!),
+                        ["links"] = new JsonObject { ["related"] = $"/pub/oauth/token/{token.Id}/organization" },
+                    },
+                },
+            },
+        };
+
+        var include = Includes.Parse(context, "groups", "organization");
+        if (include.Count > 0)
+        {
+            var included = new JsonArray();
+            if (include.Contains("groups"))
+            {
+                foreach (var group in groups)
+                {
+                    included.Add(Documents.Render(group));
+                }
+            }
+
+            if (include.Contains("organization"))
+            {
+                included.Add(Documents.Render(organization));
+            }
+
+            doc["included"] = included;
+        }
+
+        return doc;
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Twine.Sandbox.Faults;
+using Twine.Sandbox.Hosting;
+
+namespace Twine.Sandbox;
+
+/// <summary>A running sandbox: Kestrel on loopback plus the test controls (docs/SANDBOX.md).</summary>
+public sealed class SandboxServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SandboxState _state;
+
+    private SandboxServer(WebApplication app, SandboxState state, Uri baseAddress)
+    {
+        _app = app;
+        _state = state;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>http://127.0.0.1:{port}/pub/ (always ends with "/").</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The server root, e.g. for the /_sandbox controls.</summary>
+    public Uri RootAddress => new(BaseAddress, "/");
+
+    public string ClientId => _state.Tokens.ClientId;
+
+    public string ClientSecret => _state.Tokens.ClientSecret;
+
+    public SandboxFaults Faults => _state.Faults;
+
+    /// <summary>Starts a sandbox; Port = 0 picks a free port.</summary>
+    public static Task<SandboxServer> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options ?? new SandboxOptions(), quiet: true, cancellationToken);
+
+    internal static async Task<SandboxServer> StartAsync(SandboxOptions options, bool quiet, CancellationToken cancellationToken)
+    {
+        var state = new SandboxState(options);
+        var app = SandboxApp.Build(options, state, quiet);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // e.g. the port is taken: do not leave a half-started host behind.
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var bound = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel reported no address");
+        var root = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+        return new SandboxServer(app, state, new Uri(root, "/pub/"));
+    }
+
+    /// <summary>Seed data back, faults and counters cleared, tokens revoked, credentials restored.</summary>
+    public void Reset() => _state.Reset();
+
+    /// <summary>Only the new pair is accepted afterwards; issued tokens stay valid.</summary>
+    public void RotateCredentials(string clientId, string clientSecret)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientSecret);
+        _state.Tokens.Rotate(clientId, clientSecret);
+    }
+
+    /// <summary>Every access token issued so far now gets 401 Unauthorized.</summary>
+    public void ExpireAllTokens() => _state.Tokens.ExpireAll();
+
+    /// <summary>Requests received on "METHOD /route" (spec path template without /pub), faulted ones included.</summary>
+    public int RequestCount(string method, string route) => _state.Requests.Get(RouteKey.Of(method, route));
+
+    /// <summary>All counters, keyed "METHOD /route".</summary>
+    public IReadOnlyDictionary<string, int> RequestCounts() => _state.Requests.Snapshot();
+
+    /// <summary>Completes when the server stops (Ctrl+C for the standalone app).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json.Nodes;
+using Twine.Sandbox.Hosting;
+using Twine.Sandbox.JsonApi;
+
+namespace Twine.Sandbox.Resources;
+
+/// <summary>Resolves relationship data given by id or by meta.query (the spec's two ways).</summary>
+internal static class References
+{
+    /// <summary>
+    /// A patient by {"type":"patient","id":..} or {"type":"patient","meta":{"query":{"identifier":{system,value},
+    /// "organization":..,"groups":[..]}}}. The query must match exactly one patient.
+    /// </summary>
+    public static string Patient(SandboxState state, JsonNode? data, string pointer)
+    {
+        if (data is not JsonObject reference)
+        {
+            throw ApiException.Body(pointer, "a patient reference {\"type\":\"patient\",\"id\":...} is required");
+        }
+
+        RequestBody.CheckType(reference, "patient", pointer);
+        var id = RequestBody.StringOrNull(reference["id"]);
+        if (!string.IsNullOrEmpty(id))
+        {
+            return state.Store.Exists("patient", id) ? id : throw ApiException.Body(pointer + "/id", $"No patient with id '{id}'");
+        }
+
+        var queryPointer = pointer + "/meta/query";
+        if (reference["meta"]?["query"] is not JsonObject query)
+        {
+            throw ApiException.Body(pointer + "/id", "id (or meta.query) is required");
+        }
+
+        if (query["identifier"] is not JsonObject identifier)
+        {
+            throw ApiException.Body(queryPointer + "/identifier", "identifier {system, value} is required");
+        }
+
+        var system = RequestBody.RequiredString(identifier, "system", queryPointer + "/identifier");
+        var value = RequestBody.RequiredString(identifier, "value", queryPointer + "/identifier");
+        var organization = RequestBody.OptionalString(query, "organization", queryPointer);
+        HashSet<string>? groups = null;
+        if (query["groups"] is JsonArray groupArray)
+        {
+            groups = groupArray.Select(RequestBody.StringOrNull).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        }
+        else if (query["groups"] is not null)
+        {
+            throw ApiException.Body(queryPointer + "/groups", "groups must be an array of group ids");
+        }
+
+        var matches = state.Store.All("patient")
+            .Where(p => HasIdentifier(p, system, value))
+            .Where(p => organization is null || Common.OrganizationsOf(state.Store, p).Contains(organization))
+            .Where(p => groups is null || Common.GroupsOf(p).Overlaps(groups))
+            .Select(p => (string)p["id"]!)
+            .ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw ApiException.Body(queryPointer, "meta.query matches no patient"),
+            _ => throw ApiException.Body(queryPointer, $"meta.query matches {matches.Count} patients; it must match exactly one"),
+        };
+    }
+
+    public static bool HasIdentifier(JsonObject patient, string system, string value) =>
+        patient["attributes"]?["identifiers"] is JsonArray identifiers
+        && identifiers.Any(i => RequestBody.StringOrNull(i?["system"]) == system && RequestBody.StringOrNull(i?["value"]) == value);
+
+    /// <summary>
+    /// A group by id or by meta.query {organization, name}: no match creates the group in that organization,
+    /// one match is used, several are a 409 (as CreatePatientRequest describes). Call under the store lock.
+    /// </summary>
+    public static string GroupLocked(SandboxState state, JsonNode? data, string pointer, List<string>? createdGroups = null)
+    {
+        if (data is not JsonObject reference)
+        {
+            throw ApiException.Body(pointer, "a group reference {\"type\":\"group\",\"id\":...} is required");
+        }
+
+        RequestBody.CheckType(reference, "group", pointer);
+        var id = RequestBody.StringOrNull(reference["id"]);
+        if (!string.IsNullOrEmpty(id))
+        {
+            return state.Store.GetLocked("group", id) is not null ? id : throw ApiException.Body(pointer + "/id", $"No group with id '{id}'");
+        }
+
+        var queryPointer = pointer + "/meta/query";
+        if (reference["meta"]?["query"] is not JsonObject query)
+        {
+            throw ApiException.Body(pointer + "/id", "id (or meta.query) is required");
+        }
+
+        var organization = RequestBody.RequiredString(query, "organization", queryPointer);
+        var name = RequestBody.RequiredString(query, "name", queryPointer);
+        if (state.Store.GetLocked("organization", organization) is null)
+        {
+            throw ApiException.Body(queryPointer + "/organization", $"No organization with id '{organization}'");
+        }
+
+        var matches = state.Store.AllLocked("group")
+            .Where(g => Documents.RelatedId(g, "organization") == organization && Documents.Attr(g, "name") == name)
+            .Select(g => (string)g["id"]!)
+            .ToList();
+        switch (matches.Count)
+        {
+            case 1:
+                return matches[0];
+            case > 1:
+                throw ApiException.Body(queryPointer, $"meta.query matches {matches.Count} groups; it must match at most one");
+        }
+
+        var group = Common.NewResource("group", new JsonObject { ["name"] = name },
+            new JsonObject { ["organization"] = Common.ToOne("organization", organization) }, state.Now());
+        state.Store.AddLocked(group);
+        createdGroups?.Add((string)group["id"]!);
+        return (string)group["id"]!;
+    }
+}

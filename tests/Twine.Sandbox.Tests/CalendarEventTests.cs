@@ -1,0 +1,377 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Twine.Sandbox.Tests;
+
+public sealed class CalendarEventTests : SandboxHost
+{
+    // CreateCalendarEventRequest example (its trailing comma after "attendees" removed: the spec's
+    // example is not valid JSON as printed).
+    private const string SpecCreateExample = """
+        {
+          "data": {
+            "type": "calendar_event",
+            "attributes": {
+              "type": "plan-check-in",
+              "time_zone": "America/New_York",
+              "all_day": true,
+              "start_at": "2018-02-20T00:00:00Z",
+              "title": "Plan Check-In",
+              "attendees": [
+                {
+                  "user": "5a0c8e27a9d454cc150997c9"
+                }, {
+                  "user": "5a0c8e27a9d454cc150997f7"
+                }
+              ]
+            },
+            "relationships": {
+              "owner": {
+                "data": {
+                  "type": "patient",
+                  "id": "5a0c8e27a9d454cc150997f7"
+                }
+              }
+            }
+          }
+        }
+        """;
+
+    private static string Event(JsonObject attributes, string owner = PatientId) => new JsonObject
+    {
+        ["data"] = new JsonObject
+        {
+            ["type"] = "calendar_event",
+            ["attributes"] = attributes,
+            ["relationships"] = new JsonObject { ["owner"] = new JsonObject { ["data"] = new JsonObject { ["type"] = "patient", ["id"] = owner } } },
+        },
+    }.ToJsonString();
+
+    private static JsonObject Call(string start = "2025-03-05T14:00:00Z", string? end = "2025-03-05T15:00:00Z") => new()
+    {
+        ["type"] = "telephone-call",
+        ["all_day"] = false,
+        ["start_at"] = start,
+        ["end_at"] = end,
+        ["title"] = "Telephone Call",
+        ["attendees"] = new JsonArray(new JsonObject { ["user"] = CoachId }),
+    };
+
+    [Fact]
+    public async Task SpecCreateExample_Is201WithOwnerAndDefaults()
+    {
+        var reply = await Post("calendar_event", SpecCreateExample);
+        reply.AssertOk(HttpStatusCode.Created);
+        Assert.Equal("calendar_event", (string?)reply.Data["type"]);
+        Assert.Equal(PatientId, (string?)reply.Data["relationships"]!["owner"]!["data"]!["id"]);
+        Assert.Equal("needsAction", (string?)reply.Data["attributes"]!["attendees"]![0]!["response_status"]);
+        Assert.Equal($"/pub/calendar_event/{(string?)reply.Data["id"]}", (string?)reply.Data["links"]!["self"]);
+
+        var fetched = await Get($"calendar_event/{(string?)reply.Data["id"]}?include=owner");
+        fetched.AssertOk();
+        Assert.Equal("Plan Check-In", (string?)fetched.Data["attributes"]!["title"]);
+        Assert.Equal(PatientId, (string?)fetched.Body["included"]![0]!["id"]);
+    }
+
+    [Fact]
+    public async Task SpecUpdateExample_IsAcceptedOnATelephoneCall()
+    {
+        var created = await Post("calendar_event", Event(Call()));
+        created.AssertOk(HttpStatusCode.Created);
+        var id = (string)created.Data["id"]!;
+
+        // UpdateCalendarEventRequest example, with this event's id (trailing comma removed).
+        var update = """
+            {
+              "data": {
+                "type": "calendar_event",
+                "id": "@ID@",
+                "attributes": {
+                  "completed_at": "2017-11-03T06:17:34.652Z",
+                  "completed_by": "5a0c8e27a9d454cc150997c9",
+                  "type": "telephone-call",
+                  "time_zone": "America/New_York",
+                  "all_day": false,
+                  "start_at": "2018-02-20T14:00:00Z",
+                  "end_at": "2018-02-20T18:00:00Z",
+                  "title": "Telephone Call",
+                  "attendees": [
+                    {
+                      "user": "5a0c8e27a9d454cc150997c9"
+                    }, {
+                      "user": "5a0c8e27a9d454cc150997f7"
+                    }
+                  ]
+                },
+                "relationships": {
+                  "owner": {
+                    "data": {
+                        "type": "patient",
+                        "id": "5a0c8e27a9d454cc150997f7"
+                    }
+                  }
+                }
+              }
+            }
+            """.Replace("@ID@", id, StringComparison.Ordinal);
+        var reply = await Patch($"calendar_event/{id}", update);
+        reply.AssertOk();
+        Assert.Equal("2018-02-20T18:00:00Z", (string?)reply.Data["attributes"]!["end_at"]);
+    }
+
+    [Fact]
+    public async Task PlanCheckIn_NotAllDay_Is409OnAllDay()
+    {
+        var attributes = Call(start: "2025-03-05T00:00:00Z", end: null);
+        attributes["type"] = "plan-check-in";
+        attributes.Remove("end_at");
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/all_day");
+    }
+
+    [Fact]
+    public async Task PlanCheckIn_WithEndAt_Is409OnEndAt()
+    {
+        var attributes = Call(start: "2025-03-05T00:00:00Z", end: "2025-03-06T00:00:00Z");
+        attributes["type"] = "plan-check-in";
+        attributes["all_day"] = true;
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
+    }
+
+    [Fact]
+    public async Task AllDay_NotAtStartOfDay_Is409OnStartAt()
+    {
+        var attributes = Call(start: "2025-03-05T09:30:00Z", end: null);
+        attributes.Remove("end_at");
+        attributes["all_day"] = true;
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/start_at");
+    }
+
+    [Fact]
+    public async Task AllDay_MidnightInTheEventTimeZone_IsAccepted()
+    {
+        var attributes = Call(start: "2025-03-05T05:00:00.000Z", end: "2025-03-06T05:00:00.000Z");
+        attributes["all_day"] = true;
+        attributes["time_zone"] = "America/New_York";
+        (await Post("calendar_event", Event(attributes))).AssertOk(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task NotAllDay_AcrossTwoDays_Is409OnEndAt()
+    {
+        (await Post("calendar_event", Event(Call(start: "2025-03-05T22:00:00Z", end: "2025-03-06T01:00:00Z"))))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
+    }
+
+    [Fact]
+    public async Task NotAllDay_SameDayInTheEventTimeZone_IsAccepted()
+    {
+        // 22:00Z-01:00Z is 17:00-20:00 in New York (EST).
+        var attributes = Call(start: "2025-03-05T22:00:00Z", end: "2025-03-06T01:00:00Z");
+        attributes["time_zone"] = "America/New_York";
+        (await Post("calendar_event", Event(attributes))).AssertOk(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task EndBeforeStart_Is409OnEndAt()
+    {
+        (await Post("calendar_event", Event(Call(start: "2025-03-05T15:00:00Z", end: "2025-03-05T14:00:00Z"))))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task EmptyTitle_Is409OnTitle(string title)
+    {
+        var attributes = Call();
+        attributes["title"] = title;
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/title");
+    }
+
+    [Theory]
+    [InlineData("title")]
+    [InlineData("type")]
+    [InlineData("start_at")]
+    [InlineData("attendees")]
+    public async Task MissingRequiredAttribute_Is409WithItsPointer(string name)
+    {
+        var attributes = Call();
+        attributes.Remove(name);
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: $"/data/attributes/{name}");
+    }
+
+    [Theory]
+    [InlineData("type", "\"party\"")]
+    [InlineData("start_at", "\"tomorrow\"")]
+    [InlineData("all_day", "\"yes\"")]
+    [InlineData("time_zone", "\"Mars/Olympus_Mons\"")]
+    [InlineData("attendees", "\"everyone\"")]
+    public async Task InvalidAttribute_Is409WithItsPointer(string name, string json)
+    {
+        var attributes = Call();
+        attributes[name] = JsonNode.Parse(json);
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: $"/data/attributes/{name}");
+    }
+
+    [Fact]
+    public async Task MissingOwner_Is409()
+    {
+        var body = new JsonObject { ["data"] = new JsonObject { ["type"] = "calendar_event", ["attributes"] = Call() } }.ToJsonString();
+        (await Post("calendar_event", body)).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/owner");
+    }
+
+    [Fact]
+    public async Task Update_ChangesUpdatedAtOnly_AndRevalidates()
+    {
+        var created = await Post("calendar_event", Event(Call()));
+        var id = (string)created.Data["id"]!;
+        var createdAt = (string?)created.Data["attributes"]!["created_at"];
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        var reply = await Patch($"calendar_event/{id}", Update("calendar_event", id, """{"title":"Moved call"}"""));
+        reply.AssertOk();
+        Assert.Equal("Moved call", (string?)reply.Data["attributes"]!["title"]);
+        Assert.Equal(createdAt, (string?)reply.Data["attributes"]!["created_at"]);
+        Assert.Equal("2025-06-02T12:05:00.000Z", (string?)reply.Data["attributes"]!["updated_at"]);
+
+        (await Patch($"calendar_event/{id}", Update("calendar_event", id, """{"end_at":"2025-03-06T15:00:00Z"}""")))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
+        (await Patch($"calendar_event/{id}", Update("calendar_event", id, """{"type":"reminder"}""")))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/type");
+        (await Patch($"calendar_event/{id}", """{"data":{"type":"calendar_event","id":"000000000000000000000000","attributes":{}}}"""))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/id");
+    }
+
+    [Fact]
+    public async Task Update_CompletesAndUncompletesAnEvent()
+    {
+        var created = await Post("calendar_event", Event(Call()));
+        var id = (string)created.Data["id"]!;
+        var done = await Patch($"calendar_event/{id}", Update("calendar_event", id, $$"""{"completed_at":"2025-03-05T15:00:00Z","completed_by":"{{CoachId}}"}"""));
+        Assert.Equal("2025-03-05T15:00:00Z", (string?)done.Data["attributes"]!["completed_at"]);
+
+        var undone = await Patch($"calendar_event/{id}", Update("calendar_event", id, """{"completed_at":null,"completed_by":null}"""));
+        undone.AssertOk();
+        Assert.Null(undone.Data["attributes"]!["completed_at"]);
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheEvent_ThenIs404()
+    {
+        var created = await Post("calendar_event", Event(Call()));
+        var id = (string)created.Data["id"]!;
+        (await Send(HttpMethod.Delete, $"calendar_event/{id}")).AssertOk();
+        (await Get($"calendar_event/{id}")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+        (await Send(HttpMethod.Delete, $"calendar_event/{id}")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+        (await Patch($"calendar_event/{id}", Update("calendar_event", id, """{}"""))).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+}
+
+/// <summary>List filters and sorts over the seeded events only (no writes in this class).</summary>
+public sealed class CalendarEventListTests : SandboxHost
+{
+    [Fact]
+    public async Task RequiresOneScopeFilter()
+    {
+        (await Get("calendar_event")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[patient]");
+        (await Get("calendar_event?filter[type]=reminder")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
+    }
+
+    [Fact]
+    public async Task FilterByPatient()
+    {
+        var reply = await Get($"calendar_event?filter[patient]={PatientId}");
+        reply.AssertOk();
+        Assert.Equal([CalendarEventId, "5a2000000000000000000001", "5a2000000000000000000002"], reply.Ids);
+        Assert.Equal(3, (int)reply.Body["meta"]!["count"]!);
+    }
+
+    [Fact]
+    public async Task FilterByOrganizationGroupsAndAttendees()
+    {
+        Assert.Equal(6, (int)(await Get($"calendar_event?filter[organization]={OrganizationId}")).Body["meta"]!["count"]!);
+        Assert.Equal(0, (int)(await Get($"calendar_event?filter[organization]={SecondOrganizationId}")).Body["meta"]!["count"]!);
+
+        // Patient ...02 is only in Team Health; the first patient is in both groups.
+        var team = await Get($"calendar_event?filter[groups]={TeamHealthGroupId}");
+        Assert.Equal([CalendarEventId, "5a2000000000000000000001", "5a2000000000000000000002", "5a2000000000000000000004", "5a2000000000000000000005"], team.Ids);
+
+        var attendees = await Get($"calendar_event?filter[attendees]={SecondCoachId}");
+        Assert.Equal(["5a2000000000000000000001", "5a2000000000000000000003", "5a2000000000000000000005"], attendees.Ids);
+    }
+
+    [Fact]
+    public async Task FilterByTypeAndCompleted()
+    {
+        var checkIns = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[type]=plan-check-in");
+        Assert.Equal([CalendarEventId, "5a2000000000000000000005"], checkIns.Ids);
+
+        var completed = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[completed]=true");
+        Assert.Equal([CalendarEventId], completed.Ids);
+        var open = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[completed]=false");
+        Assert.Equal(5, open.DataArray.Count);
+
+        (await Get($"calendar_event?filter[organization]={OrganizationId}&filter[type]=party"))
+            .AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[type]");
+        (await Get($"calendar_event?filter[organization]={OrganizationId}&filter[completed]=maybe"))
+            .AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[completed]");
+    }
+
+    [Fact]
+    public async Task DateRanges_StartInclusiveEndExclusive()
+    {
+        var march = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[start_at]=2024-03-01T05:00:00.000Z..2024-03-10T15:00:00Z");
+        Assert.Equal([CalendarEventId, "5a2000000000000000000001"], march.Ids);
+
+        // Offsets as in the spec's example (+ escaped as %2B).
+        var april = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[end_at]=2024-04-01T00:00:00-04:00..2024-05-01T00:00:00%2B00:00");
+        Assert.Equal(["5a2000000000000000000003", "5a2000000000000000000004"], april.Ids);
+
+        var completedAt = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[completed_at]=2024-03-01T00:00:00Z..2024-03-02T00:00:00Z");
+        Assert.Equal([CalendarEventId], completedAt.Ids);
+
+        var created = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[created_at]=2024-02-02T00:00:00Z..2024-02-04T00:00:00Z");
+        Assert.Equal(["5a2000000000000000000001", "5a2000000000000000000002"], created.Ids);
+
+        var updated = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[updated_at]=2030-01-01T00:00:00Z..2031-01-01T00:00:00Z");
+        Assert.Empty(updated.DataArray);
+    }
+
+    [Theory]
+    [InlineData("filter[start_at]=2024-03-01")]
+    [InlineData("filter[start_at]=2024-03-01T00:00:00Z")]
+    [InlineData("filter[start_at]=..")]
+    [InlineData("filter[end_at]=2024-05-01T00:00:00Z..2024-04-01T00:00:00Z")]
+    [InlineData("filter[colour]=red")]
+    [InlineData("sort=title")]
+    [InlineData("include=attendees")]
+    public async Task BadFilterSortOrInclude_Is409InvalidParameter(string query)
+    {
+        var parameter = query[..query.IndexOf('=', StringComparison.Ordinal)];
+        (await Get($"calendar_event?filter[organization]={OrganizationId}&{query}")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: parameter);
+    }
+
+    [Fact]
+    public async Task SortByStartAt_BothDirections()
+    {
+        var ascending = await Get($"calendar_event?filter[organization]={OrganizationId}&sort=start_at");
+        var starts = ascending.DataArray.Select(e => DateTimeOffset.Parse((string)e!["attributes"]!["start_at"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(starts.Order().ToList(), starts);
+        Assert.Equal(6, starts.Count);
+
+        var descending = await Get($"calendar_event?filter[organization]={OrganizationId}&sort=-start_at");
+        Assert.Equal(ascending.Ids.AsEnumerable().Reverse().ToList(), descending.Ids);
+        Assert.Equal("5a2000000000000000000005", descending.Ids[0]);
+    }
+
+    [Fact]
+    public async Task IncludeOwner_FillsIncludedOncePerPatient()
+    {
+        var reply = await Get($"calendar_event?filter[patient]={PatientId}&include=owner");
+        reply.AssertOk();
+        var included = reply.Body["included"]!.AsArray();
+        Assert.Single(included);
+        Assert.Equal("patient", (string?)included[0]!["type"]);
+        Assert.Equal(PatientId, (string?)included[0]!["id"]);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Twine.Sandbox.Tests;
+
+public sealed class FaultTests : SandboxHost
+{
+    private string _path = $"patient/{PatientId}";
+
+    [Fact]
+    public async Task TooManyRequests_Is429WithRetryAfter_ForTheNextNRequestsOnly()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.TooManyRequests, count: 2, retryAfter: TimeSpan.FromSeconds(3));
+
+        for (var i = 0; i < 2; i++)
+        {
+            var reply = await Send(HttpMethod.Get, _path, token: token);
+            reply.AssertError((HttpStatusCode)429, "TooManyRequests");
+            Assert.Equal(TimeSpan.FromSeconds(3), reply.Headers.RetryAfter?.Delta);
+        }
+
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+        Assert.Equal(3, Server.RequestCount("GET", "/patient/{id}"));
+    }
+
+    [Fact]
+    public async Task FaultOnOneRoute_DoesNotTouchOthers()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("PATCH", "/patient/{id}", FaultKind.InternalServerError);
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+        Server.Faults.Clear();
+    }
+
+    [Fact]
+    public async Task InternalServerError_Is500InErrorShape_Once()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.InternalServerError);
+        (await Send(HttpMethod.Get, _path, token: token)).AssertError(HttpStatusCode.InternalServerError, "InternalServerError");
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+    }
+
+    [Fact]
+    public async Task ServiceUnavailable_Is503InErrorShape()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.ServiceUnavailable, count: 1);
+        (await Send(HttpMethod.Get, _path, token: token)).AssertError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+    }
+
+    [Fact]
+    public async Task Delay_WaitsThenAnswersNormally()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.Delay, count: 1, delay: TimeSpan.FromMilliseconds(200));
+
+        var watch = Stopwatch.StartNew();
+        var reply = await Send(HttpMethod.Get, _path, token: token);
+        watch.Stop();
+
+        reply.AssertOk();
+        Assert.Equal(PatientId, (string?)reply.Data["id"]);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(180), $"answered after {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task DropConnection_ClientSeesHttpRequestException_ThenRecovers()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("POST", "/oauth/token", FaultKind.DropConnection, count: 1);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => Http.PostAsync("oauth/token", TokenBody(), Ct));
+        Assert.Equal(2, Server.RequestCount("POST", "/oauth/token"));
+        Assert.False(string.IsNullOrEmpty(await NewTokenAsync()));
+        _ = token;
+    }
+
+    [Fact]
+    public async Task DropConnection_OnAGet_ThenNextRequestSucceeds()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.DropConnection, count: 2);
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(HttpMethod.Get, _path, token: token));
+        await Assert.ThrowsAsync<HttpRequestException>(() => Send(HttpMethod.Get, _path, token: token));
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+        Assert.Equal(3, Server.RequestCount("GET", "/patient/{id}"));
+    }
+
+    [Fact]
+    public async Task Faults_AppliesInOrderTheyWereAdded()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "patient/{id}", FaultKind.ServiceUnavailable);
+        Server.Faults.Add("/GET".TrimStart('/'), "/pub/patient/{id}", FaultKind.InternalServerError);
+        (await Send(HttpMethod.Get, _path, token: token)).AssertError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable");
+        (await Send(HttpMethod.Get, _path, token: token)).AssertError(HttpStatusCode.InternalServerError, "InternalServerError");
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+    }
+
+    [Fact]
+    public void Add_RejectsNonPositiveCount()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Server.Faults.Add("GET", "/patient/{id}", FaultKind.Delay, count: 0));
+    }
+}

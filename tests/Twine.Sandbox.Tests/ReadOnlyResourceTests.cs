@@ -1,0 +1,108 @@
+using System.Net;
+
+namespace Twine.Sandbox.Tests;
+
+/// <summary>organization, group, coach, email history, health profile family (seeded, read-only here).</summary>
+public sealed class ReadOnlyResourceTests : SandboxHost
+{
+    [Fact]
+    public async Task Organization()
+    {
+        var reply = await Get($"organization/{OrganizationId}");
+        reply.AssertOk();
+        Assert.Equal("organization", (string?)reply.Data["type"]);
+        Assert.Equal($"/pub/organization/{OrganizationId}", (string?)reply.Data["links"]!["self"]);
+        (await Get("organization/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task Groups_FilterByOrganizationAndName()
+    {
+        var reply = await Get($"group?filter[organization]={OrganizationId}");
+        reply.AssertOk();
+        Assert.Equal([PatientsLeadGroupId, TeamHealthGroupId], reply.Ids);
+
+        var named = await Get($"group?filter[organization]={SecondOrganizationId}&filter[name]=Patients%20Lead");
+        Assert.Equal([SecondOrgPatientsLeadGroupId], named.Ids);
+
+        (await Get("group")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[organization]");
+        (await Get($"group/{PatientsLeadGroupId}")).AssertOk();
+        (await Get("group/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task Coach()
+    {
+        var reply = await Get($"coach/{CoachId}");
+        reply.AssertOk();
+        Assert.Equal("coach", (string?)reply.Data["type"]);
+        Assert.Equal("Cora", (string?)reply.Data["attributes"]!["first_name"]);
+        (await Get("coach/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task EmailHistories_FiltersAndSort()
+    {
+        (await Get("email_history")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[receiver]");
+
+        var received = await Get($"email_history?filter[receiver]={PatientId}");
+        Assert.Equal(["595fddec28c5041b84467592", "5a3000000000000000000001"], received.Ids);
+
+        var invites = await Get($"email_history?filter[sender]={CoachId}&filter[emailType]=invite");
+        Assert.Equal(["595fddec28c5041b84467592"], invites.Ids);
+
+        var ascending = await Get($"email_history?filter[sender]={CoachId}&sort=send_time");
+        Assert.Equal(["595fddec28c5041b84467592", "5a3000000000000000000001", "5a3000000000000000000003"], ascending.Ids);
+        var descending = await Get($"email_history?filter[sender]={CoachId}&sort=-send_time");
+        Assert.Equal(ascending.Ids.AsEnumerable().Reverse().ToList(), descending.Ids);
+
+        (await Get($"email_history?filter[sender]={CoachId}&sort=email_type")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "sort");
+
+        var one = await Get("email_history/595fddec28c5041b84467592");
+        one.AssertOk();
+        Assert.Equal("2024-02-25T13:35:03.000Z", (string?)one.Data["attributes"]!["status_times"]!["delivered"]);
+        (await Get("email_history/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task HealthProfiles_FiltersAndIncludes()
+    {
+        (await Get("health_profile")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
+        var mine = await Get($"health_profile?filter[patient]={PatientId}&include=patient,questions");
+        mine.AssertOk();
+        Assert.Equal(["59d441ac21741161bbe266b5"], mine.Ids);
+        var includedTypes = mine.Body["included"]!.AsArray().Select(r => (string?)r!["type"]).ToList();
+        Assert.Equal(1, includedTypes.Count(t => t == "patient"));
+        Assert.Equal(3, includedTypes.Count(t => t == "health_profile_question"));
+
+        var team = await Get($"health_profile?filter[groups]={TeamHealthGroupId}");
+        Assert.Equal(["59d441ac21741161bbe266b5", "5a4000000000000000000002"], team.Ids);
+
+        var one = await Get("health_profile/59d441ac21741161bbe266b5?include=questions");
+        one.AssertOk();
+        Assert.Equal(3, one.Body["included"]!.AsArray().Count);
+        (await Get("health_profile/59d441ac21741161bbe266b5?include=answers")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "include");
+        (await Get("health_profile/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task HealthProfileQuestionsAnswersAndDefinitions()
+    {
+        var question = await Get("health_profile_question/59d435931d078505ba744e88?include=question_definition,answer");
+        question.AssertOk();
+        Assert.Equal(["health_question_definition", "health_profile_answer"], question.Body["included"]!.AsArray().Select(r => (string?)r!["type"]).ToList());
+
+        var answers = await Get($"health_profile_answer?filter[patient]={PatientId}&include=patient");
+        Assert.Equal(3, answers.DataArray.Count);
+        Assert.Single(answers.Body["included"]!.AsArray());
+        var answer = await Get($"health_profile_answer/{answers.Ids[0]}");
+        Assert.Equal("4", (string?)answer.Data["attributes"]!["question_id"]);
+        (await Get("health_profile_answer/000000000000000000000000")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+
+        var definitions = await Get("health_question_definition");
+        Assert.Equal(["4", "7", "21"], definitions.Ids);
+        var colonoscopy = await Get("health_question_definition/21");
+        Assert.Equal("preventative_care", (string?)colonoscopy.Data["attributes"]!["category"]);
+        (await Get("health_question_definition/999")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+}

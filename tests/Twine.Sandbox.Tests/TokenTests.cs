@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Twine.Sandbox.Tests;
+
+public sealed class TokenTests : SandboxHost
+{
+    [Fact]
+    public async Task JsonApiForm_IssuesBearerTokenPerCreateTokenResponse()
+    {
+        using var response = await Http.PostAsync("oauth/token", TokenBody(), Ct);
+        var body = await Read(response);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(MediaType, response.Content.Headers.ContentType?.MediaType);
+        var attributes = body["data"]!["attributes"]!;
+        Assert.Equal("bearer", (string?)attributes["token_type"]);
+        Assert.Equal(1800, (int)attributes["expires_in"]!);
+        Assert.False(string.IsNullOrEmpty((string?)attributes["access_token"]));
+        Assert.False(string.IsNullOrEmpty((string?)attributes["refresh_token"]));
+        Assert.Equal(OrganizationId, (string?)body["data"]!["relationships"]!["organization"]!["data"]!["id"]);
+        Assert.Contains(PatientsLeadGroupId, body["data"]!["relationships"]!["groups"]!["data"]!.AsArray().Select(g => (string?)g!["id"]));
+        Assert.True(Guid.TryParse((string?)body["meta"]!["req_id"], out _));
+    }
+
+    [Fact]
+    public async Task SpecExampleWithOauthTokenType_IsAccepted()
+    {
+        // CreateTokenRequest example (type "oauth/token"), with this sandbox's credentials.
+        var json = $$"""
+            {
+              "data": {
+                "type": "oauth/token",
+                "attributes": {
+                  "grant_type": "client_credentials",
+                  "client_id": "{{Server.ClientId}}",
+                  "client_secret": "{{Server.ClientSecret}}"
+                }
+              }
+            }
+            """;
+        using var response = await Http.PostAsync("oauth/token", JsonApi(json), Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PlainJsonForm_TopLevelFields_IsAccepted()
+    {
+        var json = $$"""{"grant_type":"client_credentials","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
+        using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+        var body = await Read(response);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var token = (string)body["data"]!["attributes"]!["access_token"]!;
+
+        var reply = await Get($"organization/{OrganizationId}", token);
+        reply.AssertOk();
+        Assert.Equal("organization", (string?)reply.Data["type"]);
+    }
+
+    private Task<Reply> Get(string path, string token) => Send(HttpMethod.Get, path, token: token);
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/xml")]
+    public async Task OtherMediaType_Is403Forbidden(string mediaType)
+    {
+        var json = $$"""{"grant_type":"client_credentials","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
+        using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, mediaType), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Forbidden, "Forbidden");
+    }
+
+    [Fact]
+    public async Task WrongSecret_Is401InvalidCredentials()
+    {
+        using var response = await Http.PostAsync("oauth/token", TokenBody(secret: "not-the-secret"), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Unauthorized, "InvalidCredentials");
+    }
+
+    [Fact]
+    public async Task WrongClientId_Is401InvalidCredentials()
+    {
+        using var response = await Http.PostAsync("oauth/token", TokenBody(id: "someone-else"), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("InvalidCredentials", (string?)(await Read(response))["errors"]![0]!["code"]);
+    }
+
+    [Fact]
+    public async Task UnsupportedGrantType_IsInvalidGrantType()
+    {
+        using var response = await Http.PostAsync("oauth/token", TokenBody(grant: "password"), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Conflict, "InvalidGrantType", pointer: "/data/attributes/grant_type");
+    }
+
+    [Fact]
+    public async Task RefreshTokenGrant_IssuesNewTokenAndRetiresOldRefreshToken()
+    {
+        using var first = await Http.PostAsync("oauth/token", TokenBody(), Ct);
+        var refresh = (string)(await Read(first))["data"]!["attributes"]!["refresh_token"]!;
+        var json = new JsonObject
+        {
+            ["data"] = new JsonObject
+            {
+                ["type"] = "token",
+                ["attributes"] = new JsonObject { ["grant_type"] = "refresh_token", ["client_id"] = Server.ClientId, ["refresh_token"] = refresh },
+            },
+        }.ToJsonString();
+
+        using var second = await Http.PostAsync("oauth/token", JsonApi(json), Ct);
+        var body = await Read(second);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        Assert.NotEqual(refresh, (string?)body["data"]!["attributes"]!["refresh_token"]);
+        (await Get($"organization/{OrganizationId}", (string)body["data"]!["attributes"]!["access_token"]!)).AssertOk();
+
+        using var replay = await Http.PostAsync("oauth/token", JsonApi(json), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        Assert.Equal("InvalidCredentials", (string?)(await Read(replay))["errors"]![0]!["code"]);
+    }
+
+    [Fact]
+    public async Task MissingBearerToken_Is401Unauthorized()
+    {
+        using var response = await Http.GetAsync($"patient/{PatientId}", Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Unauthorized, "Unauthorized");
+    }
+
+    [Fact]
+    public async Task UnknownBearerToken_Is401Unauthorized()
+    {
+        var reply = await Get($"patient/{PatientId}", "00000000-0000-0000-0000-000000000000");
+        reply.AssertError(HttpStatusCode.Unauthorized, "Unauthorized");
+    }
+
+    [Fact]
+    public async Task NonBearerScheme_Is401Unauthorized()
+    {
+        var token = await NewTokenAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"patient/{PatientId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", token);
+        using var response = await Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenExpiresAfterLifetime_OnTheInjectedClock()
+    {
+        var token = await NewTokenAsync();
+        Time.Advance(TimeSpan.FromMinutes(29));
+        (await Get($"patient/{PatientId}", token)).AssertOk();
+
+        Time.Advance(TimeSpan.FromMinutes(1));
+        (await Get($"patient/{PatientId}", token)).AssertError(HttpStatusCode.Unauthorized, "Unauthorized");
+    }
+
+    [Fact]
+    public async Task TokenGroupsAndOrganization_AreServed()
+    {
+        using var response = await Http.PostAsync("oauth/token?include=groups,organization", TokenBody(), Ct);
+        var body = await Read(response);
+        var token = (string)body["data"]!["attributes"]!["access_token"]!;
+        var id = (string)body["data"]!["id"]!;
+        var includedTypes = body["included"]!.AsArray().Select(r => (string?)r!["type"]).ToList();
+        Assert.Contains("group", includedTypes);
+        Assert.Contains("organization", includedTypes);
+
+        var groups = await Get($"oauth/token/{id}/groups", token);
+        groups.AssertOk();
+        Assert.Equal([PatientsLeadGroupId, TeamHealthGroupId], groups.Ids);
+        Assert.Equal(2, (int)groups.Body["meta"]!["count"]!);
+
+        var organization = await Get($"oauth/token/{id}/organization", token);
+        organization.AssertOk();
+        Assert.Equal(OrganizationId, (string?)organization.Data["id"]);
+
+        (await Get("oauth/token/000000000000000000000000/groups", token)).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
+    }
+}
