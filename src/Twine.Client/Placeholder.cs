@@ -1,1 +1,0 @@
-namespace Twine.Client; public static class Placeholder {}
