@@ -1,24 +1,79 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twine.Client;
+using Twine.Client.Auth;
 using Twine.Functions.Hosting;
+using Twine.Functions.Secrets;
 
 namespace Twine.Functions.Tests;
 
 public class HostBuilderTests
 {
+    private static IHost BuildHost(Dictionary<string, string?> settings)
+    {
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddTwineFunctions();
+        return builder.Build();
+    }
+
+    private static Dictionary<string, string?> LocalSettings() => new()
+    {
+        ["Twine:BaseAddress"] = "http://127.0.0.1:5080/pub/",
+        ["Twine:ClientId"] = "sandbox-client-id",
+        ["Twine:ClientSecret"] = "sandbox-client-secret",
+    };
+
     [Fact]
     public void Host_builds_with_the_apps_services()
     {
-        var builder = FunctionsApplication.CreateBuilder([]);
-        builder.AddTwineFunctions();
-        using var host = builder.Build();
+        using var host = BuildHost(LocalSettings());
 
         Assert.NotNull(host.Services.GetRequiredService<TimeProvider>());
+        Assert.NotNull(host.Services.GetRequiredService<ITwineClient>());
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Fact]
+    public void Application_Insights_keeps_Information_logs()
+    {
+        using var host = BuildHost(LocalSettings());
+
         var filters = host.Services.GetRequiredService<IOptions<LoggerFilterOptions>>().Value;
         Assert.DoesNotContain(filters.Rules, r => r.ProviderName?.Contains("ApplicationInsights", StringComparison.Ordinal) == true
                                                   && r.LogLevel == LogLevel.Warning);
+    }
+
+    [Fact]
+    public void Without_a_vault_the_credentials_come_from_settings()
+    {
+        using var host = BuildHost(LocalSettings());
+
+        Assert.IsType<OptionsTwineCredentialsProvider>(host.Services.GetRequiredService<ITwineCredentialsProvider>());
+    }
+
+    [Fact]
+    public void With_a_vault_the_credentials_come_from_Key_Vault()
+    {
+        var settings = LocalSettings();
+        settings["TwineSecrets:VaultUri"] = "https://twine-test.vault.azure.net/";
+        using var host = BuildHost(settings);
+
+        Assert.IsType<KeyVaultTwineCredentialsProvider>(host.Services.GetRequiredService<ITwineCredentialsProvider>());
+    }
+
+    [Fact]
+    public void A_missing_Twine_base_address_fails_at_start_with_its_name()
+    {
+        var settings = LocalSettings();
+        settings.Remove("Twine:BaseAddress");
+        using var host = BuildHost(settings);
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("Twine:BaseAddress", error.Message, StringComparison.Ordinal);
     }
 }

@@ -2,6 +2,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Twine.Client;
+using Twine.Functions.Secrets;
 
 namespace Twine.Functions.Hosting;
 
@@ -33,6 +35,10 @@ public static class FunctionsAppSetup
         });
 
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // Credentials first: with TwineSecrets:VaultUri set they come from Key Vault, else from Twine:ClientId/ClientSecret.
+        builder.Services.AddTwineSecrets(builder.Configuration);
+        builder.Services.AddTwineClient(builder.Configuration.GetSection(TwineClientOptions.SectionName));
         return builder;
     }
 }
