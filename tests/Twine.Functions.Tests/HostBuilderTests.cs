@@ -23,6 +23,7 @@ public class HostBuilderTests
 
     private static Dictionary<string, string?> LocalSettings() => new()
     {
+        ["TwineStorage"] = "UseDevelopmentStorage=true",
         ["Twine:BaseAddress"] = "http://127.0.0.1:5080/pub/",
         ["Twine:ClientId"] = "sandbox-client-id",
         ["Twine:ClientSecret"] = "sandbox-client-secret",

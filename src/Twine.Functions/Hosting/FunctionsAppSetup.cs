@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Twine.Client;
+using Twine.Functions.Ingestion;
 using Twine.Functions.Secrets;
 
 namespace Twine.Functions.Hosting;
@@ -39,6 +40,9 @@ public static class FunctionsAppSetup
         // Credentials first: with TwineSecrets:VaultUri set they come from Key Vault, else from Twine:ClientId/ClientSecret.
         builder.Services.AddTwineSecrets(builder.Configuration);
         builder.Services.AddTwineClient(builder.Configuration.GetSection(TwineClientOptions.SectionName));
+
+        // Webhook edge, queues and tables (connection "TwineStorage", names in section "Storage").
+        builder.Services.AddIngestion(builder.Configuration);
         return builder;
     }
 }

@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Twine.Functions.Ingestion.CalendarEvents;
+
+/// <summary>PUT and DELETE /api/calendar-events/{externalId}. Bind and hand over to <see cref="CalendarEventIngestionHandler"/>.</summary>
+public sealed class IngestCalendarEventFunctions(CalendarEventIngestionHandler handler)
+{
+    [Function("IngestCalendarEvent")]
+    public Task<IResult> Put(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "calendar-events/{externalId}")] HttpRequest request,
+        string externalId,
+        CancellationToken cancellationToken) =>
+        handler.HandlePutAsync(externalId, request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
+
+    [Function("DeleteCalendarEvent")]
+    public Task<IResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "calendar-events/{externalId}")] HttpRequest request,
+        string externalId,
+        CancellationToken cancellationToken) =>
+        handler.HandleDeleteAsync(externalId, request.Headers["Idempotency-Key"].FirstOrDefault(), cancellationToken);
+}

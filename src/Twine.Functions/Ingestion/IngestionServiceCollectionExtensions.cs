@@ -1,0 +1,69 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Twine.Functions.Ingestion.CalendarEvents;
+using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Ingestion.Status;
+using Twine.Functions.Queues;
+using Twine.Functions.Storage;
+
+namespace Twine.Functions.Ingestion;
+
+public static class IngestionServiceCollectionExtensions
+{
+    /// <summary>
+    /// The ingestion edge: storage clients (setting <c>TwineStorage</c>), table and queue names (section <c>Storage</c>),
+    /// stores, queues and the HTTP handlers. Options are validated at start-up.
+    /// </summary>
+    public static IServiceCollection AddIngestion(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.AddOptions<StorageConnectionOptions>().Configure(o => StorageConnectionOptions.Bind(o, configuration)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageConnectionOptions>, StorageConnectionOptionsValidator>());
+
+        // Used only when TwineStorage names service URIs (managed identity in Azure, developer credentials on a laptop);
+        // a connection string (Azurite) needs none. A user-assigned identity is named by TwineStorage__clientId (the
+        // Functions convention, which the queue triggers read too) or AZURE_CLIENT_ID.
+        var credential = new Lazy<DefaultAzureCredential>(() => new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = configuration[$"{StorageConnectionOptions.SettingName}:clientId"] ?? configuration["AZURE_CLIENT_ID"],
+        }));
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, tokenCredential, provider) =>
+            {
+                var connection = provider.GetRequiredService<IOptions<StorageConnectionOptions>>().Value;
+                return connection.UsesConnectionString
+                    ? new TableServiceClient(connection.ConnectionString, options)
+                    : new TableServiceClient(connection.TableServiceUri, tokenCredential, options);
+            }).WithCredential(_ => credential.Value);
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, tokenCredential, provider) =>
+            {
+                options.MessageEncoding = QueueMessageEncoding.Base64; // what the Functions queue trigger reads by default
+                var connection = provider.GetRequiredService<IOptions<StorageConnectionOptions>>().Value;
+                return connection.UsesConnectionString
+                    ? new QueueServiceClient(connection.ConnectionString, options)
+                    : new QueueServiceClient(connection.QueueServiceUri, tokenCredential, options);
+            }).WithCredential(_ => credential.Value);
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StorageTables>();
+        services.TryAddSingleton<IngestionQueues>();
+        services.TryAddSingleton<IngestionStore>();
+        services.TryAddSingleton<IdempotencyKeyStore>();
+        services.TryAddSingleton<CalendarEventLinkStore>();
+        services.TryAddSingleton<IngestionAcceptor>();
+        services.TryAddSingleton<MetricsIngestionHandler>();
+        services.TryAddSingleton<CalendarEventIngestionHandler>();
+        services.TryAddSingleton<IngestionStatusHandler>();
+        services.TryAddSingleton<Failures.QueueFailureRecorder>();
+        return services;
+    }
+}

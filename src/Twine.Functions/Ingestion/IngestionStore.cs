@@ -1,0 +1,436 @@
+using Azure;
+using Azure.Data.Tables;
+using Twine.Functions.Json;
+using Twine.Functions.Storage;
+
+namespace Twine.Functions.Ingestion;
+
+/// <summary>
+/// The Ingestions and IngestionResults tables. Every read is a point read (PK + RK) or one partition query
+/// (an ingestion's results); every change to an ingestion row is a conditional write (insert, or replace with
+/// the ETag read), so several instances can record outcomes of the same ingestion at once.
+/// </summary>
+public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvider)
+{
+    private const int MaxConcurrencyAttempts = 50;
+
+    public async Task<IngestionRecord?> GetAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : ToRecord(entity);
+    }
+
+    /// <summary>
+    /// Inserts a new ingestion in the internal <c>receiving</c> state. Returns the new row's ETag (so that accepting it
+    /// needs no read), or null when the id is already taken.
+    /// </summary>
+    public async Task<ETag?> TryCreateReceivingAsync(string ingestionId, NewIngestion ingestion, string requestHash,
+        DateTimeOffset receivingUntil, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var now = timeProvider.GetUtcNow();
+        var entity = new IngestionEntity
+        {
+            PartitionKey = ingestionId,
+            Kind = ingestion.Kind.ToWire(),
+            Status = IngestionStatus.Receiving.ToWire(),
+            MetricsTotal = ingestion.MetricsTotal,
+            MessagesTotal = ingestion.MessagesTotal,
+            ExternalId = ingestion.ExternalId,
+            Operation = ingestion.Operation,
+            RequestHash = requestHash,
+            ReceivingUntil = receivingUntil,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        try
+        {
+            var response = await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag ?? default(ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Receiving → accepted, once every message is queued. With the ETag of the insert this is one conditional merge;
+    /// if the row changed meanwhile (a fast queue trigger recorded an outcome), it is read and recomputed instead.
+    /// </summary>
+    public async Task MarkAcceptedAsync(string ingestionId, ETag? insertedETag, CancellationToken cancellationToken)
+    {
+        if (insertedETag is { } etag)
+        {
+            var change = new TableEntity(ingestionId, TableKeys.IngestionRow)
+            {
+                [nameof(IngestionEntity.Status)] = IngestionStatus.Accepted.ToWire(),
+                [nameof(IngestionEntity.UpdatedAt)] = timeProvider.GetUtcNow(),
+            };
+            try
+            {
+                await tables.Ingestions.UpdateEntityAsync(change, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Changed since the insert: fall through to read, change and recompute.
+            }
+        }
+
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Ingestion {ingestionId} does not exist.");
+            if (entity.Status != IngestionStatus.Receiving.ToWire())
+            {
+                return; // already accepted, or failed/taken over by another attempt
+            }
+
+            entity.Status = IngestionStatus.Accepted.ToWire();
+            if (entity.MessagesDone > 0)
+            {
+                // Outcomes arrived while the edge was still queueing: the status follows from them.
+                Aggregate(entity, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false));
+            }
+
+            entity.UpdatedAt = timeProvider.GetUtcNow();
+            try
+            {
+                await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Changed again: retry.
+            }
+        }
+
+        throw new InvalidOperationException($"Ingestion {ingestionId}: gave up accepting after {MaxConcurrencyAttempts} concurrent updates.");
+    }
+
+    /// <summary>The edge could not queue every message: the ingestion is failed and a retry with the same key may take it over.</summary>
+    public Task MarkReceivingFailedAsync(string ingestionId, string reason, CancellationToken cancellationToken) =>
+        UpdateAsync(ingestionId, entity =>
+        {
+            if (entity.Status != IngestionStatus.Receiving.ToWire())
+            {
+                return false;
+            }
+
+            entity.Status = IngestionStatus.Failed.ToWire();
+            entity.FailureReason = reason;
+            entity.FailedWhileReceiving = true;
+            entity.ReceivingUntil = null;
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// A retried request (same Idempotency-Key, same body) takes over an ingestion whose first attempt failed to
+    /// queue or stopped before finishing (its receiving lease ran out). Conditional on the ETag: one retry wins.
+    /// </summary>
+    public async Task<bool> TryTakeOverAsync(string ingestionId, DateTimeOffset receivingUntil, CancellationToken cancellationToken)
+    {
+        var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        if (entity is null || !CanBeTakenOver(ToRecord(entity), timeProvider.GetUtcNow()))
+        {
+            return false;
+        }
+
+        entity.Status = IngestionStatus.Receiving.ToWire();
+        entity.FailureReason = null;
+        entity.FailedWhileReceiving = false;
+        entity.ReceivingUntil = receivingUntil;
+        entity.UpdatedAt = timeProvider.GetUtcNow();
+        try
+        {
+            await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+    }
+
+    public static bool CanBeTakenOver(IngestionRecord record, DateTimeOffset now) =>
+        (record.Status == IngestionStatus.Receiving && record.ReceivingUntil is { } until && until <= now)
+        || (record.Status == IngestionStatus.Failed && record.FailedWhileReceiving);
+
+    /// <summary>
+    /// Records one message's outcome. The result row is inserted once (a second delivery's insert gets 409 and is
+    /// dropped); the ingestion row is then recomputed from all result rows and written with its ETag. Recomputing
+    /// instead of incrementing makes a repeat harmless: the tables end as one delivery would leave them.
+    /// </summary>
+    public async Task RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, FunctionsJsonContext.Default.ListString);
+        var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, FunctionsJsonContext.Default.ListTwineError);
+        var result = new IngestionResultEntity
+        {
+            PartitionKey = ingestionId,
+            RowKey = TableKeys.MessageRow(outcome.MessageIndex),
+            MessageIndex = outcome.MessageIndex,
+            MetricCount = outcome.MetricCount,
+            Created = outcome.Created,
+            IgnoredDuplicates = outcome.IgnoredDuplicates,
+            Failed = outcome.Failed,
+            TwineIdsJson = idsJson,
+            TwineIdsTruncated = idsTruncated,
+            ErrorsJson = errorsJson,
+            ErrorsTruncated = errorsTruncated,
+            ReasonIfFailed = outcome.ReasonIfFailed,
+            RecordedAt = timeProvider.GetUtcNow(),
+        };
+        try
+        {
+            await tables.IngestionResults.AddEntityAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Already recorded by an earlier delivery; still recompute below, in case that delivery stopped before it did.
+        }
+
+        await RecomputeAsync(ingestionId, outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Marks the whole ingestion failed (e.g. the poison handler). Terminal: later outcomes update counts only.
+    /// When the ingestion has no row (a message enqueued directly by a partner), one is created with
+    /// <paramref name="kindIfNew"/>; without it a missing row is an error.
+    /// </summary>
+    public async Task MarkFailedAsync(string ingestionId, string reason, CancellationToken cancellationToken, IngestionKind? kindIfNew = null, int messagesTotalIfNew = 1)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var now = timeProvider.GetUtcNow();
+            try
+            {
+                if (entity is null)
+                {
+                    if (kindIfNew is not { } kind)
+                    {
+                        throw new InvalidOperationException($"Ingestion {ingestionId} does not exist.");
+                    }
+
+                    await tables.Ingestions.AddEntityAsync(new IngestionEntity
+                    {
+                        PartitionKey = ingestionId,
+                        Kind = kind.ToWire(),
+                        Status = IngestionStatus.Failed.ToWire(),
+                        MessagesTotal = messagesTotalIfNew,
+                        FailureReason = reason,
+                        CreatedAt = now,
+                        UpdatedAt = now,
+                    }, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (entity.Status == IngestionStatus.Failed.ToWire() && entity.FailureReason == reason && !entity.FailedWhileReceiving)
+                {
+                    return; // already recorded: a repeat changes nothing
+                }
+
+                entity.Status = IngestionStatus.Failed.ToWire();
+                entity.FailureReason = reason;
+                entity.FailedWhileReceiving = false;
+                entity.ReceivingUntil = null;
+                entity.UpdatedAt = now;
+                await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Written by someone else meanwhile: read again.
+            }
+        }
+
+        throw new InvalidOperationException($"Ingestion {ingestionId}: gave up marking it failed after {MaxConcurrencyAttempts} concurrent updates.");
+    }
+
+    /// <summary>The outcomes recorded for an ingestion, in message order: one partition query.</summary>
+    public async Task<IReadOnlyList<IngestionResultEntity>> GetResultsAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
+        var results = new List<IngestionResultEntity>();
+        await foreach (var row in tables.IngestionResults.QueryAsync<IngestionResultEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            results.Add(row);
+        }
+
+        return results;
+    }
+
+    private async Task RecomputeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var results = await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var now = timeProvider.GetUtcNow();
+            var isNew = entity is null;
+            entity ??= new IngestionEntity
+            {
+                // A message enqueued directly by a partner: no row from the edge, so the message says what the ingestion is.
+                PartitionKey = ingestionId,
+                Kind = outcome.Kind.ToWire(),
+                Status = IngestionStatus.Processing.ToWire(),
+                MessagesTotal = outcome.MessageCount,
+                CreatedAt = now,
+            };
+            Aggregate(entity, results);
+            entity.UpdatedAt = now;
+            try
+            {
+                if (isNew)
+                {
+                    await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Someone else wrote the row since we read it: read again and recompute.
+            }
+        }
+
+        throw new InvalidOperationException($"Ingestion {ingestionId}: gave up recording after {MaxConcurrencyAttempts} concurrent updates.");
+    }
+
+    private static void Aggregate(IngestionEntity entity, IReadOnlyList<IngestionResultEntity> results)
+    {
+        var ids = new List<string>();
+        var errors = new List<TwineError>();
+        var idsTruncated = false;
+        var errorsTruncated = false;
+        int created = 0, ignored = 0, failed = 0, metrics = 0, failedMessages = 0;
+        foreach (var r in results)
+        {
+            created += r.Created;
+            ignored += r.IgnoredDuplicates;
+            failed += r.Failed;
+            metrics += r.MetricCount;
+            failedMessages += r.ReasonIfFailed is null ? 0 : 1;
+            ids.AddRange(JsonPropertyLimit.Deserialize(r.TwineIdsJson, FunctionsJsonContext.Default.ListString));
+            errors.AddRange(JsonPropertyLimit.Deserialize(r.ErrorsJson, FunctionsJsonContext.Default.ListTwineError));
+            idsTruncated |= r.TwineIdsTruncated;
+            errorsTruncated |= r.ErrorsTruncated;
+        }
+
+        (entity.TwineIdsJson, var idsCut) = JsonPropertyLimit.Serialize(ids, FunctionsJsonContext.Default.ListString);
+        (entity.ErrorsJson, var errorsCut) = JsonPropertyLimit.Serialize(errors, FunctionsJsonContext.Default.ListTwineError);
+        entity.TwineIdsTruncated = idsTruncated || idsCut;
+        entity.ErrorsTruncated = errorsTruncated || errorsCut;
+        entity.Created = created;
+        entity.IgnoredDuplicates = ignored;
+        entity.Failed = failed;
+        entity.MessagesDone = results.Count;
+        entity.MetricsTotal = Math.Max(entity.MetricsTotal, metrics);
+        entity.Status = AggregateStatus(entity, results.Count, created + ignored, failed + failedMessages).ToWire();
+    }
+
+    /// <summary>
+    /// The edge's state wins until it has accepted the ingestion: while it is still queueing (receiving) or after it
+    /// failed to queue, outcomes update the counts only, so a retry with the same key still takes it over and
+    /// queues every message. A failure marked on the whole ingestion (poison) is final.
+    /// </summary>
+    private static IngestionStatus AggregateStatus(IngestionEntity entity, int messagesDone, int succeeded, int failures)
+    {
+        if (entity.FailureReason is not null)
+        {
+            return IngestionStatus.Failed;
+        }
+
+        if (entity.Status == IngestionStatus.Receiving.ToWire())
+        {
+            return IngestionStatus.Receiving;
+        }
+
+        if (messagesDone == 0)
+        {
+            return IngestionStatus.Accepted;
+        }
+
+        if (messagesDone < entity.MessagesTotal)
+        {
+            return IngestionStatus.Processing;
+        }
+
+        if (failures == 0)
+        {
+            return IngestionStatus.Succeeded;
+        }
+
+        return succeeded > 0 ? IngestionStatus.PartlySucceeded : IngestionStatus.Failed;
+    }
+
+    private async Task UpdateAsync(string ingestionId, Func<IngestionEntity, bool> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Ingestion {ingestionId} does not exist.");
+            if (!change(entity))
+            {
+                return;
+            }
+
+            entity.UpdatedAt = timeProvider.GetUtcNow();
+            try
+            {
+                await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Changed since read: apply the change again to the new version.
+            }
+        }
+
+        throw new InvalidOperationException($"Ingestion {ingestionId}: gave up after {MaxConcurrencyAttempts} concurrent updates.");
+    }
+
+    private async Task<IngestionEntity?> ReadAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var response = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, TableKeys.IngestionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    private static IngestionRecord ToRecord(IngestionEntity e) => new()
+    {
+        Id = e.PartitionKey,
+        Kind = IngestionNames.ParseKind(e.Kind),
+        Status = IngestionNames.ParseStatus(e.Status),
+        MetricsTotal = e.MetricsTotal,
+        MessagesTotal = e.MessagesTotal,
+        MessagesDone = e.MessagesDone,
+        Created = e.Created,
+        IgnoredDuplicates = e.IgnoredDuplicates,
+        Failed = e.Failed,
+        TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, FunctionsJsonContext.Default.ListString),
+        TwineIdsTruncated = e.TwineIdsTruncated,
+        Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, FunctionsJsonContext.Default.ListTwineError),
+        ErrorsTruncated = e.ErrorsTruncated,
+        FailureReason = e.FailureReason,
+        FailedWhileReceiving = e.FailedWhileReceiving,
+        ExternalId = e.ExternalId,
+        Operation = e.Operation,
+        RequestHash = e.RequestHash,
+        ReceivingUntil = e.ReceivingUntil,
+        CreatedAt = e.CreatedAt,
+        UpdatedAt = e.UpdatedAt,
+    };
+}
+
+/// <summary>What the edge knows about an ingestion before it is stored.</summary>
+public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int MessagesTotal, string? ExternalId = null, string? Operation = null);

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Twine.Functions.Http;
+
+namespace Twine.Functions.Ingestion;
+
+/// <summary>Small checks shared by the metric and calendar-event validators; each adds a pointer-carrying error.</summary>
+public static partial class JsonRules
+{
+    // RFC 3339 / ISO 8601 date-time with seconds and an explicit offset (Z or ±hh:mm).
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Timestamp();
+
+    public static bool TryGetObject(JsonElement parent, string name, string pointer, List<ProblemError> errors, out JsonElement value, bool required = true)
+    {
+        if (parent.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            if (value.ValueKind == JsonValueKind.Object)
+            {
+                return true;
+            }
+
+            errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' must be an object."));
+            return false;
+        }
+
+        if (required)
+        {
+            errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' is required."));
+        }
+
+        return false;
+    }
+
+    /// <summary>A string member; required ones must be non-blank.</summary>
+    public static string? GetString(JsonElement parent, string name, string pointer, List<ProblemError> errors, bool required)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' is required."));
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' must be a string."));
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (required && string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' must not be empty."));
+            return null;
+        }
+
+        return text;
+    }
+
+    public static bool? GetBoolean(JsonElement parent, string name, string pointer, List<ProblemError> errors)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+
+        errors.Add(ProblemError.AtPointer($"{pointer}/{name}", $"'{name}' must be true or false."));
+        return null;
+    }
+
+    /// <summary>An ISO 8601 timestamp with an offset; the offset is kept (calendar rules depend on it).</summary>
+    public static DateTimeOffset? GetTimestamp(JsonElement parent, string name, string pointer, List<ProblemError> errors, bool required)
+    {
+        var text = GetString(parent, name, pointer, errors, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Timestamp().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            return parsed;
+        }
+
+        errors.Add(ProblemError.AtPointer($"{pointer}/{name}",
+            $"'{name}' must be an ISO 8601 date and time with seconds and an offset, e.g. 2017-03-14T11:00:57.000Z or 2017-03-14T07:00:57-04:00."));
+        return null;
+    }
+
+    public static bool IsOneOf(string value, IReadOnlySet<string> allowed) => allowed.Contains(value);
+}

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Twine.Functions.Ingestion.Metrics;
+
+/// <summary>POST /api/metrics. Binds the request and hands over to <see cref="MetricsIngestionHandler"/>.</summary>
+public sealed class IngestMetricsFunction(MetricsIngestionHandler handler)
+{
+    [Function("IngestMetrics")]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "metrics")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        handler.HandleAsync(request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
+}

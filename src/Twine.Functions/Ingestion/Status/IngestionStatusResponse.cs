@@ -1,0 +1,23 @@
+using Twine.Functions.Ingestion;
+
+namespace Twine.Functions.Ingestion.Status;
+
+/// <summary>The body of GET /api/ingestions/{id}.</summary>
+public sealed record IngestionStatusResponse
+{
+    public required string IngestionId { get; init; }
+    public required string Kind { get; init; }
+    public required string Status { get; init; }
+    public string? ExternalId { get; init; }
+    public string? Operation { get; init; }
+    public required IngestionCounts Counts { get; init; }
+    public required IReadOnlyList<string> TwineIds { get; init; }
+    public bool TwineIdsTruncated { get; init; }
+    public required IReadOnlyList<TwineError> Errors { get; init; }
+    public bool ErrorsTruncated { get; init; }
+    public string? FailureReason { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+public sealed record IngestionCounts(int MetricsTotal, int MessagesTotal, int MessagesDone, int Created, int IgnoredDuplicates, int Failed);

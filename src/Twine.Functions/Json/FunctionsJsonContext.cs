@@ -1,0 +1,16 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Twine.Functions.Http;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.Status;
+
+namespace Twine.Functions.Json;
+
+/// <summary>Source-generated serialization for the app's own documents (camelCase, nulls omitted).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ProblemDocument))]
+[JsonSerializable(typeof(AcceptedResponse))]
+[JsonSerializable(typeof(IngestionStatusResponse))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<TwineError>))]
+public sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -1,0 +1,20 @@
+namespace Twine.Functions.Queues;
+
+public static class QueueMessageLimits
+{
+    /// <summary>Azure Storage queues take at most 64 KiB per message, counted after encoding.</summary>
+    public const int MaxEncodedBytes = 64 * 1024;
+
+    /// <summary>Base64 turns 3 bytes into 4 characters, so the JSON may be at most 48 KiB.</summary>
+    public const int MaxJsonBytes = MaxEncodedBytes / 4 * 3;
+
+    public const int MaxMetricsPerMessage = 100;
+
+    /// <summary>The HTTP edge takes at most 1,000 metrics per request.</summary>
+    public const int MaxMetricsPerIngestion = 1000;
+
+    /// <summary>A queue message's messageCount is at most this (one metric per message at worst).</summary>
+    public const int MaxMessagesPerIngestion = MaxMetricsPerIngestion;
+
+    public static int EncodedLength(int jsonBytes) => (jsonBytes + 2) / 3 * 4;
+}

@@ -1,0 +1,224 @@
+using System.Text.Json;
+using Twine.Functions.Http;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.CalendarEvents;
+using Twine.Functions.Ingestion.Metrics;
+
+namespace Twine.Functions.Queues;
+
+/// <summary>
+/// Reads version-1 queue messages as strictly as the HTTP edge reads requests: a partner with queue access may
+/// enqueue directly. A message that fails here is a permanent failure: record it, do not retry it.
+/// </summary>
+public static class QueueMessageParser
+{
+    public const int SupportedVersion = 1;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+    private static readonly string[] MetricsMembers = ["version", "ingestionId", "messageIndex", "messageCount", "data"];
+    private static readonly string[] CalendarMembers = ["version", "ingestionId", "operation", "externalId", "data"];
+
+    public static QueueMessageParseResult<MetricsQueueMessage> ParseMetrics(string text)
+    {
+        var errors = new List<ProblemError>();
+        if (!TryParse(text, errors, out var root))
+        {
+            return new(null, null, errors);
+        }
+
+        var ingestionId = ReadEnvelope(root, MetricsMembers, errors);
+        var index = ReadInt(root, "messageIndex", 0, QueueMessageLimits.MaxMessagesPerIngestion - 1, errors);
+        var count = ReadInt(root, "messageCount", 1, QueueMessageLimits.MaxMessagesPerIngestion, errors);
+        if (index is { } i && count is { } c && i >= c)
+        {
+            errors.Add(ProblemError.AtPointer("/messageIndex", "'messageIndex' must be less than 'messageCount'."));
+        }
+
+        var metrics = new List<JsonElement>();
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(ProblemError.AtPointer("/data", "'data' must be an array of patient_health_metric resources."));
+        }
+        else
+        {
+            var n = data.GetArrayLength();
+            if (n is 0 or > QueueMessageLimits.MaxMetricsPerMessage)
+            {
+                errors.Add(ProblemError.AtPointer("/data", $"'data' must hold 1 to {QueueMessageLimits.MaxMetricsPerMessage} metrics."));
+            }
+
+            var k = 0;
+            foreach (var metric in data.EnumerateArray())
+            {
+                MetricResourceValidator.Validate(metric, $"/data/{k++}", errors);
+                metrics.Add(metric);
+            }
+        }
+
+        return errors.Count > 0
+            ? new(null, ingestionId, errors)
+            : new(new MetricsQueueMessage(ingestionId!, index!.Value, count!.Value, metrics), ingestionId, errors);
+    }
+
+    public static QueueMessageParseResult<CalendarEventQueueMessage> ParseCalendarEvent(string text)
+    {
+        var errors = new List<ProblemError>();
+        if (!TryParse(text, errors, out var root))
+        {
+            return new(null, null, errors);
+        }
+
+        var ingestionId = ReadEnvelope(root, CalendarMembers, errors);
+        var operation = JsonRules.GetString(root, "operation", "", errors, required: true);
+        if (operation is not null and not (CalendarEventMessageWriter.Upsert or CalendarEventMessageWriter.Delete))
+        {
+            errors.Add(ProblemError.AtPointer("/operation", "'operation' must be 'upsert' or 'delete'."));
+        }
+
+        var externalId = JsonRules.GetString(root, "externalId", "", errors, required: true);
+        if (externalId is not null && ExternalId.Problem(externalId) is { } problem)
+        {
+            errors.Add(ProblemError.AtPointer("/externalId", problem));
+        }
+
+        var hasData = root.TryGetProperty("data", out var data) && data.ValueKind != JsonValueKind.Null;
+        if (operation == CalendarEventMessageWriter.Upsert)
+        {
+            if (hasData)
+            {
+                CalendarEventValidator.Validate(data, "/data", errors);
+            }
+            else
+            {
+                errors.Add(ProblemError.AtPointer("/data", "An upsert needs 'data': the calendar_event resource."));
+            }
+        }
+        else if (operation == CalendarEventMessageWriter.Delete && hasData)
+        {
+            errors.Add(ProblemError.AtPointer("/data", "A delete carries no 'data'."));
+        }
+
+        return errors.Count > 0
+            ? new(null, ingestionId, errors)
+            : new(new CalendarEventQueueMessage(ingestionId!, operation!, externalId!, hasData ? data : null), ingestionId, errors);
+    }
+
+    /// <summary>
+    /// Reads what it can of a message that may be malformed (or poison): which ingestion and message it belongs to,
+    /// so that its failure can be recorded against them. Never throws; unknown parts are null.
+    /// </summary>
+    public static QueueMessageEnvelope PeekEnvelope(string? text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text ?? "", DocumentOptions);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return QueueMessageEnvelope.Unknown;
+            }
+
+            var id = root.TryGetProperty("ingestionId", out var idElement) && idElement.ValueKind == JsonValueKind.String
+                && IngestionId.IsValid(idElement.GetString()) ? idElement.GetString() : null;
+            var silent = new List<ProblemError>();
+            var index = ReadInt(root, "messageIndex", 0, QueueMessageLimits.MaxMessagesPerIngestion - 1, silent);
+            var count = ReadInt(root, "messageCount", 1, QueueMessageLimits.MaxMessagesPerIngestion, silent);
+            if (index >= count)
+            {
+                (index, count) = (null, null);
+            }
+
+            var metrics = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
+                ? Math.Min(data.GetArrayLength(), QueueMessageLimits.MaxMetricsPerMessage)
+                : 0;
+            return new QueueMessageEnvelope(id, index, count, metrics);
+        }
+        catch (JsonException)
+        {
+            return QueueMessageEnvelope.Unknown;
+        }
+    }
+
+    private static bool TryParse(string text, List<ProblemError> errors, out JsonElement root)
+    {
+        root = default;
+        try
+        {
+            // Cloned so the message outlives the document; messages are small (at most 48 KiB of JSON).
+            using var document = JsonDocument.Parse(text, DocumentOptions);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            errors.Add(ProblemError.AtPointer("", $"The message is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
+            return false;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(ProblemError.AtPointer("", "The message must be a JSON object."));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Checks version, ingestionId and that no unknown member is present; returns the id when it is valid.</summary>
+    private static string? ReadEnvelope(JsonElement root, string[] members, List<ProblemError> errors)
+    {
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!members.Contains(property.Name, StringComparer.Ordinal))
+            {
+                errors.Add(ProblemError.AtPointer("/" + EscapePointer(property.Name), "Unknown member for this message version."));
+            }
+        }
+
+        if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
+            || !version.TryGetInt32(out var v) || v != SupportedVersion)
+        {
+            errors.Add(ProblemError.AtPointer("/version", $"'version' must be {SupportedVersion}."));
+        }
+
+        var id = JsonRules.GetString(root, "ingestionId", "", errors, required: true);
+        if (id is not null && !IngestionId.IsValid(id))
+        {
+            errors.Add(ProblemError.AtPointer("/ingestionId", "'ingestionId' must be 32 lowercase hexadecimal digits."));
+            return null;
+        }
+
+        return id;
+    }
+
+    private static int? ReadInt(JsonElement root, string name, int min, int max, List<ProblemError> errors)
+    {
+        if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt32(out var n) && n >= min && n <= max)
+        {
+            return n;
+        }
+
+        errors.Add(ProblemError.AtPointer("/" + name, $"'{name}' must be an integer from {min} to {max}."));
+        return null;
+    }
+
+    internal static string EscapePointer(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+}
+
+/// <summary>What a possibly malformed message says about itself (null where it says nothing usable).</summary>
+public sealed record QueueMessageEnvelope(string? IngestionId, int? MessageIndex, int? MessageCount, int MetricCount)
+{
+    public static readonly QueueMessageEnvelope Unknown = new(null, null, null, 0);
+}
+
+public sealed record QueueMessageParseResult<T>(T? Message, string? IngestionId, IReadOnlyList<ProblemError> Errors)
+    where T : class
+{
+    public bool IsValid => Message is not null;
+}
+
+/// <param name="Metrics">The patient_health_metric resources as the partner sent them.</param>
+public sealed record MetricsQueueMessage(string IngestionId, int MessageIndex, int MessageCount, IReadOnlyList<JsonElement> Metrics);
+
+/// <param name="Data">The calendar_event resource for an upsert; null for a delete.</param>
+public sealed record CalendarEventQueueMessage(string IngestionId, string Operation, string ExternalId, JsonElement? Data);

@@ -1,0 +1,28 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Twine.Functions.Storage;
+
+/// <summary>Partition and row keys of every table in one place; docs/STORAGE.md explains the choices.</summary>
+public static class TableKeys
+{
+    /// <summary>Ingestions: PK = ingestion id, RK = this constant. One row per partition: a point read by id.</summary>
+    public const string IngestionRow = "ingestion";
+
+    /// <summary>CalendarEventLinks: PK = the partner's externalId, RK = this constant.</summary>
+    public const string CalendarEventLinkRow = "link";
+
+    /// <summary>IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = this constant.</summary>
+    public const string IdempotencyKeyRow = "key";
+
+    /// <summary>IngestionResults: PK = ingestion id, RK = the message index zero-padded so rows sort in message order.</summary>
+    public static string MessageRow(int messageIndex) =>
+        messageIndex.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Idempotency keys are caller-chosen text; hashing gives a key that is always a valid, fixed-length table key
+    /// and keeps the caller's text out of storage keys.
+    /// </summary>
+    public static string IdempotencyKeyPartition(string idempotencyKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
+}

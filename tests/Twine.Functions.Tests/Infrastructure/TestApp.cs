@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.CalendarEvents;
+using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Ingestion.Status;
+using Twine.Functions.Queues;
+using Twine.Functions.Storage;
+
+namespace Twine.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The app's ingestion services wired the way the host wires them (AddIngestion), against the shared Azurite with
+/// table and queue names unique to one test, and a FakeTimeProvider. Also reads back what was stored and queued.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 30, 0, TimeSpan.Zero);
+
+    private readonly ServiceProvider _provider;
+
+    public TestApp(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        Settings = new Dictionary<string, string?>
+        {
+            ["TwineStorage"] = azurite.ConnectionString,
+            ["Storage:IngestionsTable"] = "Ingestions" + suffix,
+            ["Storage:IngestionResultsTable"] = "IngestionResults" + suffix,
+            ["Storage:CalendarEventLinksTable"] = "CalendarEventLinks" + suffix,
+            ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
+            ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
+            ["Storage:CalendarEventsQueue"] = "twine-calendar-events-" + suffix,
+        };
+        configure?.Invoke(Settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
+        services.AddFakeLogging();
+        services.AddSingleton<TimeProvider>(Time);
+        services.AddIngestion(configuration);
+        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        ConnectionString = azurite.ConnectionString;
+    }
+
+    public Dictionary<string, string?> Settings { get; }
+    public string ConnectionString { get; }
+    public FakeTimeProvider Time { get; } = new(Start);
+    public IServiceProvider Services => _provider;
+    public StorageOptions Names => Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+    public MetricsIngestionHandler Metrics => Services.GetRequiredService<MetricsIngestionHandler>();
+    public CalendarEventIngestionHandler CalendarEvents => Services.GetRequiredService<CalendarEventIngestionHandler>();
+    public IngestionStatusHandler Status => Services.GetRequiredService<IngestionStatusHandler>();
+    public IngestionStore Store => Services.GetRequiredService<IngestionStore>();
+    public CalendarEventLinkStore Links => Services.GetRequiredService<CalendarEventLinkStore>();
+
+    /// <summary>Every log record the app wrote during the test.</summary>
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+
+    public Task<TestResponse> PostMetricsAsync(JsonNode body, string contentType = "application/vnd.api+json", string? idempotencyKey = null) =>
+        PostMetricsAsync(Encoding.UTF8.GetBytes(body.ToJsonString()), contentType, idempotencyKey);
+
+    public async Task<TestResponse> PostMetricsAsync(byte[] body, string? contentType = "application/vnd.api+json", string? idempotencyKey = null, bool declareLength = true)
+    {
+        using var stream = new MemoryStream(body);
+        var result = await Metrics.HandleAsync(contentType, declareLength ? body.Length : null, idempotencyKey, stream, CancellationToken.None);
+        return await ExecuteAsync(result);
+    }
+
+    public async Task<TestResponse> PutCalendarEventAsync(string externalId, JsonNode body, string? idempotencyKey = null, string contentType = "application/vnd.api+json")
+    {
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        using var stream = new MemoryStream(bytes);
+        var result = await CalendarEvents.HandlePutAsync(externalId, contentType, bytes.Length, idempotencyKey, stream, CancellationToken.None);
+        return await ExecuteAsync(result);
+    }
+
+    public async Task<TestResponse> DeleteCalendarEventAsync(string externalId, string? idempotencyKey = null) =>
+        await ExecuteAsync(await CalendarEvents.HandleDeleteAsync(externalId, idempotencyKey, CancellationToken.None));
+
+    public async Task<TestResponse> GetStatusAsync(string id) =>
+        await ExecuteAsync(await Status.HandleAsync(id, CancellationToken.None));
+
+    /// <summary>Runs the result as the Functions host would, into a DefaultHttpContext, and reads the response back.</summary>
+    public async Task<TestResponse> ExecuteAsync(IResult result)
+    {
+        var context = new DefaultHttpContext { RequestServices = Services };
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+        await result.ExecuteAsync(context);
+        return new TestResponse(context.Response.StatusCode, context.Response.ContentType,
+            context.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    /// <summary>Every message in a queue, as the raw text the service holds (base64), without removing them.</summary>
+    public async Task<List<string>> RawMessagesAsync(string queueName)
+    {
+        var queue = new QueueClient(ConnectionString, queueName); // no MessageEncoding: the raw stored text
+        if (!await queue.ExistsAsync())
+        {
+            return [];
+        }
+
+        var texts = new List<string>();
+        while (true)
+        {
+            var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(10))).Value;
+            if (batch.Length == 0)
+            {
+                return texts;
+            }
+
+            texts.AddRange(batch.Select(m => m.Body.ToString()));
+        }
+    }
+
+    /// <summary>Messages of a queue decoded from base64 to their JSON text (UTF-8).</summary>
+    public async Task<List<string>> DecodedMessagesAsync(string queueName) =>
+        [.. (await RawMessagesAsync(queueName)).Select(t => Encoding.UTF8.GetString(Convert.FromBase64String(t)))];
+
+    public async Task<int> MessageCountAsync(string queueName)
+    {
+        var queue = new QueueClient(ConnectionString, queueName);
+        return await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    }
+
+    /// <summary>All rows of a table (tests only: the app itself never scans).</summary>
+    public async Task<List<TableEntity>> RowsAsync(string tableName)
+    {
+        var table = new TableClient(ConnectionString, tableName);
+        var rows = new List<TableEntity>();
+        try
+        {
+            await foreach (var row in table.QueryAsync<TableEntity>())
+            {
+                rows.Add(row);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // Table not created: nothing stored.
+        }
+
+        return rows;
+    }
+
+    /// <summary>Asserts that nothing at all was stored or queued.</summary>
+    public async Task AssertNothingStoredOrQueuedAsync()
+    {
+        foreach (var table in new[] { Names.IngestionsTable, Names.IngestionResultsTable, Names.IngestionKeysTable, Names.CalendarEventLinksTable })
+        {
+            Assert.Empty(await RowsAsync(table));
+        }
+
+        Assert.Equal(0, await MessageCountAsync(Names.MetricsQueue));
+        Assert.Equal(0, await MessageCountAsync(Names.CalendarEventsQueue));
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}
+
+public sealed record TestResponse(int Status, string? ContentType, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public JsonNode Json => JsonNode.Parse(Body)!;
+
+    public string IngestionId => Json["ingestionId"]!.GetValue<string>();
+
+    /// <summary>The pointers of a problem's errors.</summary>
+    public IReadOnlyList<string?> Pointers => Json["errors"]?.AsArray().Select(e => e?["pointer"]?.GetValue<string>()).ToList() ?? [];
+
+    public void AssertProblem(int status)
+    {
+        Assert.Equal(status, Status);
+        Assert.Equal("application/problem+json", ContentType);
+        var json = Json;
+        Assert.Equal(status, json["status"]!.GetValue<int>());
+        Assert.StartsWith("urn:twine-functions:problem:", json["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(json["title"]?.GetValue<string>()));
+        Assert.False(string.IsNullOrEmpty(json["detail"]?.GetValue<string>()));
+        Assert.False(string.IsNullOrEmpty(json["instance"]?.GetValue<string>()));
+    }
+}

@@ -1,0 +1,82 @@
+using Azure.Data.Tables;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.CalendarEvents;
+using Twine.Functions.Storage;
+using Twine.Functions.Tests.Infrastructure;
+
+namespace Twine.Functions.Tests.Ingestion;
+
+/// <summary>The key design of docs/STORAGE.md: every lookup the app makes is a point read or one partition query.</summary>
+public sealed class StorageDesignTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task An_ingestion_is_one_row_read_by_its_id_with_a_point_read()
+    {
+        await using var app = new TestApp(azurite);
+        var id = (await app.PostMetricsAsync(Bodies.Metrics(150), idempotencyKey: "design-1")).IngestionId;
+        await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, 1, 2, 50, 50, 0, 0, [], []), CancellationToken.None);
+
+        var row = Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Equal((id, "ingestion"), (row.PartitionKey, row.RowKey));
+        var ingestions = new TableClient(app.ConnectionString, app.Names.IngestionsTable);
+        Assert.True((await ingestions.GetEntityIfExistsAsync<TableEntity>(id, "ingestion", cancellationToken: TestContext.Current.CancellationToken)).HasValue);
+
+        var result = Assert.Single(await app.RowsAsync(app.Names.IngestionResultsTable));
+        Assert.Equal((id, "00001"), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index
+
+        var key = Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable));
+        Assert.Equal((TableKeys.IdempotencyKeyPartition("design-1"), "key"), (key.PartitionKey, key.RowKey));
+        Assert.Equal(64, key.PartitionKey.Length);
+        Assert.Equal(id, key.GetString("IngestionId"));
+    }
+
+    [Fact]
+    public async Task An_ingestions_results_are_one_partition_in_message_order()
+    {
+        await using var app = new TestApp(azurite);
+        var id = (await app.PostMetricsAsync(Bodies.Metrics(1000))).IngestionId;
+        var other = (await app.PostMetricsAsync(Bodies.Metrics(1))).IngestionId;
+        foreach (var i in new[] { 9, 0, 4 })
+        {
+            await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, i, 10, 100, 100, 0, 0, [], []), CancellationToken.None);
+        }
+
+        await app.Store.RecordMessageOutcomeAsync(other, new MessageOutcome(IngestionKind.Metrics, 0, 1, 1, 1, 0, 0, [], []), CancellationToken.None);
+
+        var results = await app.Store.GetResultsAsync(id, CancellationToken.None);
+        Assert.Equal([0, 4, 9], results.Select(r => r.MessageIndex));
+        Assert.All(results, r => Assert.Equal(id, r.PartitionKey));
+    }
+
+    [Fact]
+    public async Task A_calendar_event_link_is_claimed_once_and_updated_only_with_the_current_etag()
+    {
+        await using var app = new TestApp(azurite);
+
+        var claimed = await app.Links.TryClaimAsync("ehr-appt-1", "0193a5b2c3d47e8f9a0b1c2d3e4f5a6b", CancellationToken.None);
+        var second = await app.Links.TryClaimAsync("ehr-appt-1", "0193a5b2c3d47e8f9a0b1c2d3e4f5a6c", CancellationToken.None);
+        var readBack = await app.Links.GetAsync("ehr-appt-1", CancellationToken.None);
+        var stale = await app.Links.GetAsync("ehr-appt-1", CancellationToken.None);
+
+        Assert.NotNull(claimed);
+        Assert.Null(second); // 409: another delivery holds the claim
+        Assert.Equal((CalendarEventLinkStore.Claimed, "0193a5b2c3d47e8f9a0b1c2d3e4f5a6b"), (readBack!.State, readBack.ClaimedByIngestionId));
+        Assert.True(await app.Links.TryUpdateAsync(readBack, CalendarEventLinkStore.Linked, "5a0c8e2aa9d454cc1509a142", CancellationToken.None));
+        Assert.False(await app.Links.TryUpdateAsync(stale!, CalendarEventLinkStore.Deleted, null, CancellationToken.None)); // 412
+        var row = Assert.Single(await app.RowsAsync(app.Names.CalendarEventLinksTable));
+        Assert.Equal(("ehr-appt-1", "link", "linked", "5a0c8e2aa9d454cc1509a142"),
+            (row.PartitionKey, row.RowKey, row.GetString("State"), row.GetString("TwineId")));
+        Assert.Null(await app.Links.GetAsync("never-seen", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Two_concurrent_claims_of_one_externalId_have_one_winner()
+    {
+        await using var app = new TestApp(azurite);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            app.Links.TryClaimAsync("race", IngestionId.New(app.Time), CancellationToken.None)));
+
+        Assert.Single(claims, c => c is not null);
+    }
+}
