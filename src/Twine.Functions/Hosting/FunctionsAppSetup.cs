@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Twine.Client;
+using Twine.Functions.Health;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Secrets;
 
@@ -43,6 +44,7 @@ public static class FunctionsAppSetup
 
         // Webhook edge, queues and tables (connection "TwineStorage", names in section "Storage").
         builder.Services.AddIngestion(builder.Configuration);
+        builder.Services.AddHealthEndpoint();
         return builder;
     }
 }

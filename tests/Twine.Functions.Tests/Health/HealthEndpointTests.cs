@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Twine.Functions.Queues;
+using Twine.Functions.Storage;
+using Twine.Functions.Health;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Secrets;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Sandbox;
+
+namespace Twine.Functions.Tests.Health;
+
+/// <summary>GET /api/health against the real Azurite and the sandbox: a line per check, 200 or 503, no secret.</summary>
+public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private SandboxServer _sandbox = null!;
+
+    public async ValueTask InitializeAsync() => _sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0 });
+
+    public ValueTask DisposeAsync() => _sandbox.DisposeAsync();
+
+    private ServiceProvider BuildServices(Action<Dictionary<string, string?>>? change = null, Action<IServiceCollection>? services = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["TwineStorage"] = azurite.ConnectionString,
+            ["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString(),
+            ["Twine:ClientId"] = SandboxOptions.DefaultClientId,
+            ["Twine:ClientSecret"] = SandboxOptions.DefaultClientSecret,
+            ["Twine:MaxRetryAttempts"] = "0",
+        };
+        change?.Invoke(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<IConfiguration>(configuration);
+        services?.Invoke(collection);
+        collection.AddTwineSecrets(configuration);
+        collection.AddTwineClient(configuration.GetSection("Twine"));
+        collection.AddIngestion(configuration);
+        collection.AddHealthEndpoint();
+        return collection.BuildServiceProvider();
+    }
+
+    private static async Task<(int Status, JsonNode Body, string Text)> GetHealthAsync(IServiceProvider services)
+    {
+        var result = await services.GetRequiredService<HealthHandler>().HandleAsync(TestContext.Current.CancellationToken);
+        var context = new DefaultHttpContext { RequestServices = services };
+        using var stream = new MemoryStream();
+        context.Response.Body = stream;
+        await result.ExecuteAsync(context);
+        var text = Encoding.UTF8.GetString(stream.ToArray());
+        return (context.Response.StatusCode, JsonNode.Parse(text)!, text);
+    }
+
+    private static string CheckStatus(JsonNode body, string name) =>
+        body["checks"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!["status"]!.GetValue<string>();
+
+    [Fact]
+    public async Task All_checks_pass_with_storage_and_Twine_reachable()
+    {
+        await using var services = BuildServices();
+
+        var (status, body, _) = await GetHealthAsync(services);
+
+        Assert.Equal(200, status);
+        Assert.Equal("healthy", body["status"]!.GetValue<string>());
+        Assert.Equal(["storage", "twine-credentials", "twine-token"], body["checks"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).Order());
+        Assert.All(body["checks"]!.AsArray(), c => Assert.Equal("healthy", c!["status"]!.GetValue<string>()));
+        Assert.Equal(1, _sandbox.RequestCount("POST", "/oauth/token"));
+    }
+
+    [Fact]
+    public async Task Rejected_credentials_fail_the_token_check_without_showing_the_secret()
+    {
+        _sandbox.RotateCredentials("rotated-id", "rotated-secret");
+        await using var services = BuildServices();
+
+        var (status, body, text) = await GetHealthAsync(services);
+
+        Assert.Equal(503, status);
+        Assert.Equal("unhealthy", body["status"]!.GetValue<string>());
+        Assert.Equal("healthy", CheckStatus(body, "storage"));
+        Assert.Equal("healthy", CheckStatus(body, "twine-credentials"));
+        Assert.Equal("unhealthy", CheckStatus(body, "twine-token"));
+        Assert.Contains("InvalidCredentials", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(SandboxOptions.DefaultClientSecret, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("rotated-secret", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_vault_fails_the_credentials_check()
+    {
+        using var vault = new Secrets.StandInKeyVault { Unreachable = true };
+        await using var services = BuildServices(
+            settings => settings["TwineSecrets:VaultUri"] = Secrets.StandInKeyVault.VaultUri.ToString(),
+            collection => collection.AddSingleton(vault.CreateClient()));
+
+        var (status, body, text) = await GetHealthAsync(services);
+
+        Assert.Equal(503, status);
+        Assert.Equal("unhealthy", CheckStatus(body, "twine-credentials"));
+        Assert.Equal("unhealthy", CheckStatus(body, "twine-token"));
+        Assert.Contains("twine-client-id", text, StringComparison.Ordinal);
+        Assert.Equal(0, _sandbox.RequestCount("POST", "/oauth/token"));
+    }
+
+    [Fact]
+    public async Task Unreachable_storage_fails_the_storage_check()
+    {
+        // A closed port on loopback, and no SDK retries, so the failure is immediate.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var connection = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+                         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                         $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1";
+        var names = Options.Create(new StorageOptions());
+        var check = new StorageHealthCheck(
+            new StorageTables(new TableServiceClient(connection, new TableClientOptions { Retry = { MaxRetries = 0 } }), names),
+            new IngestionQueues(new QueueServiceClient(connection, new QueueClientOptions { Retry = { MaxRetries = 0 } }), names));
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.StartsWith("storage unreachable", result.Description, StringComparison.Ordinal);
+    }
+}
