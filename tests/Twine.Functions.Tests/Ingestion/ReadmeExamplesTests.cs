@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Twine.Functions.Tests.Infrastructure;
+
+namespace Twine.Functions.Tests.Ingestion;
+
+/// <summary>The README's curl bodies are accepted as written, so a user's first try works.</summary>
+public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
+{
+    private static readonly string Readme = File.ReadAllText(RepoPaths.InRepo("README.md"));
+
+    private static JsonNode BodyOf(string route)
+    {
+        var match = CurlBody().Matches(Readme).Single(m => m.Groups["url"].Value.Contains(route, StringComparison.Ordinal));
+        return JsonNode.Parse(match.Groups["body"].Value)!;
+    }
+
+    [Fact]
+    public async Task The_metrics_example_is_accepted()
+    {
+        await using var app = new TestApp(azurite);
+
+        var response = await app.PostMetricsAsync(BodyOf("/api/metrics"));
+
+        Assert.True(response.Status == 202, response.Body);
+    }
+
+    [Fact]
+    public async Task The_calendar_event_example_is_accepted()
+    {
+        await using var app = new TestApp(azurite);
+
+        var response = await app.PutCalendarEventAsync("visit-2026-11-30-42", BodyOf("/api/calendar-events/"));
+
+        Assert.True(response.Status == 202, response.Body);
+    }
+
+    [GeneratedRegex(@"curl -i -X (POST|PUT) (?<url>\S+) \\\n(?:.*\\\n)*?\s*-d '(?<body>[^']+)'", RegexOptions.Multiline)]
+    private static partial Regex CurlBody();
+}
