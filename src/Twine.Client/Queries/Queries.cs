@@ -106,14 +106,14 @@ public sealed class EmailHistoryQuery : TwineListQuery
         .Add("sort", Sort);
 }
 
-/// <summary>fetchHealthProfiles: one of patient, groups or organization is required.</summary>
-public sealed class HealthProfileQuery : TwineListQuery
+/// <summary>The filters health profiles and their answers share: one of patient, groups or organization is required.</summary>
+public abstract class HealthProfileScopedQuery : TwineListQuery
 {
     public string? Patient { get; set; }
     public List<string>? Groups { get; set; }
     public string? Organization { get; set; }
 
-    /// <summary><c>patient</c>, <c>questions</c>.</summary>
+    /// <summary>Related resources: <c>patient</c> (and <c>questions</c> for health profiles).</summary>
     public List<string>? Include { get; set; }
 
     private protected override void AddParameters(QueryString query) => query
@@ -123,22 +123,11 @@ public sealed class HealthProfileQuery : TwineListQuery
         .Add("include", Include);
 }
 
-/// <summary>fetchHealthProfileAnswers: one of patient, groups or organization is required.</summary>
-public sealed class HealthProfileAnswerQuery : TwineListQuery
-{
-    public string? Patient { get; set; }
-    public List<string>? Groups { get; set; }
-    public string? Organization { get; set; }
+/// <summary>fetchHealthProfiles.</summary>
+public sealed class HealthProfileQuery : HealthProfileScopedQuery;
 
-    /// <summary><c>patient</c>.</summary>
-    public List<string>? Include { get; set; }
-
-    private protected override void AddParameters(QueryString query) => query
-        .Add("filter[patient]", Patient)
-        .Add("filter[groups]", Groups)
-        .Add("filter[organization]", Organization)
-        .Add("include", Include);
-}
+/// <summary>fetchHealthProfileAnswers.</summary>
+public sealed class HealthProfileAnswerQuery : HealthProfileScopedQuery;
 
 /// <summary>fetchHealthQuestionDefinitions: no filters, paging only.</summary>
 public sealed class HealthQuestionDefinitionQuery : TwineListQuery
