@@ -251,6 +251,42 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         throw new InvalidOperationException($"Ingestion {ingestionId}: gave up marking it failed after {MaxConcurrencyAttempts} concurrent updates.");
     }
 
+    /// <summary>
+    /// Accepted → processing when a queue function starts on one of its messages (one ETag-conditional write; nothing
+    /// when the ingestion is already further on, still receiving, or has no row yet because it was enqueued directly).
+    /// </summary>
+    public async Task MarkProcessingAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            if (entity is null || entity.Status != IngestionStatus.Accepted.ToWire())
+            {
+                return;
+            }
+
+            entity.Status = IngestionStatus.Processing.ToWire();
+            entity.UpdatedAt = timeProvider.GetUtcNow();
+            try
+            {
+                await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // Changed since read (an outcome arrived): read again; it is probably past "accepted" now.
+            }
+        }
+    }
+
+    /// <summary>One message's recorded outcome (a point read), or null when none is recorded yet.</summary>
+    public async Task<IngestionResultEntity?> GetResultAsync(string ingestionId, int messageIndex, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var response = await tables.IngestionResults.GetEntityIfExistsAsync<IngestionResultEntity>(ingestionId, TableKeys.MessageRow(messageIndex), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
     /// <summary>The outcomes recorded for an ingestion, in message order: one partition query.</summary>
     public async Task<IReadOnlyList<IngestionResultEntity>> GetResultsAsync(string ingestionId, CancellationToken cancellationToken)
     {
@@ -282,7 +318,13 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
                 MessagesTotal = outcome.MessageCount,
                 CreatedAt = now,
             };
+            var before = isNew ? null : AggregateFingerprint(entity);
             Aggregate(entity, results);
+            if (before is not null && before == AggregateFingerprint(entity))
+            {
+                return; // a repeated delivery: nothing changed, so nothing is written (not even UpdatedAt)
+            }
+
             entity.UpdatedAt = now;
             try
             {
@@ -305,6 +347,11 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
 
         throw new InvalidOperationException($"Ingestion {ingestionId}: gave up recording after {MaxConcurrencyAttempts} concurrent updates.");
     }
+
+    /// <summary>Everything <see cref="Aggregate"/> sets, to tell whether a recompute changed the row.</summary>
+    private static string AggregateFingerprint(IngestionEntity e) =>
+        string.Join("\u001f", e.Status, e.Created, e.IgnoredDuplicates, e.Failed, e.MessagesDone, e.MetricsTotal,
+            e.TwineIdsJson, e.TwineIdsTruncated, e.ErrorsJson, e.ErrorsTruncated);
 
     private static void Aggregate(IngestionEntity entity, IReadOnlyList<IngestionResultEntity> results)
     {

@@ -80,7 +80,7 @@ public sealed class CalendarEventLinkEntity : ITableEntity
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
-    /// <summary>claimed (a create is under way or was interrupted), linked (Twine id known) or deleted.</summary>
+    /// <summary>claimed (a create is under way or was interrupted), linked (Twine id known), deleting (a delete is under way or was interrupted) or deleted.</summary>
     public string State { get; set; } = "";
     public string? TwineId { get; set; }
     public string? ClaimedByIngestionId { get; set; }

@@ -12,6 +12,12 @@ public static class TableKeys
     /// <summary>CalendarEventLinks: PK = the partner's externalId, RK = this constant.</summary>
     public const string CalendarEventLinkRow = "link";
 
+    /// <summary>
+    /// CalendarEventLinks' reverse rows: PK = the Twine calendar_event id, RK = this constant, column ExternalId. Written when
+    /// a link becomes linked, so the poller can tie an event it reads from Twine to the partner's id with a point read.
+    /// </summary>
+    public const string CalendarEventTwineIdRow = "twine-id";
+
     /// <summary>IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = this constant.</summary>
     public const string IdempotencyKeyRow = "key";
 

@@ -29,7 +29,8 @@ public sealed class TestApp : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
 
-    public TestApp(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="register">More registrations after the ingestion edge's (e.g. the Twine client and the queue processors).</param>
+    public TestApp(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection, IConfiguration>? register = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..12];
         Settings = new Dictionary<string, string?>
@@ -49,6 +50,7 @@ public sealed class TestApp : IAsyncDisposable
         services.AddFakeLogging();
         services.AddSingleton<TimeProvider>(Time);
         services.AddIngestion(configuration);
+        register?.Invoke(services, configuration);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         ConnectionString = azurite.ConnectionString;
     }

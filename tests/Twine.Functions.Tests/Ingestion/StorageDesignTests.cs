@@ -63,9 +63,15 @@ public sealed class StorageDesignTests(AzuriteFixture azurite)
         Assert.Equal((CalendarEventLinkStore.Claimed, "0193a5b2c3d47e8f9a0b1c2d3e4f5a6b"), (readBack!.State, readBack.ClaimedByIngestionId));
         Assert.True(await app.Links.TryUpdateAsync(readBack, CalendarEventLinkStore.Linked, "5a0c8e2aa9d454cc1509a142", CancellationToken.None));
         Assert.False(await app.Links.TryUpdateAsync(stale!, CalendarEventLinkStore.Deleted, null, CancellationToken.None)); // 412
-        var row = Assert.Single(await app.RowsAsync(app.Names.CalendarEventLinksTable));
+        var rows = await app.RowsAsync(app.Names.CalendarEventLinksTable);
+        var row = Assert.Single(rows, r => r.RowKey == TableKeys.CalendarEventLinkRow);
         Assert.Equal(("ehr-appt-1", "link", "linked", "5a0c8e2aa9d454cc1509a142"),
             (row.PartitionKey, row.RowKey, row.GetString("State"), row.GetString("TwineId")));
+
+        // Linking also writes the reverse row (Twine id → externalId) the poller reads.
+        var reverse = Assert.Single(rows, r => r.RowKey == TableKeys.CalendarEventTwineIdRow);
+        Assert.Equal(("5a0c8e2aa9d454cc1509a142", "ehr-appt-1"), (reverse.PartitionKey, reverse.GetString("ExternalId")));
+        Assert.Equal(2, rows.Count);
         Assert.Null(await app.Links.GetAsync("never-seen", CancellationToken.None));
     }
 

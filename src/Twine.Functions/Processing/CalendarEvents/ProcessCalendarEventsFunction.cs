@@ -1,0 +1,14 @@
+using Microsoft.Azure.Functions.Worker;
+
+namespace Twine.Functions.Processing.CalendarEvents;
+
+/// <summary>The calendar-events queue trigger. Binds the decoded message and hands over.</summary>
+public sealed class ProcessCalendarEventsFunction(CalendarEventMessageProcessor processor)
+{
+    [Function("ProcessCalendarEvents")]
+    public Task Run(
+        [QueueTrigger(ProcessingQueues.CalendarEventsQueue, Connection = ProcessingQueues.Connection)] string message,
+        FunctionContext context,
+        CancellationToken cancellationToken) =>
+        processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), cancellationToken);
+}

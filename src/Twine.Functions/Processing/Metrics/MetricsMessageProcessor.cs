@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Twine.Client;
+using Twine.Client.Errors;
+using Twine.Client.Models;
+using Twine.Client.Serialization;
+using Twine.Functions.Http;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.Failures;
+using Twine.Functions.Queues;
+
+namespace Twine.Functions.Processing.Metrics;
+
+/// <summary>
+/// One metrics queue message: validate it as strictly as the HTTP edge, bulk-create its metrics in Twine with
+/// <c>ignore_duplicates</c>, record the outcome. Transient failures (429, 5xx, timeouts, credentials unreadable,
+/// storage) are thrown so the host retries the message; Twine's rejections (4xx) and malformed messages are recorded
+/// and not thrown. Safe to run twice for one message: Twine skips the repeated metrics and the outcome row for the
+/// message index is written once.
+/// </summary>
+public sealed partial class MetricsMessageProcessor(
+    ITwineClient twine,
+    IngestionStore store,
+    QueueFailureRecorder failures,
+    ILogger<MetricsMessageProcessor> logger)
+{
+    public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var parsed = QueueMessageParser.ParseMetrics(messageText);
+        if (parsed.Message is not { } message)
+        {
+            await failures.RecordMalformedAsync(IngestionKind.Metrics, messageText, parsed.Errors, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var scope = ProcessingLogScope.Begin(logger, message.IngestionId, message.MessageIndex, dequeueCount);
+        if (await store.GetResultAsync(message.IngestionId, message.MessageIndex, cancellationToken).ConfigureAwait(false) is { } recorded)
+        {
+            // Delivered again after its outcome was recorded: Twine is not called again; the aggregate is recomputed in
+            // case the earlier delivery stopped between the two writes.
+            LogAlreadyRecorded(message.IngestionId, message.MessageIndex);
+            await store.RecordMessageOutcomeAsync(message.IngestionId, Outcome(message, recorded), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (ToResources(message) is not { } resources)
+        {
+            IReadOnlyList<ProblemError> problems = [ProblemError.AtPointer("/data", "The metrics could not be read as patient_health_metric resources.")];
+            await failures.RecordMalformedAsync(IngestionKind.Metrics, messageText, problems, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
+        LogSending(message.IngestionId, message.MessageIndex, message.MessageCount, resources.Count, dequeueCount);
+
+        MessageOutcome outcome;
+        try
+        {
+            var created = await twine.CreatePatientHealthMetricAsync(resources, ignoreDuplicates: true, cancellationToken).ConfigureAwait(false);
+            var ids = created.Data.Where(m => m.Id is not null).Select(m => m.Id!).ToList();
+            var ignored = created.Meta?.Ignored?.Count ?? 0;
+            outcome = new MessageOutcome(IngestionKind.Metrics, message.MessageIndex, message.MessageCount, resources.Count,
+                ids.Count, ignored, 0, ids, []);
+            LogCreated(message.IngestionId, message.MessageIndex, ids.Count, ignored, created.Meta?.ReqId);
+        }
+        catch (TwineApiException e) when (TwineFailures.IsPermanent(e))
+        {
+            // Twine validates the whole request and writes nothing when one metric fails: the message failed as a whole.
+            outcome = new MessageOutcome(IngestionKind.Metrics, message.MessageIndex, message.MessageCount, resources.Count,
+                0, 0, resources.Count, [], TwineFailures.Errors(e), TwineFailures.Reason(e));
+            LogRejected(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.ErrorCode, e.RequestId);
+        }
+        catch (TwineApiException e)
+        {
+            LogTransient(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.Kind.ToString(), e.RequestId, dequeueCount);
+            throw;
+        }
+        catch (Secrets.TwineCredentialsUnavailableException e)
+        {
+            LogCredentialsUnavailable(message.IngestionId, message.MessageIndex, e.Status, dequeueCount);
+            throw;
+        }
+
+        await store.RecordMessageOutcomeAsync(message.IngestionId, outcome, cancellationToken).ConfigureAwait(false);
+        LogRecorded(message.IngestionId, message.MessageIndex, outcome.Created, outcome.IgnoredDuplicates, outcome.Failed);
+    }
+
+    /// <summary>The metrics as the client's models; null when one cannot be read (the parser should have refused it).</summary>
+    private static List<PatientHealthMetricResource>? ToResources(MetricsQueueMessage message)
+    {
+        var resources = new List<PatientHealthMetricResource>(message.Metrics.Count);
+        try
+        {
+            foreach (var metric in message.Metrics)
+            {
+                if (metric.Deserialize(TwineJsonContext.Default.PatientHealthMetricResource) is not { } resource)
+                {
+                    return null;
+                }
+
+                resources.Add(resource);
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return resources;
+    }
+
+    private static MessageOutcome Outcome(MetricsQueueMessage message, Storage.IngestionResultEntity row) =>
+        new(IngestionKind.Metrics, message.MessageIndex, message.MessageCount, row.MetricCount, row.Created, row.IgnoredDuplicates, row.Failed,
+            [], [], row.ReasonIfFailed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} of {MessageCount}: sending {MetricCount} metrics to Twine (attempt {DequeueCount})")]
+    private partial void LogSending(string ingestionId, int messageIndex, int messageCount, int metricCount, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine created {Created} metrics, ignored {Ignored} duplicates (req_id {ReqId})")]
+    private partial void LogCreated(string ingestionId, int messageIndex, int created, int ignored, string? reqId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine refused the metrics: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
+    private partial void LogRejected(string ingestionId, int messageIndex, int statusCode, string? errorCode, string? reqId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: transient Twine failure {StatusCode} ({FailureKind}, req_id {ReqId}) on attempt {DequeueCount}; the host will retry")]
+    private partial void LogTransient(string ingestionId, int messageIndex, int statusCode, string failureKind, string? reqId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine credentials unavailable (Key Vault status {VaultStatus}) on attempt {DequeueCount}; the host will retry")]
+    private partial void LogCredentialsUnavailable(string ingestionId, int messageIndex, int? vaultStatus, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} recorded: {Created} created, {Ignored} ignored, {Failed} failed")]
+    private partial void LogRecorded(string ingestionId, int messageIndex, int created, int ignored, int failed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} was already recorded; Twine not called again")]
+    private partial void LogAlreadyRecorded(string ingestionId, int messageIndex);
+}

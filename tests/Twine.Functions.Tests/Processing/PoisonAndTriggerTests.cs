@@ -1,0 +1,113 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Processing;
+using Twine.Functions.Processing.CalendarEvents;
+using Twine.Functions.Processing.Metrics;
+using Twine.Functions.Processing.Poison;
+using Twine.Functions.Storage;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Sandbox;
+using Twine.Sandbox.Faults;
+
+namespace Twine.Functions.Tests.Processing;
+
+/// <summary>Poison handling, and the queue triggers' bindings against host.json and the Storage settings.</summary>
+public sealed class PoisonAndTriggerTests : IClassFixture<SandboxFixture>
+{
+    private readonly AzuriteFixture _azurite;
+    private readonly SandboxServer _sandbox;
+
+    public PoisonAndTriggerTests(AzuriteFixture azurite, SandboxFixture sandbox)
+    {
+        _azurite = azurite;
+        _sandbox = sandbox.Server;
+        _sandbox.Reset();
+    }
+
+    [Fact]
+    public async Task A_metrics_message_that_kept_failing_marks_its_ingestion_failed_with_the_reason()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(150))).IngestionId;
+        var messages = await app.TakeMessagesAsync(app.Names.MetricsQueue);
+        await app.MetricsProcessor().ProcessAsync(messages[0], 1, CancellationToken.None);
+        _sandbox.Faults.Add("POST", "/patient_health_metric", FaultKind.ServiceUnavailable, count: ProcessingQueues.MaxDequeueCount);
+        for (var attempt = 1; attempt <= ProcessingQueues.MaxDequeueCount; attempt++)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => app.MetricsProcessor().ProcessAsync(messages[1], attempt, CancellationToken.None));
+        }
+
+        await app.PoisonHandler().HandleMetricsAsync(messages[1], "queue-message-id-1", CancellationToken.None); // as the host moved it
+
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal(IngestionStatus.Failed, record.Status);
+        Assert.Equal($"Message 1 failed 5 times and was moved to {app.Names.MetricsQueue}-poison.", record.FailureReason);
+        Assert.Equal(100, record.Created); // what the other message created is still counted
+    }
+
+    [Fact]
+    public async Task A_calendar_message_that_kept_failing_marks_its_ingestion_failed()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = (await app.DeleteCalendarEventAsync("evt-poison")).IngestionId;
+        var message = Assert.Single(await app.TakeMessagesAsync(app.Names.CalendarEventsQueue));
+
+        await app.PoisonHandler().HandleCalendarEventAsync(message, "queue-message-id-2", CancellationToken.None);
+
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((IngestionStatus.Failed, $"A message failed 5 times and was moved to {app.Names.CalendarEventsQueue}-poison."),
+            (record.Status, record.FailureReason));
+    }
+
+    [Fact]
+    public async Task An_unparseable_poison_message_is_logged_by_its_id_only_and_dropped()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+
+        await app.PoisonHandler().HandleMetricsAsync("PATIENT-DATA not json", "queue-message-id-3", CancellationToken.None);
+
+        await app.AssertNothingStoredOrQueuedAsync();
+        var records = app.Logs.GetSnapshot();
+        Assert.Contains(records, r => r.Message.Contains("queue-message-id-3", StringComparison.Ordinal));
+        Assert.DoesNotContain(records, r => r.Message.Contains("PATIENT-DATA", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Host_json_configures_the_queue_extension_the_processors_rely_on()
+    {
+        var queues = JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("host.json")))!["extensions"]!["queues"]!;
+
+        Assert.Equal(ProcessingQueues.MaxDequeueCount, queues["maxDequeueCount"]!.GetValue<int>());
+        Assert.Equal("base64", queues["messageEncoding"]!.GetValue<string>()); // what IngestionQueues writes
+        Assert.Equal(TimeSpan.FromSeconds(30), TimeSpan.Parse(queues["visibilityTimeout"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(queues["batchSize"]!.GetValue<int>(), 1, 32);
+        Assert.True(queues["newBatchThreshold"]!.GetValue<int>() >= 0);
+        Assert.NotNull(queues["maxPollingInterval"]);
+    }
+
+    public static TheoryData<Type, string, string> Triggers() => new()
+    {
+        { typeof(ProcessMetricsFunction), nameof(ProcessMetricsFunction.Run), "%Storage:MetricsQueue%" },
+        { typeof(ProcessCalendarEventsFunction), nameof(ProcessCalendarEventsFunction.Run), "%Storage:CalendarEventsQueue%" },
+        { typeof(PoisonMessageFunctions), nameof(PoisonMessageFunctions.Metrics), "%Storage:MetricsQueue%-poison" },
+        { typeof(PoisonMessageFunctions), nameof(PoisonMessageFunctions.CalendarEvents), "%Storage:CalendarEventsQueue%-poison" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Triggers))]
+    public void Queue_triggers_name_the_storage_settings_and_the_TwineStorage_connection(Type type, string method, string queueName)
+    {
+        var parameter = type.GetMethod(method)!.GetParameters().Single(p => p.GetCustomAttribute<QueueTriggerAttribute>() is not null);
+        var trigger = parameter.GetCustomAttribute<QueueTriggerAttribute>()!;
+
+        Assert.Equal(queueName, trigger.QueueName);
+        Assert.Equal(StorageConnectionOptions.SettingName, trigger.Connection);
+        Assert.Equal(typeof(string), parameter.ParameterType); // decoded text, parsed strictly by the processors
+        // The setting named inside %...% is the one StorageOptions binds, so the edge and the trigger share the queue.
+        var setting = queueName.Split('%')[1].Split(':');
+        Assert.Equal(StorageOptions.SectionName, setting[0]);
+        Assert.NotNull(typeof(StorageOptions).GetProperty(setting[1]));
+    }
+}

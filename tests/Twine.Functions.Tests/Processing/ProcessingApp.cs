@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Twine.Client;
+using Twine.Client.Models;
+using Twine.Client.Paging;
+using Twine.Client.Queries;
+using Twine.Functions.Processing;
+using Twine.Functions.Processing.CalendarEvents;
+using Twine.Functions.Processing.Metrics;
+using Twine.Functions.Processing.Poison;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Sandbox;
+
+namespace Twine.Functions.Tests.Processing;
+
+/// <summary>
+/// The app as the host wires the queue side: the ingestion edge (TestApp, on Azurite), the Twine client pointed at the
+/// sandbox over loopback HTTP (no client retries: the host's redelivery is what these tests exercise), and AddProcessing.
+/// Messages are taken from the Azurite queue and handed to the processors as the trigger would: base64-decoded text.
+/// </summary>
+internal static class ProcessingApp
+{
+    /// <summary>A seeded sandbox patient with no seeded metrics.</summary>
+    public const string PatientId = "5a1000000000000000000003";
+
+    public static TestApp Create(AzuriteFixture azurite, SandboxServer sandbox, Action<IServiceCollection>? services = null) =>
+        new(azurite, register: (collection, configuration) =>
+        {
+            services?.Invoke(collection); // e.g. a credentials provider: AddTwineClient keeps one registered before it
+            collection.AddTwineClient(options =>
+            {
+                options.BaseAddress = sandbox.BaseAddress;
+                options.ClientId = sandbox.ClientId;
+                options.ClientSecret = sandbox.ClientSecret;
+                options.MaxRetryAttempts = 0;
+                options.AttemptTimeout = TimeSpan.FromSeconds(20);
+                options.TotalTimeout = TimeSpan.FromSeconds(30);
+            });
+            collection.AddProcessing(configuration);
+        });
+
+    public static MetricsMessageProcessor MetricsProcessor(this TestApp app) => app.Services.GetRequiredService<MetricsMessageProcessor>();
+
+    public static CalendarEventMessageProcessor CalendarProcessor(this TestApp app) => app.Services.GetRequiredService<CalendarEventMessageProcessor>();
+
+    public static PoisonMessageHandler PoisonHandler(this TestApp app) => app.Services.GetRequiredService<PoisonMessageHandler>();
+
+    public static ITwineClient Twine(this TestApp app) => app.Services.GetRequiredService<ITwineClient>();
+
+    /// <summary>Metrics for <see cref="PatientId"/>: the edge's test bodies, moved to a patient the sandbox knows.</summary>
+    public static JsonObject Metrics(int count)
+    {
+        var body = Bodies.Metrics(count);
+        foreach (var metric in body["data"]!.AsArray())
+        {
+            metric!["relationships"]!["patient"]!["data"]!["id"] = PatientId;
+        }
+
+        return body;
+    }
+
+    /// <summary>The queue's messages, decoded as the trigger decodes them, in message order for metrics.</summary>
+    public static async Task<List<string>> TakeMessagesAsync(this TestApp app, string queueName) =>
+        [.. (await app.DecodedMessagesAsync(queueName)).OrderBy(t => JsonNode.Parse(t)!["messageIndex"]?.GetValue<int>() ?? 0)];
+
+    /// <summary>Every metric the sandbox holds for a patient.</summary>
+    public static async Task<List<PatientHealthMetricResource>> SandboxMetricsAsync(this TestApp app, string patientId = PatientId) =>
+        await app.Twine().FetchPatientHealthMetricsPagesAsync(new PatientHealthMetricQuery { Patient = patientId, PageSize = 50 }).ResourcesAsync().ToListAsync();
+
+    /// <summary>Every calendar event the sandbox holds for a patient.</summary>
+    public static async Task<List<CalendarEventResource>> SandboxEventsAsync(this TestApp app, string patientId) =>
+        await app.Twine().FetchCalendarEventsPagesAsync(new CalendarEventQuery { Patient = patientId, PageLimit = 50 }).ResourcesAsync().ToListAsync();
+
+    /// <summary>Every row of the ingestion tables without the service's Timestamp and ETag: equal snapshots mean equal tables.</summary>
+    public static async Task<string> SnapshotAsync(this TestApp app)
+    {
+        var lines = new List<string>();
+        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionResultsTable, app.Names.CalendarEventLinksTable })
+        {
+            foreach (var row in await app.RowsAsync(table))
+            {
+                lines.Add(table + ": " + string.Join(";", row.Keys.Where(k => k is not ("Timestamp" or "odata.etag")).Order(StringComparer.Ordinal)
+                    .Select(k => $"{k}={(row[k] is DateTimeOffset d ? d.ToString("O") : row[k])}")));
+            }
+        }
+
+        return string.Join("\n", lines);
+    }
+}
