@@ -43,6 +43,17 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
+    public async Task A_fault_with_after_lets_that_many_requests_through_first()
+    {
+        var token = await NewTokenAsync();
+        Server.Faults.Add("GET", "/patient/{id}", FaultKind.InternalServerError, count: 1, after: 2);
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+        (await Send(HttpMethod.Get, _path, token: token)).AssertError(HttpStatusCode.InternalServerError, "InternalServerError");
+        (await Send(HttpMethod.Get, _path, token: token)).AssertOk();
+    }
+
+    [Fact]
     public async Task ServiceUnavailable_Is503InErrorShape()
     {
         var token = await NewTokenAsync();

@@ -4,6 +4,9 @@ namespace Twine.Sandbox;
 public sealed record FaultRule(FaultKind Kind, TimeSpan RetryAfter, TimeSpan Delay)
 {
     internal int Remaining { get; set; }
+
+    /// <summary>Requests on the route still let through before this fault starts (e.g. fail only the third page).</summary>
+    internal int Skip { get; set; }
 }
 
 /// <summary>Per-route fault injection. Routes are "METHOD /spec/path/{id}" without "/pub".</summary>
@@ -12,13 +15,17 @@ public sealed class SandboxFaults
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Queue<FaultRule>> _rules = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Makes the next <paramref name="count"/> requests on the route fail as <paramref name="kind"/> says.</summary>
-    public void Add(string method, string route, FaultKind kind, int count = 1, TimeSpan? retryAfter = null, TimeSpan? delay = null)
+    /// <summary>
+    /// Makes the next <paramref name="count"/> requests on the route fail as <paramref name="kind"/> says, after letting
+    /// <paramref name="after"/> requests through unharmed (0: from the next request on).
+    /// </summary>
+    public void Add(string method, string route, FaultKind kind, int count = 1, TimeSpan? retryAfter = null, TimeSpan? delay = null, int after = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         ArgumentException.ThrowIfNullOrWhiteSpace(route);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var rule = new FaultRule(kind, retryAfter ?? TimeSpan.FromSeconds(1), delay ?? TimeSpan.FromSeconds(1)) { Remaining = count };
+        var rule = new FaultRule(kind, retryAfter ?? TimeSpan.FromSeconds(1), delay ?? TimeSpan.FromSeconds(1)) { Remaining = count, Skip = after };
         var key = RouteKey.Of(method, route);
         lock (_gate)
         {
@@ -51,6 +58,12 @@ public sealed class SandboxFaults
             }
 
             var rule = queue.Peek();
+            if (rule.Skip > 0)
+            {
+                rule.Skip--;
+                return null;
+            }
+
             rule.Remaining--;
             if (rule.Remaining <= 0)
             {

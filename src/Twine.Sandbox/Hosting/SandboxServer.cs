@@ -69,6 +69,23 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>Every access token issued so far now gets 401 Unauthorized.</summary>
     public void ExpireAllTokens() => _state.Tokens.ExpireAll();
 
+    /// <summary>
+    /// Adds an email history (Twine writes these itself; the API only reads them). The sender must be a coach and the
+    /// receiver a patient of the sandbox; statuses are the spec's status_times names. Returns the new id.
+    /// </summary>
+    public string AddEmailHistory(string senderId, string receiverId, DateTimeOffset sendTime, string emailType = "reminder",
+        IReadOnlyDictionary<string, DateTimeOffset>? statusTimes = null) =>
+        Store.EmailHistoryControls.Add(_state.Store, _state.Now(), senderId, receiverId, sendTime, emailType, statusTimes);
+
+    /// <summary>Adds <paramref name="count"/> email histories (processed and delivered), the newest sent at <paramref name="newest"/>
+    /// and one every <paramref name="interval"/> before it, to the receivers in turn. For backlogs in tests and benchmarks.</summary>
+    public IReadOnlyList<string> AddEmailHistories(int count, string senderId, IReadOnlyList<string> receiverIds, DateTimeOffset newest, TimeSpan interval) =>
+        Store.EmailHistoryControls.AddMany(_state.Store, _state.Now(), count, senderId, receiverIds, newest, interval);
+
+    /// <summary>Sets one status time of an email history (e.g. "open" arriving later); its updated_at becomes now.</summary>
+    public void SetEmailStatus(string emailHistoryId, string status, DateTimeOffset at) =>
+        Store.EmailHistoryControls.SetStatus(_state.Store, _state.Now(), emailHistoryId, status, at);
+
     /// <summary>Requests received on "METHOD /route" (spec path template without /pub), faulted ones included.</summary>
     public int RequestCount(string method, string route) => _state.Requests.Get(RouteKey.Of(method, route));
 

@@ -1,0 +1,176 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Twine.Client;
+using Twine.Client.Models;
+using Twine.Client.Paging;
+using Twine.Client.Queries;
+using Twine.Functions.Polling;
+using Twine.Functions.Polling.CalendarEvents;
+using Twine.Functions.Polling.Checkpoints;
+using Twine.Functions.Polling.EmailHistory;
+using Twine.Functions.Polling.Queries;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Sandbox;
+
+namespace Twine.Functions.Tests.Polling;
+
+/// <summary>
+/// The poller as the host wires it (AddIngestion + AddTwineClient + AddPolling) against the shared Azurite (tables unique
+/// to the test) and a sandbox of its own on a free loopback port, both on the test's FakeTimeProvider.
+/// </summary>
+public sealed class PollingHarness : IAsyncDisposable
+{
+    public const string Organization = "58c4554710123c5c40dbab81";
+    public const string Coach = "5a0c8e27a9d454cc150997c9";
+    public const string SecondCoach = "581630c3237d84a9403533c6";
+    public const string Patient = "5a0c8e27a9d454cc150997f7";
+    public static readonly string[] Patients = ["5a1000000000000000000001", "5a1000000000000000000002", "5a1000000000000000000003"];
+
+    /// <summary>32 bytes, base64: a test key (real keys come from Key Vault or app settings).</summary>
+    public static readonly string HashKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+    private PollingHarness(TestApp app, SandboxServer sandbox)
+    {
+        App = app;
+        Sandbox = sandbox;
+    }
+
+    public TestApp App { get; }
+    public SandboxServer Sandbox { get; }
+    public FakeTimeProvider Time => App.Time;
+    public IServiceProvider Services => App.Services;
+    public TwineUpdatesPoller Poller => Services.GetRequiredService<TwineUpdatesPoller>();
+    public ITwineClient Twine => Services.GetRequiredService<ITwineClient>();
+    public PollingTables Tables => Services.GetRequiredService<PollingTables>();
+    public PollCheckpointStore Checkpoints => Services.GetRequiredService<PollCheckpointStore>();
+    public EmailHistoryQueryHandler EmailHistoryQuery => Services.GetRequiredService<EmailHistoryQueryHandler>();
+    public CalendarEventQueryHandler CalendarEventQuery => Services.GetRequiredService<CalendarEventQueryHandler>();
+
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <param name="settings">Changes to the PollTwineUpdates settings (keys without the section).</param>
+    public static async Task<PollingHarness> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? settings = null,
+        int maxRetryAttempts = 0, TimeProvider? pollerTime = null)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var polling = new Dictionary<string, string?>
+        {
+            ["Organization"] = Organization,
+            ["EmailSenders"] = $"{Coach},{SecondCoach}",
+            ["PageSize"] = "5",
+            ["EmailOverlap"] = "01:00:00",
+            ["CalendarOverlap"] = "00:01:00",
+            ["TimeBudget"] = "00:04:00",
+            ["EmailHashKey"] = HashKey,
+            ["EmailHistoryTable"] = "EmailHistory" + suffix,
+            ["CalendarEventsTable"] = "CalendarEvents" + suffix,
+            ["CheckpointsTable"] = "PollCheckpoints" + suffix,
+        };
+        settings?.Invoke(polling);
+
+        SandboxServer? sandbox = null;
+        var app = new TestApp(azurite, all =>
+        {
+            foreach (var (key, value) in polling)
+            {
+                all[$"{PollingOptions.SectionName}:{key}"] = value;
+            }
+        }, (services, configuration) =>
+        {
+            services.AddTwineClient(options =>
+            {
+                options.BaseAddress = sandbox!.BaseAddress;
+                options.ClientId = sandbox.ClientId;
+                options.ClientSecret = sandbox.ClientSecret;
+                options.MaxRetryAttempts = maxRetryAttempts;
+                options.RetryBaseDelay = TimeSpan.FromSeconds(1);
+                options.AttemptTimeout = TimeSpan.FromMinutes(2);
+                options.TotalTimeout = TimeSpan.FromMinutes(5);
+            });
+            services.AddPolling(configuration);
+            if (pollerTime is not null)
+            {
+                // Only the run's budget clock: the client and the sandbox keep the app's clock.
+                services.AddSingleton(provider => ActivatorUtilities.CreateInstance<TwineUpdatesPoller>(provider, pollerTime));
+            }
+        });
+        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, TimeProvider = app.Time }, Ct);
+        return new PollingHarness(app, sandbox);
+    }
+
+    public Task<PollResult> PollAsync() => Poller.RunAsync(Ct);
+
+    /// <summary>Every email history of the configured senders, as Twine holds them.</summary>
+    public async Task<List<EmailHistoryResource>> TwineEmailsAsync(params string[] senders)
+    {
+        var all = new List<EmailHistoryResource>();
+        foreach (var sender in senders.Length == 0 ? [Coach, SecondCoach] : senders)
+        {
+            all.AddRange((await Twine.FetchEmailHistoriesAsync(new EmailHistoryQuery { Sender = sender }, Ct)).Data);
+        }
+
+        return all;
+    }
+
+    /// <summary>Every calendar event of the organization, as Twine holds them.</summary>
+    public async Task<List<CalendarEventResource>> TwineEventsAsync() =>
+        await Twine.FetchCalendarEventsPagesAsync(new CalendarEventQuery { Organization = Organization, PageLimit = 50 }, Ct).ResourcesAsync(Ct).ToListAsync(Ct);
+
+    public Task<List<TableEntity>> EmailRowsAsync() => App.RowsAsync(Tables.EmailHistory.Name);
+
+    public Task<List<TableEntity>> EventRowsAsync() => App.RowsAsync(Tables.CalendarEvents.Name);
+
+    public Task<List<TableEntity>> CheckpointRowsAsync() => App.RowsAsync(Tables.Checkpoints.Name);
+
+    public Task<PollCheckpoint> CheckpointAsync(string stream) => Checkpoints.GetAsync(stream, Ct);
+
+    /// <summary>A telephone call for a seeded patient of the organization, created in Twine (not through the pipeline); the clock then moves 1 s.</summary>
+    public async Task<string> CreateEventAsync(string patient, DateTimeOffset start, string title = "Check-in call")
+    {
+        var created = await Twine.CreateCalendarEventAsync(new CalendarEventResource
+        {
+            Attributes = new CalendarEventAttributes
+            {
+                Type = CalendarEventTypes.TelephoneCall,
+                Title = title,
+                StartAt = start,
+                EndAt = start.AddMinutes(30),
+                AllDay = false,
+                Attendees = [CalendarEventAttendee.For(patient), CalendarEventAttendee.For(Coach)],
+            },
+            Relationships = new CalendarEventRelationships { Owner = Relationship.ToOne(ResourceIdentifier.Patient(patient)) },
+        }, Ct);
+
+        // Time passes after the change: a poll's updated_at range ends (exclusive) at its start, so a change made in the
+        // very same instant belongs to the next poll.
+        Time.Advance(TimeSpan.FromSeconds(1));
+        return created.Data!.Id!;
+    }
+
+    /// <summary>The table rows as "id: status times" lines against Twine's emails: equal when the table is in step.</summary>
+    public static string EmailDigest(IEnumerable<EmailHistoryResource> emails) => string.Join("\n", emails
+        .Select(e => $"{e.Relationships!.Receiver!.Id}/{e.Id}: {e.Attributes!.EmailType} {e.Attributes.SendTime:O} " +
+                     string.Join(",", EmailHistoryRow.StatusTimes(e.Attributes.StatusTimes).Select(t => $"{t.Status}={t.At:O}")))
+        .Order(StringComparer.Ordinal));
+
+    public static string EmailDigest(IEnumerable<TableEntity> rows) => string.Join("\n", rows
+        .Select(r => $"{r.PartitionKey}/{r.RowKey}: {r.GetString("EmailType")} {r.GetDateTimeOffset("SendTime"):O} " +
+                     string.Join(",", EmailHistoryRow.Statuses.Where(s => r.ContainsKey(EmailHistoryRow.StatusPrefix + s))
+                         .Select(s => $"{s}={r.GetDateTimeOffset(EmailHistoryRow.StatusPrefix + s):O}")))
+        .Order(StringComparer.Ordinal));
+
+    public static string EventDigest(IEnumerable<CalendarEventResource> events) => string.Join("\n", events
+        .Select(e => $"{e.Id}: {e.Attributes!.Type} {e.Attributes.StartAt:O} {e.Attributes.EndAt:O} {e.Attributes.CompletedAt:O} {e.Relationships?.Owner?.Id} {e.Attributes.UpdatedAt:O}")
+        .Order(StringComparer.Ordinal));
+
+    public static string EventDigest(IEnumerable<TableEntity> rows) => string.Join("\n", rows
+        .Select(r => $"{r.PartitionKey}: {r.GetString("Type")} {r.GetDateTimeOffset("StartAt"):O} {r.GetDateTimeOffset("EndAt"):O} {r.GetDateTimeOffset("CompletedAt"):O} {r.GetString("PatientId")} {r.GetDateTimeOffset("UpdatedAt"):O}")
+        .Order(StringComparer.Ordinal));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sandbox.DisposeAsync();
+        await App.DisposeAsync();
+    }
+}
