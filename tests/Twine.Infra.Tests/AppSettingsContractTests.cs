@@ -1,0 +1,360 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Twine.Client;
+using Twine.Functions.Secrets;
+using Twine.Functions.Storage;
+
+namespace Twine.Infra.Tests;
+
+/// <summary>
+/// The app settings the template gives the function app against the configuration keys the app binds (found by
+/// reflection, see <see cref="AppConfiguration"/>) and against local.settings.sample.json: a renamed option, a new
+/// required setting or a typo in the template fails here instead of at the app's first start in Azure.
+/// </summary>
+public sealed partial class AppSettingsContractTests(DeploymentFixture deployment)
+{
+    /// <summary>Connections of the Functions host itself (its storage).</summary>
+    private const string HostStorage = "AzureWebJobsStorage";
+
+    /// <summary>Settings read by the platform or the Azure SDK rather than by an options class.</summary>
+    private static readonly string[] PlatformSettings =
+    [
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        // DefaultAzureCredential's choice of user-assigned identity (SecretsServiceCollectionExtensions reads it too).
+        "AZURE_CLIENT_ID",
+    ];
+
+    /// <summary>
+    /// Settings of features still being built: allowed only while no options class or binding expression of the app
+    /// has their section. Once the app has the section (e.g. a timer with %PollTwineUpdates:Schedule%), the setting
+    /// is checked like every other one, so a different name in the app fails this test.
+    /// </summary>
+    private static readonly string[] PendingSettings =
+    [
+        "PollTwineUpdates__Schedule",
+        "PollTwineUpdates__Organization",
+        "PollTwineUpdates__EmailSenders",
+        "PollTwineUpdates__EmailHashKey",
+        "PollTwineUpdates__EmailHistoryTable",
+        "PollTwineUpdates__CalendarEventsTable",
+        "PollTwineUpdates__CheckpointsTable",
+    ];
+
+    /// <summary>The identity-based form of a connection: https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection.</summary>
+    private static readonly string[] IdentityConnectionProperties =
+        ["credential", "clientId", "blobServiceUri", "queueServiceUri", "tableServiceUri"];
+
+    /// <summary>Settings that must never be in Azure: secrets, connection strings (with keys), or refused by Flex Consumption.</summary>
+    private static readonly string[] ForbiddenSettings =
+    [
+        "Twine__ClientId",
+        "Twine__ClientSecret",
+        HostStorage,
+        StorageConnectionOptions.SettingName,
+        "FUNCTIONS_WORKER_RUNTIME",
+        "FUNCTIONS_EXTENSION_VERSION",
+        "WEBSITE_RUN_FROM_PACKAGE",
+        "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+        "WEBSITE_CONTENTSHARE",
+        "APPINSIGHTS_INSTRUMENTATIONKEY",
+    ];
+
+    private IReadOnlySet<string> TemplateSettings =>
+        deployment.AppSettings.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    private static IEnumerable<string> Connections =>
+        new[] { HostStorage, StorageConnectionOptions.SettingName }.Concat(AppConfiguration.TriggerConnections)
+            .Distinct(StringComparer.OrdinalIgnoreCase);
+
+    [Fact]
+    public void Reflection_finds_the_options_the_app_binds()
+    {
+        // Guards the tests below against passing on an empty key set.
+        Assert.Contains(TwineClientOptions.SectionName, AppConfiguration.OptionsSections.Keys);
+        Assert.Contains(TwineSecretsOptions.SectionName, AppConfiguration.OptionsSections.Keys);
+        Assert.Contains(StorageOptions.SectionName, AppConfiguration.OptionsSections.Keys);
+        Assert.Contains("Twine__BaseAddress", AppConfiguration.OptionsKeys);
+        Assert.Contains("Storage__MetricsQueue", AppConfiguration.BindingExpressionKeys);
+        Assert.Contains(StorageConnectionOptions.SettingName, AppConfiguration.TriggerConnections);
+        Assert.Contains("Storage__IngestionsTable", AppConfiguration.RequiredKeys);
+    }
+
+    [Fact]
+    public void The_template_sets_every_setting_the_app_requires()
+    {
+        var missing = AppConfiguration.RequiredKeys.Where(k => !TemplateSettings.Contains(k)).Order().ToList();
+
+        Assert.True(missing.Count == 0, "main.bicep (modules/functionapp.bicep) does not set: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void The_template_sets_no_setting_the_app_does_not_read()
+    {
+        var unknown = new List<string>();
+        foreach (var name in TemplateSettings)
+        {
+            if (PlatformSettings.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var parts = name.Split("__", 2);
+            if (parts.Length != 2)
+            {
+                unknown.Add($"{name} (no option or platform setting has this name)");
+                continue;
+            }
+
+            var (section, key) = (parts[0], parts[1]);
+            if (Connections.Contains(section, StringComparer.OrdinalIgnoreCase))
+            {
+                if (!IdentityConnectionProperties.Contains(key, StringComparer.OrdinalIgnoreCase))
+                {
+                    unknown.Add($"{name} (not a property of an identity-based connection)");
+                }
+            }
+            else if (AppConfiguration.KnownSections.Contains(section))
+            {
+                if (!AppConfiguration.OptionsKeys.Contains(name) && !AppConfiguration.BindingExpressionKeys.Contains(name))
+                {
+                    unknown.Add($"{name} (section {section} has no such key: {string.Join(", ", AppConfiguration.OptionsKeys.Concat(AppConfiguration.BindingExpressionKeys).Where(k => k.StartsWith(section + "__", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).Order())})");
+                }
+            }
+            else if (!PendingSettings.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                unknown.Add($"{name} (no options class or binding expression has section {section})");
+            }
+        }
+
+        Assert.True(unknown.Count == 0, "The template sets settings the app does not read: " + string.Join("; ", unknown));
+    }
+
+    [Fact]
+    public void The_template_sets_no_secret_and_no_connection_string()
+    {
+        Assert.All(ForbiddenSettings, name => Assert.DoesNotContain(name, TemplateSettings));
+        Assert.All(deployment.AppSettings, s =>
+        {
+            Assert.DoesNotContain("AccountKey=", s.Value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("SharedAccessSignature", s.Value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("listKeys(", s.Value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("listSecrets(", s.Value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("getSecret(", s.Value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("InstrumentationKey=", s.Value, StringComparison.OrdinalIgnoreCase);
+        });
+
+        // A setting that holds a key or a secret is empty or a Key Vault reference, never a value in the template.
+        var secretLike = deployment.AppSettings.Where(s => SecretLikeSetting().IsMatch(s.Key)).ToList();
+        Assert.Contains(secretLike, s => s.Key == "PollTwineUpdates__EmailHashKey");
+        Assert.All(secretLike, s => Assert.True(
+            s.Value.Length == 0 || s.Value.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal),
+            $"{s.Key} holds a value instead of a Key Vault reference"));
+    }
+
+    [Fact]
+    public async Task The_email_hash_key_given_a_secret_name_is_a_key_vault_reference_the_identity_resolves()
+    {
+        var identity = DeploymentFixture.ShortName(deployment.Single("Microsoft.ManagedIdentity/userAssignedIdentities"));
+        Assert.Contains(identity, (string?)deployment.Site["properties"]!["keyVaultReferenceIdentity"]);
+        Assert.Equal("", deployment.AppSetting("PollTwineUpdates__EmailHashKey")); // the dev parameters name no secret
+
+        var environment = DeploymentFixture.ParameterEnvironment.ToDictionary(e => e.Key, e => e.Value);
+        environment["TWINE_EMAIL_HASH_KEY_SECRET_NAME"] = "twine-email-hash-key";
+        var (resources, _) = await DeploymentFixture.SnapshotAsync(environment);
+
+        var vault = DeploymentFixture.ShortName(resources.Single(r => (string?)r["type"] == "Microsoft.KeyVault/vaults"));
+        var value = resources.Single(r => (string?)r["type"] == "Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .Single(s => (string?)s!["name"] == "PollTwineUpdates__EmailHashKey")!["value"];
+        Assert.Equal($"@Microsoft.KeyVault(VaultName={vault};SecretName=twine-email-hash-key)", (string?)value);
+    }
+
+    [Fact]
+    public void Every_storage_connection_uses_the_apps_managed_identity()
+    {
+        var clientId = deployment.AppSetting("AZURE_CLIENT_ID");
+        Assert.NotNull(clientId);
+        Assert.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", clientId);
+
+        // The host's storage: blobs (leases, keys, timers), queues and tables.
+        AssertIdentityConnection(HostStorage, ["blobServiceUri", "queueServiceUri", "tableServiceUri"]);
+
+        // The app's connection: the service URIs StorageConnectionOptions reads, for every connection a trigger names.
+        var serviceUris = AppConfiguration.BindableProperties(typeof(StorageConnectionOptions))
+            .Where(p => p.PropertyType == typeof(Uri))
+            .Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..])
+            .ToArray();
+        Assert.Equal(["queueServiceUri", "tableServiceUri"], serviceUris.Order());
+        foreach (var connection in Connections.Where(c => !string.Equals(c, HostStorage, StringComparison.OrdinalIgnoreCase)))
+        {
+            AssertIdentityConnection(connection, serviceUris);
+        }
+
+        void AssertIdentityConnection(string connection, string[] services)
+        {
+            Assert.Equal("managedidentity", deployment.AppSetting($"{connection}__credential"));
+            Assert.Equal(clientId, deployment.AppSetting($"{connection}__clientId"));
+            foreach (var service in services)
+            {
+                var uri = deployment.AppSetting($"{connection}__{service}");
+                Assert.True(uri is not null, $"{connection}__{service} is not set");
+                var endpoint = service.Replace("ServiceUri", "", StringComparison.Ordinal);
+                Assert.Contains($"Microsoft.Storage/storageAccounts/", uri);
+                Assert.EndsWith($".primaryEndpoints.{endpoint}]", uri);
+            }
+        }
+    }
+
+    [Fact]
+    public void Application_insights_is_reached_with_the_identity()
+    {
+        Assert.Contains(".ConnectionString]", deployment.AppSetting("APPLICATIONINSIGHTS_CONNECTION_STRING"));
+        var authentication = deployment.AppSetting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+        Assert.NotNull(authentication);
+        Assert.StartsWith("[format('ClientId={0};Authorization=AAD', reference('", authentication);
+        Assert.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", authentication);
+    }
+
+    [Fact]
+    public void The_twine_credentials_come_from_the_vault_the_template_creates()
+    {
+        var vault = deployment.Single("Microsoft.KeyVault/vaults");
+        var vaultUri = deployment.AppSetting("TwineSecrets__VaultUri");
+        Assert.NotNull(vaultUri);
+        Assert.Contains($"Microsoft.KeyVault/vaults/{DeploymentFixture.ShortName(vault)}'", vaultUri);
+        Assert.EndsWith(".vaultUri]", vaultUri);
+
+        // Names of secrets, never values: valid Key Vault secret names.
+        foreach (var name in new[] { "TwineSecrets__ClientIdSecretName", "TwineSecrets__ClientSecretSecretName" })
+        {
+            Assert.Matches(SecretName(), deployment.AppSetting(name));
+        }
+
+        Assert.Equal(new TwineSecretsOptions().ClientIdSecretName, deployment.AppSetting("TwineSecrets__ClientIdSecretName"));
+        Assert.Equal(new TwineSecretsOptions().ClientSecretSecretName, deployment.AppSetting("TwineSecrets__ClientSecretSecretName"));
+        Assert.Empty(deployment.OfType("Microsoft.KeyVault/vaults/secrets"));
+    }
+
+    [Fact]
+    public void Every_queue_and_table_setting_names_a_queue_or_table_the_template_creates()
+    {
+        var queues = deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(DeploymentFixture.ShortName).ToHashSet();
+        var tables = deployment.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(DeploymentFixture.ShortName).ToHashSet();
+
+        // Every options class of the app: a *Table or *Queue property names a table or queue the template creates.
+        var names = AppConfiguration.OptionsSections
+            .SelectMany(s => AppConfiguration.BindableProperties(s.Value).Select(p => AppConfiguration.SettingName(s.Key, p.Name)))
+            .Concat(PendingSettings)
+            .Where(k => k.EndsWith("Table", StringComparison.Ordinal) || k.EndsWith("Queue", StringComparison.Ordinal))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        Assert.True(names.Count >= 9, string.Join(", ", names));
+        foreach (var name in names)
+        {
+            var value = deployment.AppSetting(name);
+            Assert.True(value is not null, $"{name} is not set");
+            Assert.Contains(value, name.EndsWith("Table", StringComparison.Ordinal) ? tables : queues);
+        }
+
+        // Azure uses the names a laptop uses: the options' defaults.
+        foreach (var (section, type) in AppConfiguration.OptionsSections)
+        {
+            if (type.GetConstructor(Type.EmptyTypes) is null)
+            {
+                continue;
+            }
+
+            var defaults = Activator.CreateInstance(type)!;
+            foreach (var property in AppConfiguration.BindableProperties(type)
+                         .Where(p => p.PropertyType == typeof(string) && (p.Name.EndsWith("Table", StringComparison.Ordinal) || p.Name.EndsWith("Queue", StringComparison.Ordinal))))
+            {
+                Assert.Equal((string?)property.GetValue(defaults), deployment.AppSetting(AppConfiguration.SettingName(section, property.Name)));
+            }
+        }
+
+        var options = new StorageOptions();
+        foreach (var property in AppConfiguration.BindableProperties(typeof(StorageOptions)))
+        {
+            var value = deployment.AppSetting(AppConfiguration.SettingName(StorageOptions.SectionName, property.Name));
+            Assert.True(value is not null, $"Storage__{property.Name} is not set");
+            property.SetValue(options, value);
+
+            if (property.Name.EndsWith("Queue", StringComparison.Ordinal))
+            {
+                Assert.Contains(value, queues);
+                Assert.Contains(value + "-poison", queues); // where the host moves messages that keep failing
+            }
+            else
+            {
+                Assert.Contains(value, tables);
+            }
+        }
+
+        // The names pass the app's own start-up validation.
+        var result = new StorageOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+
+        // Tables of the timer that polls Twine.
+        Assert.Subset(tables, new HashSet<string> { "EmailHistory", "CalendarEvents", "PollCheckpoints" });
+    }
+
+    [Fact]
+    public void The_poll_schedule_is_a_six_field_ncrontab_expression()
+    {
+        var schedule = deployment.AppSetting("PollTwineUpdates__Schedule");
+        Assert.Equal("0 */5 * * * *", schedule);
+        Assert.Equal(6, schedule!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void The_twine_base_address_is_an_absolute_https_url_ending_in_pub()
+    {
+        var address = deployment.AppSetting("Twine__BaseAddress");
+        Assert.True(Uri.TryCreate(address, UriKind.Absolute, out var uri), address);
+        Assert.Equal("https", uri.Scheme);
+        Assert.EndsWith("/pub/", uri.AbsolutePath);
+    }
+
+    [Fact]
+    public void Every_local_setting_has_its_azure_counterpart()
+    {
+        var sample = JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("local.settings.sample.json")))!["Values"]!.AsObject();
+        var uncovered = new List<string>();
+        foreach (var (name, value) in sample)
+        {
+            if (TemplateSettings.Contains(name))
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "FUNCTIONS_WORKER_RUNTIME":
+                    // Flex Consumption takes the runtime from functionAppConfig instead of this setting.
+                    Assert.Equal((string?)value, (string?)deployment.Site["properties"]!["functionAppConfig"]!["runtime"]!["name"]);
+                    continue;
+                case "Twine__ClientId" or "Twine__ClientSecret":
+                    // Laptop credentials; in Azure they are Key Vault secrets (TwineSecrets__*), never settings.
+                    Assert.Contains("TwineSecrets__VaultUri", TemplateSettings);
+                    continue;
+            }
+
+            if (Connections.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                // A connection string locally (Azurite); the identity-based form in Azure.
+                Assert.Contains($"{name}__credential", TemplateSettings);
+                continue;
+            }
+
+            uncovered.Add(name);
+        }
+
+        Assert.True(uncovered.Count == 0, "local.settings.sample.json has settings the template does not set: " + string.Join(", ", uncovered));
+    }
+
+    [GeneratedRegex("(Key|Secret|Password)$", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretLikeSetting();
+
+    [GeneratedRegex("^[0-9A-Za-z-]{1,127}$")]
+    private static partial Regex SecretName();
+}
