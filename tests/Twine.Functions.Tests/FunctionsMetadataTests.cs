@@ -24,6 +24,17 @@ public class FunctionsMetadataTests
         { "DeleteCalendarEvent", "delete", "calendar-events/{externalId}" },
         { "GetIngestionStatus", "get", "ingestions/{id}" },
         { "Health", "get", "health" },
+        { "GetEmailHistory", "get", "email-history" },
+        { "GetCalendarEvent", "get", "calendar-events/{externalId}" },
+    };
+
+    /// <summary>Queue triggers: the queue name comes from an app setting, the connection is TwineStorage.</summary>
+    public static TheoryData<string, string> QueueFunctions => new()
+    {
+        { "ProcessMetrics", "%Storage:MetricsQueue%" },
+        { "ProcessCalendarEvents", "%Storage:CalendarEventsQueue%" },
+        { "RecordPoisonMetrics", "%Storage:MetricsQueue%-poison" },
+        { "RecordPoisonCalendarEvents", "%Storage:CalendarEventsQueue%-poison" },
     };
 
     private static JsonObject Function(string name) =>
@@ -56,6 +67,28 @@ public class FunctionsMetadataTests
         Assert.Equal(route, trigger["route"]!.GetValue<string>());
         Assert.Equal([method], trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
         Assert.Equal("Function", trigger["authLevel"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [MemberData(nameof(QueueFunctions))]
+    public void Queue_functions_listen_on_their_queue_through_the_storage_connection(string name, string queueName)
+    {
+        var trigger = Trigger(Function(name));
+
+        Assert.Equal("queueTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal(queueName, trigger["queueName"]!.GetValue<string>());
+        Assert.Equal("TwineStorage", trigger["connection"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void The_poll_timer_reads_its_schedule_from_a_setting_and_does_not_run_on_start_up()
+    {
+        var trigger = Trigger(Function("PollTwineUpdates"));
+
+        Assert.Equal("timerTrigger", trigger["type"]!.GetValue<string>());
+        Assert.Equal("%PollTwineUpdates:Schedule%", trigger["schedule"]!.GetValue<string>());
+        Assert.False(trigger["runOnStartup"]?.GetValue<bool>() ?? false);
+        Assert.Equal("0 */5 * * * *", SampleValues["PollTwineUpdates__Schedule"]!.GetValue<string>());
     }
 
     [Fact]

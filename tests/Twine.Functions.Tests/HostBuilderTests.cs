@@ -24,6 +24,7 @@ public class HostBuilderTests
     private static Dictionary<string, string?> LocalSettings() => new()
     {
         ["TwineStorage"] = "UseDevelopmentStorage=true",
+        ["PollTwineUpdates:Organization"] = "58c4554710123c5c40dbab81",
         ["Twine:BaseAddress"] = "http://127.0.0.1:5080/pub/",
         ["Twine:ClientId"] = "sandbox-client-id",
         ["Twine:ClientSecret"] = "sandbox-client-secret",
@@ -77,4 +78,14 @@ public class HostBuilderTests
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("Twine:BaseAddress", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("ClientId=0b6d3f39-1b0a-4f7c-9f5e-0d2c3e4f5a6b;Authorization=AAD", "0b6d3f39-1b0a-4f7c-9f5e-0d2c3e4f5a6b")]
+    [InlineData(" Authorization=aad ; ClientId=abc ", "abc")]
+    [InlineData("Authorization=AAD", null)]
+    [InlineData("ClientId=abc", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void The_App_Insights_identity_is_read_from_the_authentication_string(string? setting, string? clientId) =>
+        Assert.Equal(clientId, FunctionsAppSetup.ManagedIdentityClientId(setting));
 }

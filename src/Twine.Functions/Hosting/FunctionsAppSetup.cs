@@ -1,3 +1,5 @@
+using Azure.Identity;
+using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Twine.Client;
 using Twine.Functions.Health;
 using Twine.Functions.Ingestion;
+using Twine.Functions.Polling;
+using Twine.Functions.Processing;
 using Twine.Functions.Secrets;
 
 namespace Twine.Functions.Hosting;
@@ -36,6 +40,14 @@ public static class FunctionsAppSetup
             }
         });
 
+        // Application Insights has local authentication off in Azure: the worker's own telemetry must carry the app's
+        // identity too (the host reads APPLICATIONINSIGHTS_AUTHENTICATION_STRING itself, the worker SDK does not).
+        if (ManagedIdentityClientId(builder.Configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]) is { } clientId)
+        {
+            builder.Services.Configure<TelemetryConfiguration>(telemetry =>
+                telemetry.SetAzureTokenCredential(new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))));
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
 
         // Credentials first: with TwineSecrets:VaultUri set they come from Key Vault, else from Twine:ClientId/ClientSecret.
@@ -44,7 +56,31 @@ public static class FunctionsAppSetup
 
         // Webhook edge, queues and tables (connection "TwineStorage", names in section "Storage").
         builder.Services.AddIngestion(builder.Configuration);
+
+        // Queue triggers: deliver to Twine, record outcomes, poison handling.
+        builder.Services.AddProcessing(builder.Configuration);
+
+        // Timer: Twine's email history and calendar changes into tables, and their read endpoints.
+        builder.Services.AddPolling(builder.Configuration);
         builder.Services.AddHealthEndpoint();
         return builder;
+    }
+
+    /// <summary>The client id in "ClientId=...;Authorization=AAD", the form Functions documents for identity-based App Insights.</summary>
+    public static string? ManagedIdentityClientId(string? authenticationString)
+    {
+        if (string.IsNullOrWhiteSpace(authenticationString))
+        {
+            return null;
+        }
+
+        var parts = authenticationString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+        return parts.TryGetValue("Authorization", out var authorization) && authorization.Equals("AAD", StringComparison.OrdinalIgnoreCase)
+               && parts.TryGetValue("ClientId", out var clientId) && !string.IsNullOrWhiteSpace(clientId)
+            ? clientId
+            : null;
     }
 }
