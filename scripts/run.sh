@@ -11,7 +11,17 @@ sandbox_port="${SANDBOX_PORT:-5080}"
 logs="$root/.azurite/logs"
 mkdir -p "$logs"
 pids=()
-cleanup() { for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; }
+# Stop what this script started: politely first, then for good (Azurite can hang in its shutdown).
+cleanup() {
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for _ in 1 2 3 4 5; do
+    alive=0
+    for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && return 0
+    sleep 1
+  done
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT INT TERM
 
 # 1. Core Tools: `func` runs the host. Install it from npm when missing; say how when that cannot work.
@@ -35,14 +45,15 @@ if [ ! -d node_modules/azurite ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 if ! (exec 3<>/dev/tcp/127.0.0.1/10001) 2>/dev/null; then
-  npx --no-install azurite --silent --location .azurite --skipApiVersionCheck --loose >"$logs/azurite.log" 2>&1 &
+  # Started directly (not through npx) so that the PID recorded here is Azurite's own and the cleanup stops it.
+  node_modules/.bin/azurite --silent --location .azurite --skipApiVersionCheck --loose >"$logs/azurite.log" 2>&1 &
   pids+=($!)
   echo "Azurite started (blob 10000, queue 10001, table 10002); log: .azurite/logs/azurite.log"
 fi
 
 # 3. The Twine sandbox.
-dotnet build src/Twine.Sandbox -v quiet -nologo >/dev/null
-dotnet run --no-build --project src/Twine.Sandbox -- --port "$sandbox_port" >"$logs/sandbox.log" 2>&1 &
+dotnet build src/Twine.Sandbox -c Debug -v quiet -nologo >/dev/null
+dotnet src/Twine.Sandbox/bin/Debug/net10.0/Twine.Sandbox.dll --port "$sandbox_port" >"$logs/sandbox.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 60); do
   (exec 3<>/dev/tcp/127.0.0.1/"$sandbox_port") 2>/dev/null && break
