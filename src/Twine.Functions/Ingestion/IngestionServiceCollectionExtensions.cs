@@ -11,6 +11,7 @@ using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Ingestion.Status;
 using Twine.Functions.Queues;
 using Twine.Functions.Storage;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Ingestion;
 
@@ -54,6 +55,7 @@ public static class IngestionServiceCollectionExtensions
         });
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddPartnerSignatures(configuration); // every write endpoint verifies partner signatures first
         services.TryAddSingleton<StorageTables>();
         services.TryAddSingleton<IngestionQueues>();
         services.TryAddSingleton<IngestionStore>();

@@ -9,7 +9,7 @@ namespace Twine.Functions.Ingestion;
 public static partial class JsonRules
 {
     // RFC 3339 / ISO 8601 date-time with seconds and an explicit offset (Z or ±hh:mm).
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex Timestamp();
 
     public static bool TryGetObject(JsonElement parent, string name, string pointer, List<ProblemError> errors, out JsonElement value, bool required = true)
@@ -97,6 +97,54 @@ public static partial class JsonRules
             $"'{name}' must be an ISO 8601 date and time with seconds and an offset, e.g. 2017-03-14T11:00:57.000Z or 2017-03-14T07:00:57-04:00."));
         return null;
     }
+
+    /// <summary>
+    /// Adds an error and returns false when a member name or string value below <paramref name="element"/> is not
+    /// valid Unicode: invalid UTF-8 bytes or an escaped lone surrogate (\ud800). The parser accepts both and only
+    /// reading the string throws (InvalidOperationException), so this runs before any other rule reads a string.
+    /// </summary>
+    public static bool CheckText(JsonElement element, string pointer, List<ProblemError> errors)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    return true;
+                case JsonValueKind.Object:
+                    foreach (var member in element.EnumerateObject())
+                    {
+                        if (!CheckText(member.Value, $"{pointer}/{EscapePointer(member.Name)}", errors))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case JsonValueKind.Array:
+                    var index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (!CheckText(item, $"{pointer}/{index++}", errors))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(ProblemError.AtPointer(pointer, "Text must be valid Unicode in UTF-8 (no invalid bytes, no lone surrogate escapes)."));
+            return false;
+        }
+    }
+
+    private static string EscapePointer(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
     public static bool IsOneOf(string value, IReadOnlySet<string> allowed) => allowed.Contains(value);
 }

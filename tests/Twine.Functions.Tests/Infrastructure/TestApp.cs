@@ -16,16 +16,21 @@ using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Ingestion.Status;
 using Twine.Functions.Queues;
 using Twine.Functions.Storage;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Tests.Infrastructure;
 
 /// <summary>
 /// The app's ingestion services wired the way the host wires them (AddIngestion), against the shared Azurite with
 /// table and queue names unique to one test, and a FakeTimeProvider. Also reads back what was stored and queued.
+/// Every write it sends is signed as partner <see cref="TestPartner"/> (Standard Webhooks, a fresh webhook-id each time);
+/// tests of unsigned or badly signed requests call the handlers with their own <see cref="WebhookHeaders"/>.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 14, 9, 30, 0, TimeSpan.Zero);
+    public const string TestPartner = "test-partner";
+    public const string TestSecret = "whsec_dGVzdC1wYXJ0bmVyLXNpZ25pbmcta2V5LTAwMDE=";
 
     private readonly ServiceProvider _provider;
 
@@ -42,6 +47,7 @@ public sealed class TestApp : IAsyncDisposable
             ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
             ["Storage:CalendarEventsQueue"] = "twine-calendar-events-" + suffix,
+            [$"Webhooks:Partners:{TestPartner}:Secrets:0"] = TestSecret,
         };
         configure?.Invoke(Settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
@@ -75,7 +81,7 @@ public sealed class TestApp : IAsyncDisposable
     public async Task<TestResponse> PostMetricsAsync(byte[] body, string? contentType = "application/vnd.api+json", string? idempotencyKey = null, bool declareLength = true)
     {
         using var stream = new MemoryStream(body);
-        var result = await Metrics.HandleAsync(contentType, declareLength ? body.Length : null, idempotencyKey, stream, CancellationToken.None);
+        var result = await Metrics.HandleAsync(Sign(body), contentType, declareLength ? body.Length : null, idempotencyKey, stream, CancellationToken.None);
         return await ExecuteAsync(result);
     }
 
@@ -83,15 +89,32 @@ public sealed class TestApp : IAsyncDisposable
     {
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         using var stream = new MemoryStream(bytes);
-        var result = await CalendarEvents.HandlePutAsync(externalId, contentType, bytes.Length, idempotencyKey, stream, CancellationToken.None);
+        var result = await CalendarEvents.HandlePutAsync(Sign(bytes), externalId, contentType, bytes.Length, idempotencyKey, stream, CancellationToken.None);
         return await ExecuteAsync(result);
     }
 
     public async Task<TestResponse> DeleteCalendarEventAsync(string externalId, string? idempotencyKey = null) =>
-        await ExecuteAsync(await CalendarEvents.HandleDeleteAsync(externalId, idempotencyKey, CancellationToken.None));
+        await ExecuteAsync(await CalendarEvents.HandleDeleteAsync(Sign([]), externalId, idempotencyKey, CancellationToken.None));
 
     public async Task<TestResponse> GetStatusAsync(string id) =>
         await ExecuteAsync(await Status.HandleAsync(id, CancellationToken.None));
+
+    /// <summary>Standard Webhooks headers for <paramref name="body"/>, signed with <see cref="TestSecret"/> at the fake clock's time.</summary>
+    public WebhookHeaders Sign(ReadOnlySpan<byte> body, string? webhookId = null, string secret = TestSecret)
+    {
+        var id = webhookId ?? "msg_" + Guid.NewGuid().ToString("N");
+        var timestamp = Time.GetUtcNow().ToUnixTimeSeconds();
+        return new WebhookHeaders(id, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSecret.Sign(secret, id, timestamp, body));
+    }
+
+    /// <summary>Adds the signature headers for <paramref name="body"/> to a request built for a function class.</summary>
+    public void Sign(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        var headers = Sign(body);
+        request.Headers[WebhookHeaders.IdHeader] = headers.Id;
+        request.Headers[WebhookHeaders.TimestampHeader] = headers.Timestamp;
+        request.Headers[WebhookHeaders.SignatureHeader] = headers.Signature;
+    }
 
     /// <summary>Runs the result as the Functions host would, into a DefaultHttpContext, and reads the response back.</summary>
     public async Task<TestResponse> ExecuteAsync(IResult result)

@@ -23,6 +23,11 @@ public sealed class FunctionClassTests(AzuriteFixture azurite)
             context.Request.ContentType = contentType;
         }
 
+        if (method is "POST" or "PUT" or "DELETE")
+        {
+            app.Sign(context.Request, body is null ? [] : Encoding.UTF8.GetBytes(body));
+        }
+
         if (idempotencyKey is not null)
         {
             context.Request.Headers["Idempotency-Key"] = idempotencyKey;

@@ -97,7 +97,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var body = Bodies.Metrics(2);
 
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
-        var failed = await app.ExecuteAsync(await failing.HandleAsync("application/vnd.api+json", stream.Length, "retry-me", stream, CancellationToken.None));
+        var failed = await app.ExecuteAsync(await failing.HandleAsync(app.Sign(stream.ToArray()), "application/vnd.api+json", stream.Length, "retry-me", stream, CancellationToken.None));
 
         failed.AssertProblem(503);
         Assert.Equal("5", failed.Headers["Retry-After"]);
@@ -169,6 +169,6 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
             $"DefaultEndpointsProtocol=http;AccountName={AzuriteFixture.AccountName};AccountKey={AzuriteFixture.AccountKey};QueueEndpoint=http://127.0.0.1:9/{AzuriteFixture.AccountName};",
             options);
         var queues = new IngestionQueues(unreachable, app.Services.GetRequiredService<IOptions<StorageOptions>>());
-        return new MetricsIngestionHandler(app.Services.GetRequiredService<IngestionAcceptor>(), queues, NullLogger<MetricsIngestionHandler>.Instance);
+        return new MetricsIngestionHandler(app.Services.GetRequiredService<IngestionAcceptor>(), queues, app.Services.GetRequiredService<Twine.Functions.Webhooks.WebhookVerifier>(), NullLogger<MetricsIngestionHandler>.Instance);
     }
 }

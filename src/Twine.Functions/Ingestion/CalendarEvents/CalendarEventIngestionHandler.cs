@@ -4,37 +4,50 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Twine.Functions.Http;
 using Twine.Functions.Queues;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Ingestion.CalendarEvents;
 
 /// <summary>
 /// PUT and DELETE /api/calendar-events/{externalId}: checks the externalId and the spec's calendar rules, records an
 /// ingestion and queues one upsert or delete message. Whether a PUT creates or updates is decided when the message
-/// is processed, from the CalendarEventLinks row.
+/// is processed, from the CalendarEventLinks row. The partner's Standard Webhooks signature is verified before anything
+/// else (a DELETE signs an empty body).
 /// </summary>
-public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, ILogger<CalendarEventIngestionHandler> logger)
+public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<CalendarEventIngestionHandler> logger)
 {
     public const string InstancePrefix = "/api/calendar-events/";
     private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
-    public async Task<IResult> HandlePutAsync(string? externalId, string? contentType, long? contentLength, string? idempotencyKey,
+    public async Task<IResult> HandlePutAsync(WebhookHeaders webhook, string? externalId, string? contentType, long? contentLength, string? idempotencyKey,
         Stream body, CancellationToken cancellationToken)
     {
-        if (CheckRequest(externalId, idempotencyKey) is { } refused)
+        var instance = SignatureInstance(externalId);
+        if (verifier.CheckHeaders(webhook, instance) is { } unsigned)
         {
-            return refused;
-        }
-
-        var instance = InstancePrefix + externalId;
-        if (RequestBody.MediaTypeProblem(contentType) is { } mediaProblem)
-        {
-            return Refused(Problems.UnsupportedMediaType(instance, mediaProblem));
+            return Refused(unsigned);
         }
 
         var bytes = await RequestBody.ReadAsync(body, contentLength, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
         if (bytes is null)
         {
             return Refused(Problems.TooLarge(instance, $"The body must be at most {RequestBody.MaxBytes} bytes (1 MiB)."));
+        }
+
+        var verified = await verifier.VerifyAsync(webhook, bytes, instance, cancellationToken).ConfigureAwait(false);
+        if (verified.Problem is { } badSignature)
+        {
+            return Refused(badSignature);
+        }
+
+        if (CheckRequest(externalId, idempotencyKey) is { } refused)
+        {
+            return refused;
+        }
+
+        if (RequestBody.MediaTypeProblem(contentType) is { } mediaProblem)
+        {
+            return Refused(Problems.UnsupportedMediaType(instance, mediaProblem));
         }
 
         JsonDocument document;
@@ -45,6 +58,11 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
         catch (JsonException e)
         {
             return Refused(Problems.MalformedJson(instance, $"The body is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-member check unescapes member names: a lone surrogate escape (\ud800) in one throws this, not JsonException.
+            return Refused(Problems.MalformedJson(instance, "The body is not valid JSON (a member name is not valid Unicode)."));
         }
 
         using (document)
@@ -74,25 +92,42 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             var hash = IngestionAcceptor.RequestHash("PUT", "calendar-events/" + externalId, bytes);
             var resource = data.Clone();
             return await acceptor.AcceptAsync(instance,
-                new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Upsert), idempotencyKey, hash,
+                new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Upsert), WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash,
                 (id, ct) => queues.SendAsync(queues.CalendarEvents, [CalendarEventMessageWriter.Write(id, CalendarEventMessageWriter.Upsert, externalId!, resource)], ct),
                 cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public Task<IResult> HandleDeleteAsync(string? externalId, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<IResult> HandleDeleteAsync(WebhookHeaders webhook, string? externalId, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        var instance = SignatureInstance(externalId);
+        if (verifier.CheckHeaders(webhook, instance) is { } unsigned)
+        {
+            return Refused(unsigned);
+        }
+
+        var verified = await verifier.VerifyAsync(webhook, ReadOnlyMemory<byte>.Empty, instance, cancellationToken).ConfigureAwait(false);
+        if (verified.Problem is { } badSignature)
+        {
+            return Refused(badSignature);
+        }
+
         if (CheckRequest(externalId, idempotencyKey) is { } refused)
         {
-            return Task.FromResult<IResult>(refused);
+            return refused;
         }
 
         var hash = IngestionAcceptor.RequestHash("DELETE", "calendar-events/" + externalId, Encoding.UTF8.GetBytes(""));
-        return acceptor.AcceptAsync(InstancePrefix + externalId,
-            new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Delete), idempotencyKey, hash,
+        return await acceptor.AcceptAsync(InstancePrefix + externalId,
+            new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Delete),
+            WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash,
             (id, ct) => queues.SendAsync(queues.CalendarEvents, [CalendarEventMessageWriter.Write(id, CalendarEventMessageWriter.Delete, externalId!, null)], ct),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The instance of a signature problem: the event's URL when the externalId is well formed, else the collection's.</summary>
+    private static string SignatureInstance(string? externalId) =>
+        ExternalId.Problem(externalId) is null ? InstancePrefix + externalId : "/api/calendar-events";
 
     private BodyResult? CheckRequest(string? externalId, string? idempotencyKey)
     {

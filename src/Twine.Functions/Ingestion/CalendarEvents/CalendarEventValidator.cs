@@ -29,6 +29,11 @@ public static class CalendarEventValidator
             return;
         }
 
+        if (!JsonRules.CheckText(resource, pointer, errors))
+        {
+            return;
+        }
+
         var type = JsonRules.GetString(resource, "type", pointer, errors, required: true);
         if (type is not null && type != ResourceType)
         {
@@ -102,6 +107,22 @@ public static class CalendarEventValidator
             JsonRules.GetTimestamp(attributes, "completed_at", pointer, errors, required: false);
         }
 
+        try
+        {
+            CheckTimes(pointer, errors, zone, eventType, allDay, startAt, hasEnd, endAt);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // A time near DateTimeOffset's limits cannot be moved into the event's zone or offset (e.g. 9999-12-31 at +14:00).
+            errors.Add(ProblemError.AtPointer($"{pointer}/{(hasEnd ? "end_at" : "start_at")}", "The event's times are out of range in its time zone."));
+        }
+
+        ValidateAttendees(attributes, pointer, errors);
+    }
+
+    private static void CheckTimes(string pointer, List<ProblemError> errors, TimeZoneInfo? zone, string? eventType, bool allDay,
+        DateTimeOffset? startAt, bool hasEnd, DateTimeOffset? endAt)
+    {
         if (startAt is { } start)
         {
             // "Beginning of day" and "same day" are read in the event's time zone, else in the offset it was given with.
@@ -145,8 +166,6 @@ public static class CalendarEventValidator
                 }
             }
         }
-
-        ValidateAttendees(attributes, pointer, errors);
     }
 
     private static void ValidateAttendees(JsonElement attributes, string pointer, List<ProblemError> errors)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Ingestion.Metrics;
 
@@ -10,5 +11,5 @@ public sealed class IngestMetricsFunction(MetricsIngestionHandler handler)
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "metrics")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
+        handler.HandleAsync(WebhookHeaders.From(request.Headers), request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
 }

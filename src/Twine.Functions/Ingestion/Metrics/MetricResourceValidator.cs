@@ -35,6 +35,11 @@ public static class MetricResourceValidator
             return;
         }
 
+        if (!JsonRules.CheckText(resource, pointer, errors))
+        {
+            return;
+        }
+
         var type = JsonRules.GetString(resource, "type", pointer, errors, required: true);
         if (type is not null && type != ResourceType)
         {

@@ -3,22 +3,42 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Twine.Functions.Http;
 using Twine.Functions.Queues;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Ingestion.Metrics;
 
 /// <summary>
 /// POST /api/metrics: the body Twine's createPatientHealthMetric takes (one patient_health_metric resource or an
 /// array of them). Everything is validated before anything is stored; then the metrics are split into queue
-/// messages and the ingestion is accepted. Logs carry ids, counts and status codes only: bodies are patient data.
+/// messages and the ingestion is accepted. Before all of it, the partner's Standard Webhooks signature is verified
+/// (headers first, then the body bytes as received): an unsigned request is answered 401 and nothing else is read.
+/// Logs carry ids, counts and status codes only: bodies are patient data.
 /// </summary>
-public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, ILogger<MetricsIngestionHandler> logger)
+public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<MetricsIngestionHandler> logger)
 {
     public const string Instance = "/api/metrics";
     private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
     private static readonly string[] TopLevelMembers = ["data", "meta", "jsonapi"];
 
-    public async Task<IResult> HandleAsync(string? contentType, long? contentLength, string? idempotencyKey, Stream body, CancellationToken cancellationToken)
+    public async Task<IResult> HandleAsync(WebhookHeaders webhook, string? contentType, long? contentLength, string? idempotencyKey, Stream body, CancellationToken cancellationToken)
     {
+        if (verifier.CheckHeaders(webhook, Instance) is { } unsigned)
+        {
+            return Refused(unsigned);
+        }
+
+        var bytes = await RequestBody.ReadAsync(body, contentLength, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return Refused(Problems.TooLarge(Instance, $"The body must be at most {RequestBody.MaxBytes} bytes (1 MiB)."));
+        }
+
+        var verified = await verifier.VerifyAsync(webhook, bytes, Instance, cancellationToken).ConfigureAwait(false);
+        if (verified.Problem is { } badSignature)
+        {
+            return Refused(badSignature);
+        }
+
         if (RequestBody.MediaTypeProblem(contentType) is { } mediaProblem)
         {
             return Refused(Problems.UnsupportedMediaType(Instance, mediaProblem));
@@ -29,12 +49,6 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
             return Refused(Problems.BadRequest(Instance, keyProblem, [new ProblemError(keyProblem, Header: "Idempotency-Key")]));
         }
 
-        var bytes = await RequestBody.ReadAsync(body, contentLength, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return Refused(Problems.TooLarge(Instance, $"The body must be at most {RequestBody.MaxBytes} bytes (1 MiB)."));
-        }
-
         JsonDocument document;
         try
         {
@@ -43,6 +57,11 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
         catch (JsonException e)
         {
             return Refused(Problems.MalformedJson(Instance, $"The body is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-member check unescapes member names: a lone surrogate escape (\ud800) in one throws this, not JsonException.
+            return Refused(Problems.MalformedJson(Instance, "The body is not valid JSON (a member name is not valid Unicode)."));
         }
 
         using (document)
@@ -62,7 +81,7 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
 
             var hash = IngestionAcceptor.RequestHash("POST", "metrics", bytes);
             return await acceptor.AcceptAsync(Instance, new NewIngestion(IngestionKind.Metrics, metrics.Count, plan.MessageCount),
-                idempotencyKey, hash, (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
+                WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash, (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -73,6 +92,11 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
         if (root.ValueKind != JsonValueKind.Object)
         {
             errors.Add(ProblemError.AtPointer("", "The body must be a JSON:API document (an object with 'data')."));
+            return (metrics, "");
+        }
+
+        if (!JsonRules.CheckText(root, "", errors))
+        {
             return (metrics, "");
         }
 

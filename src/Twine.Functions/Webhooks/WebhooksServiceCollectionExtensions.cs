@@ -1,0 +1,32 @@
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Twine.Functions.Secrets;
+
+namespace Twine.Functions.Webhooks;
+
+public static class WebhooksServiceCollectionExtensions
+{
+    /// <summary>
+    /// Partner signature verification for the write endpoints (section <c>Webhooks</c>). Secrets not listed in
+    /// configuration are read with the SecretClient that <see cref="SecretsServiceCollectionExtensions.AddTwineSecrets"/>
+    /// registers when <c>TwineSecrets:VaultUri</c> is set. Validated at start-up.
+    /// </summary>
+    public static IServiceCollection AddPartnerSignatures(this IServiceCollection services, IConfiguration configuration)
+    {
+        var vaultConfigured = configuration.GetSection(TwineSecretsOptions.SectionName).GetValue<Uri?>(nameof(TwineSecretsOptions.VaultUri)) is not null;
+        services.AddOptions<WebhooksOptions>().Bind(configuration.GetSection(WebhooksOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhooksOptions>>(new WebhooksOptionsValidator(vaultConfigured)));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new PartnerSecretStore(
+            sp.GetRequiredService<IOptions<WebhooksOptions>>(),
+            sp.GetService<SecretClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PartnerSecretStore>>()));
+        services.TryAddSingleton<WebhookVerifier>();
+        return services;
+    }
+}
