@@ -133,7 +133,7 @@ public static class QueueMessageParser
                 : 0;
             return new QueueMessageEnvelope(id, index, count, metrics);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             return QueueMessageEnvelope.Unknown;
         }
@@ -151,6 +151,19 @@ public static class QueueMessageParser
         catch (JsonException e)
         {
             errors.Add(ProblemError.AtPointer("", $"The message is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
+            return false;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // The duplicate-member check reads member names: a lone surrogate escape in one throws here, not JsonException.
+            errors.Add(ProblemError.AtPointer("", "The message is not valid JSON text (a member name is not valid Unicode)."));
+            return false;
+        }
+
+        // A lone surrogate escape in a string value parses but throws when read: refuse it now, as the HTTP edge does,
+        // so the message is recorded as malformed instead of failing later and being retried into the poison queue.
+        if (!JsonRules.CheckText(root, "", errors))
+        {
             return false;
         }
 

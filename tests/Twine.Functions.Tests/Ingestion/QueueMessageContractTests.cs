@@ -29,6 +29,18 @@ public sealed class QueueMessageContractTests
         Assert.Equal((Id, 0, 2, 2), (parsed.Message!.IngestionId, parsed.Message.MessageIndex, parsed.Message.MessageCount, parsed.Message.Metrics.Count));
     }
 
+    [Theory]
+    [InlineData("{\"version\":1,\"ingestionId\":\"0193a5b2c3d47e8f9a0b1c2d3e4f5a6b\",\"\\ud800\":1}")]
+    [InlineData("{\"version\":1,\"ingestionId\":\"0193a5b2c3d47e8f9a0b1c2d3e4f5a6b\",\"messageIndex\":0,\"messageCount\":1,\"data\":[{\"type\":\"\\udc00\"}]}")]
+    public void A_message_with_text_that_is_not_valid_Unicode_is_refused_not_thrown(string text)
+    {
+        var parsed = QueueMessageParser.ParseMetrics(text);
+
+        Assert.False(parsed.IsValid);
+        Assert.NotEmpty(parsed.Errors);
+        Assert.Null(QueueMessageParser.PeekEnvelope("{\"\\ud800\":1,\"\\ud800\":2}").IngestionId);
+    }
+
     [Fact]
     public void What_the_writer_writes_the_parser_reads()
     {
