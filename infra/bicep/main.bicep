@@ -39,6 +39,9 @@ param twineEmailSenders string = ''
 @description('Name of a Key Vault secret holding the base64 HMAC key (32+ bytes) for hashing email addresses; empty: addresses are not stored. The secret must exist before the app starts.')
 param emailHashKeySecretName string = ''
 
+@description('Partners allowed to call the webhooks (letters, digits, - and _). Each signs with the secrets in the Key Vault secret webhook-secret-<partner>, set out of band; with none, every webhook write is refused.')
+param webhookPartners string[] = []
+
 @description('Largest number of instances the function app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -194,6 +197,7 @@ module functionApp 'modules/functionapp.bicep' = {
       calendarEventsTable: pollingTableNames.calendarEvents
       checkpointsTable: pollingTableNames.checkpoints
     }
+    webhookPartners: webhookPartners
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

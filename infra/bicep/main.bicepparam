@@ -22,6 +22,12 @@ param twineOrganization = readEnvironmentVariable('TWINE_ORGANIZATION')
 param twineEmailSenders = readEnvironmentVariable('TWINE_EMAIL_SENDERS', '')
 param emailHashKeySecretName = readEnvironmentVariable('TWINE_EMAIL_HASH_KEY_SECRET_NAME', '')
 
+// Partners allowed to call the webhooks, comma-separated (azd env set TWINE_WEBHOOK_PARTNERS acme,contoso); each signs
+// with the secrets in Key Vault secret webhook-secret-<partner>.
+param webhookPartners = empty(readEnvironmentVariable('TWINE_WEBHOOK_PARTNERS', ''))
+  ? []
+  : split(readEnvironmentVariable('TWINE_WEBHOOK_PARTNERS', ''), ',')
+
 // A small ceiling for a development environment.
 param maximumInstanceCount = 10
 param instanceMemoryMB = 2048

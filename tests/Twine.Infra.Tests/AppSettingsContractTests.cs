@@ -107,6 +107,11 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
             }
 
             var (section, key) = (parts[0], parts[1]);
+            if (IsPartnerSecretName(name))
+            {
+                continue;
+            }
+
             if (Connections.Contains(section, StringComparer.OrdinalIgnoreCase))
             {
                 if (!IdentityConnectionProperties.Contains(key, StringComparer.OrdinalIgnoreCase))
@@ -128,6 +133,22 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         }
 
         Assert.True(unknown.Count == 0, "The template sets settings the app does not read: " + string.Join("; ", unknown));
+    }
+
+    /// <summary>Webhooks__Partners__{partner}__SecretName: a dictionary entry of WebhooksOptions.Partners, which reflection cannot list.</summary>
+    private static bool IsPartnerSecretName(string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^Webhooks__Partners__[A-Za-z0-9_-]+__SecretName$")
+        && typeof(Twine.Functions.Webhooks.WebhooksOptions).GetProperty(nameof(Twine.Functions.Webhooks.WebhooksOptions.Partners)) is not null
+        && typeof(Twine.Functions.Webhooks.PartnerOptions).GetProperty(nameof(Twine.Functions.Webhooks.PartnerOptions.SecretName)) is not null;
+
+    [Fact]
+    public void Each_webhook_partner_gets_the_name_of_its_Key_Vault_secret_and_no_secret()
+    {
+        var setting = Assert.Single(deployment.AppSettings, s => s.Key.StartsWith("Webhooks__", StringComparison.Ordinal));
+
+        Assert.Equal($"Webhooks__Partners__{DeploymentFixture.WebhookPartner}__SecretName", setting.Key);
+        Assert.Equal($"webhook-secret-{DeploymentFixture.WebhookPartner}", setting.Value);
+        Assert.True(IsPartnerSecretName(setting.Key));
     }
 
     [Fact]
@@ -335,6 +356,12 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
                     continue;
                 case "Twine__ClientId" or "Twine__ClientSecret":
                     // Laptop credentials; in Azure they are Key Vault secrets (TwineSecrets__*), never settings.
+                    Assert.Contains("TwineSecrets__VaultUri", TemplateSettings);
+                    continue;
+                case var partnerSecret when partnerSecret.StartsWith("Webhooks__Partners__", StringComparison.Ordinal)
+                                             && partnerSecret.Contains("__Secrets__", StringComparison.Ordinal):
+                    // A laptop partner's signing secret; in Azure partners' secrets are Key Vault secrets
+                    // (webhook-secret-<partner>, docs/INGESTION-API.md), never settings.
                     Assert.Contains("TwineSecrets__VaultUri", TemplateSettings);
                     continue;
             }

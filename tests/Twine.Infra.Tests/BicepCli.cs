@@ -48,7 +48,7 @@ internal static class BicepCli
         }
 
         // The parameter file reads these; pin them so that the machine's environment cannot change a result.
-        foreach (var name in new[] { "AZURE_ENV_NAME", "AZURE_LOCATION", "TWINE_BASE_ADDRESS", "TWINE_ORGANIZATION", "TWINE_EMAIL_SENDERS", "TWINE_EMAIL_HASH_KEY_SECRET_NAME" })
+        foreach (var name in new[] { "AZURE_ENV_NAME", "AZURE_LOCATION", "TWINE_BASE_ADDRESS", "TWINE_ORGANIZATION", "TWINE_EMAIL_SENDERS", "TWINE_EMAIL_HASH_KEY_SECRET_NAME", "TWINE_WEBHOOK_PARTNERS" })
         {
             start.Environment.Remove(name);
         }

@@ -18,6 +18,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
     public const string Location = "westeurope";
     public const string EnvironmentName = "dev";
     public const string TwineOrganization = "58c4554710123c5c40dbab81";
+    public const string WebhookPartner = "acme";
 
     /// <summary>The variables main.bicepparam reads, as azd would pass them.</summary>
     public static IReadOnlyDictionary<string, string?> ParameterEnvironment { get; } = new Dictionary<string, string?>
@@ -25,6 +26,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
         ["AZURE_ENV_NAME"] = EnvironmentName,
         ["AZURE_LOCATION"] = Location,
         ["TWINE_ORGANIZATION"] = TwineOrganization,
+        ["TWINE_WEBHOOK_PARTNERS"] = WebhookPartner,
     };
 
     private string? _workDir;

@@ -56,11 +56,15 @@ public sealed partial class RoleAssignmentTests(DeploymentFixture deployment)
     {
         // The app module depends on the roles module, so the app's first start already has its access.
         var template = System.Text.Json.Nodes.JsonNode.Parse(deployment.CompiledTemplate)!;
-        var functionApp = template["resources"]!.AsArray()
+        // Language version 2.0 templates (the compiler picks it for lambdas) key resources by symbolic name.
+        var resources = template["resources"] is System.Text.Json.Nodes.JsonObject byName
+            ? byName.Select(r => r.Value)
+            : template["resources"]!.AsArray().AsEnumerable();
+        var functionApp = resources
             .Single(r => (string?)r!["type"] == "Microsoft.Resources/deployments" && (string?)r["name"] == "functionApp")!;
         Assert.Contains(
             functionApp["dependsOn"]!.AsArray().Select(d => (string?)d),
-            d => d is not null && d.Contains("'roles'", StringComparison.Ordinal));
+            d => d is not null && (d == "roles" || d.Contains("'roles'", StringComparison.Ordinal))); // symbolic name or resourceId()
     }
 
     [GeneratedRegex("/providers/Microsoft\\.Authorization/roleDefinitions/([0-9a-f-]{36})$")]

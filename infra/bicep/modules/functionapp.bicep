@@ -80,6 +80,9 @@ param polling {
   checkpointsTable: string
 }
 
+@description('Partners whose webhook signing secrets the app reads from Key Vault (WebhooksOptions, section "Webhooks").')
+param webhookPartners string[]
+
 @description('Largest number of instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -92,6 +95,12 @@ param maximumInstanceCount int
   4096
 ])
 param instanceMemoryMB int
+
+// One setting per partner: the name of its Key Vault secret (values set out of band, never in a template).
+var partnerSettings = map(webhookPartners, partner => {
+  name: 'Webhooks__Partners__${partner}__SecretName'
+  value: 'webhook-secret-${partner}'
+})
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
@@ -157,135 +166,138 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [
-        // Functions host storage: blobs (leases, keys, timer schedules), queues and tables with the identity.
-        {
-          name: 'AzureWebJobsStorage__credential'
-          value: 'managedidentity'
-        }
-        {
-          name: 'AzureWebJobsStorage__clientId'
-          value: identityClientId
-        }
-        {
-          name: 'AzureWebJobsStorage__blobServiceUri'
-          value: storageAccount.properties.primaryEndpoints.blob
-        }
-        {
-          name: 'AzureWebJobsStorage__queueServiceUri'
-          value: storageAccount.properties.primaryEndpoints.queue
-        }
-        {
-          name: 'AzureWebJobsStorage__tableServiceUri'
-          value: storageAccount.properties.primaryEndpoints.table
-        }
-        // The app's connection "TwineStorage" (StorageConnectionOptions; the queue triggers name it too).
-        {
-          name: 'TwineStorage__credential'
-          value: 'managedidentity'
-        }
-        {
-          name: 'TwineStorage__clientId'
-          value: identityClientId
-        }
-        {
-          name: 'TwineStorage__queueServiceUri'
-          value: storageAccount.properties.primaryEndpoints.queue
-        }
-        {
-          name: 'TwineStorage__tableServiceUri'
-          value: storageAccount.properties.primaryEndpoints.table
-        }
-        // DefaultAzureCredential (Key Vault, the app's storage clients) picks the user-assigned identity by it.
-        {
-          name: 'AZURE_CLIENT_ID'
-          value: identityClientId
-        }
-        // Telemetry with Microsoft Entra authentication: the component has local authentication off.
-        {
-          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: applicationInsights.properties.ConnectionString
-        }
-        {
-          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-          value: 'ClientId=${identityClientId};Authorization=AAD'
-        }
-        // Twine client (TwineClientOptions, section "Twine"). Credentials come from Key Vault, never from settings.
-        {
-          name: 'Twine__BaseAddress'
-          value: twineBaseAddress
-        }
-        // Where the Twine credentials live (TwineSecretsOptions, section "TwineSecrets"): secret names, not values.
-        {
-          name: 'TwineSecrets__VaultUri'
-          value: keyVaultUri
-        }
-        {
-          name: 'TwineSecrets__ClientIdSecretName'
-          value: twineSecretNames.clientId
-        }
-        {
-          name: 'TwineSecrets__ClientSecretSecretName'
-          value: twineSecretNames.clientSecret
-        }
-        // Queue and table names (StorageOptions, section "Storage"), the same ones the storage module creates.
-        {
-          name: 'Storage__MetricsQueue'
-          value: queueNames.metrics
-        }
-        {
-          name: 'Storage__CalendarEventsQueue'
-          value: queueNames.calendarEvents
-        }
-        {
-          name: 'Storage__IngestionsTable'
-          value: tableNames.ingestions
-        }
-        {
-          name: 'Storage__IngestionResultsTable'
-          value: tableNames.ingestionResults
-        }
-        {
-          name: 'Storage__CalendarEventLinksTable'
-          value: tableNames.calendarEventLinks
-        }
-        {
-          name: 'Storage__IngestionKeysTable'
-          value: tableNames.ingestionKeys
-        }
-        // The timer that polls Twine for changes (PollingOptions, section "PollTwineUpdates").
-        {
-          name: 'PollTwineUpdates__Schedule'
-          value: polling.schedule
-        }
-        {
-          name: 'PollTwineUpdates__Organization'
-          value: polling.organization
-        }
-        {
-          name: 'PollTwineUpdates__EmailSenders'
-          value: polling.emailSenders
-        }
-        // A key, so never a value here: a Key Vault reference the platform resolves with the identity, or empty.
-        {
-          name: 'PollTwineUpdates__EmailHashKey'
-          value: empty(polling.emailHashKeySecretName)
-            ? ''
-            : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${polling.emailHashKeySecretName})'
-        }
-        {
-          name: 'PollTwineUpdates__EmailHistoryTable'
-          value: polling.emailHistoryTable
-        }
-        {
-          name: 'PollTwineUpdates__CalendarEventsTable'
-          value: polling.calendarEventsTable
-        }
-        {
-          name: 'PollTwineUpdates__CheckpointsTable'
-          value: polling.checkpointsTable
-        }
-      ]
+      appSettings: concat(
+        [
+          // Functions host storage: blobs (leases, keys, timer schedules), queues and tables with the identity.
+          {
+            name: 'AzureWebJobsStorage__credential'
+            value: 'managedidentity'
+          }
+          {
+            name: 'AzureWebJobsStorage__clientId'
+            value: identityClientId
+          }
+          {
+            name: 'AzureWebJobsStorage__blobServiceUri'
+            value: storageAccount.properties.primaryEndpoints.blob
+          }
+          {
+            name: 'AzureWebJobsStorage__queueServiceUri'
+            value: storageAccount.properties.primaryEndpoints.queue
+          }
+          {
+            name: 'AzureWebJobsStorage__tableServiceUri'
+            value: storageAccount.properties.primaryEndpoints.table
+          }
+          // The app's connection "TwineStorage" (StorageConnectionOptions; the queue triggers name it too).
+          {
+            name: 'TwineStorage__credential'
+            value: 'managedidentity'
+          }
+          {
+            name: 'TwineStorage__clientId'
+            value: identityClientId
+          }
+          {
+            name: 'TwineStorage__queueServiceUri'
+            value: storageAccount.properties.primaryEndpoints.queue
+          }
+          {
+            name: 'TwineStorage__tableServiceUri'
+            value: storageAccount.properties.primaryEndpoints.table
+          }
+          // DefaultAzureCredential (Key Vault, the app's storage clients) picks the user-assigned identity by it.
+          {
+            name: 'AZURE_CLIENT_ID'
+            value: identityClientId
+          }
+          // Telemetry with Microsoft Entra authentication: the component has local authentication off.
+          {
+            name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+            value: applicationInsights.properties.ConnectionString
+          }
+          {
+            name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+            value: 'ClientId=${identityClientId};Authorization=AAD'
+          }
+          // Twine client (TwineClientOptions, section "Twine"). Credentials come from Key Vault, never from settings.
+          {
+            name: 'Twine__BaseAddress'
+            value: twineBaseAddress
+          }
+          // Where the Twine credentials live (TwineSecretsOptions, section "TwineSecrets"): secret names, not values.
+          {
+            name: 'TwineSecrets__VaultUri'
+            value: keyVaultUri
+          }
+          {
+            name: 'TwineSecrets__ClientIdSecretName'
+            value: twineSecretNames.clientId
+          }
+          {
+            name: 'TwineSecrets__ClientSecretSecretName'
+            value: twineSecretNames.clientSecret
+          }
+          // Queue and table names (StorageOptions, section "Storage"), the same ones the storage module creates.
+          {
+            name: 'Storage__MetricsQueue'
+            value: queueNames.metrics
+          }
+          {
+            name: 'Storage__CalendarEventsQueue'
+            value: queueNames.calendarEvents
+          }
+          {
+            name: 'Storage__IngestionsTable'
+            value: tableNames.ingestions
+          }
+          {
+            name: 'Storage__IngestionResultsTable'
+            value: tableNames.ingestionResults
+          }
+          {
+            name: 'Storage__CalendarEventLinksTable'
+            value: tableNames.calendarEventLinks
+          }
+          {
+            name: 'Storage__IngestionKeysTable'
+            value: tableNames.ingestionKeys
+          }
+          // The timer that polls Twine for changes (PollingOptions, section "PollTwineUpdates").
+          {
+            name: 'PollTwineUpdates__Schedule'
+            value: polling.schedule
+          }
+          {
+            name: 'PollTwineUpdates__Organization'
+            value: polling.organization
+          }
+          {
+            name: 'PollTwineUpdates__EmailSenders'
+            value: polling.emailSenders
+          }
+          // A key, so never a value here: a Key Vault reference the platform resolves with the identity, or empty.
+          {
+            name: 'PollTwineUpdates__EmailHashKey'
+            value: empty(polling.emailHashKeySecretName)
+              ? ''
+              : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${polling.emailHashKeySecretName})'
+          }
+          {
+            name: 'PollTwineUpdates__EmailHistoryTable'
+            value: polling.emailHistoryTable
+          }
+          {
+            name: 'PollTwineUpdates__CalendarEventsTable'
+            value: polling.calendarEventsTable
+          }
+          {
+            name: 'PollTwineUpdates__CheckpointsTable'
+            value: polling.checkpointsTable
+          }
+        ],
+        partnerSettings
+      )
     }
   }
 }
