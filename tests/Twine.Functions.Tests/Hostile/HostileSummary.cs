@@ -6,7 +6,7 @@ namespace Twine.Functions.Tests.Hostile;
 
 /// <summary>
 /// What the corpus run saw: a line per file, then counts per endpoint, per category and per status. Written at the end
-/// of the run to hostile-inputs-summary.md in the test output folder (the table in docs/RELIABILITY-INPUTS.md).
+/// of the run to hostile-inputs-summary.md in the test output folder (the table under "Inputs tried" in docs/RELIABILITY.md).
 /// </summary>
 public sealed class HostileSummary
 {

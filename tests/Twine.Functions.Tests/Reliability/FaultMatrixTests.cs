@@ -1,0 +1,308 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Twine.Client.Auth;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Secrets;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Tests.Processing;
+using Twine.Functions.Tests.Secrets;
+using Twine.Sandbox;
+using Twine.Sandbox.Faults;
+
+namespace Twine.Functions.Tests.Reliability;
+
+/// <summary>
+/// The fault matrix, end to end in-process: POST /api/metrics (the real handler) → the Azurite queue → an at-least-once
+/// driver that behaves like the Functions host (visibility, dequeue count, poison after 5) → MetricsMessageProcessor →
+/// the Twine client (1 retry, 500 ms per attempt) → the sandbox with a fault injected → the ingestion tables. For each
+/// fault: every accepted metric is in Twine exactly once (counted in the sandbox), every ingestion ends in a final
+/// status, and nothing is lost (a metric not in Twine belongs to an ingestion recorded as failed).
+/// </summary>
+public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
+{
+    private const string MetricsRoute = "/patient_health_metric";
+    private readonly AzuriteFixture _azurite;
+    private readonly SandboxServer _sandbox;
+
+    public FaultMatrixTests(AzuriteFixture azurite, SandboxFixture sandbox)
+    {
+        _azurite = azurite;
+        _sandbox = sandbox.Server;
+        _sandbox.Reset();
+    }
+
+    [Fact]
+    public async Task Too_many_requests_with_Retry_After()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, count: 3, retryAfter: TimeSpan.FromSeconds(1));
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build(); // one at a time: the faults hit one message
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(host.Failures >= 1);
+        await run.AssertEveryMetricInTwineOnceAsync(host, "429 Too Many Requests", "3 × 429 `Retry-After: 1` on POST /patient_health_metric (client honours it once, then the host redelivers)");
+    }
+
+    [Theory]
+    [InlineData(FaultKind.InternalServerError, "500 Internal Server Error", "3 × 500 on POST /patient_health_metric")]
+    [InlineData(FaultKind.ServiceUnavailable, "503 Service Unavailable", "3 × 503 on POST /patient_health_metric")]
+    [InlineData(FaultKind.DropConnection, "dropped connection", "3 × connection aborted without an answer on POST /patient_health_metric")]
+    public async Task Server_errors_and_dropped_connections(FaultKind fault, string name, string how)
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+        _sandbox.Faults.Add("POST", MetricsRoute, fault, count: 3);
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(host.Failures >= 1, "the client's one retry cannot absorb three faults: the host redelivered");
+        await run.AssertEveryMetricInTwineOnceAsync(host, name, how);
+    }
+
+    [Fact]
+    public async Task Timeouts()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.Delay, count: 3, delay: TimeSpan.FromSeconds(2));
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(host.Failures >= 1);
+        await run.AssertEveryMetricInTwineOnceAsync(host, "timeout",
+            $"3 × sandbox `Delay` 2 s on POST /patient_health_metric; client attempt timeout {ReliabilityApp.AttemptTimeout.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Token_expiry_during_a_run()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1, BeforeDelivery = _ => { _sandbox.ExpireAllTokens(); return Task.CompletedTask; } }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(_sandbox.RequestCount("POST", "/oauth/token") >= run.Messages, "a new token after each expiry");
+        await run.AssertEveryMetricInTwineOnceAsync(host, "token expiry during a run", "`sandbox.ExpireAllTokens()` before every delivery (messages one at a time)");
+    }
+
+    [Fact]
+    public async Task InvalidCredentials_after_a_rotation_the_vault_knows_about()
+    {
+        var provider = new RotatingCredentials(new TwineCredentials(SandboxOptions.DefaultClientId, SandboxOptions.DefaultClientSecret));
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(provider));
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app)
+        {
+            BatchSize = 1,
+            BeforeDelivery = delivery =>
+            {
+                if (delivery == 3)
+                {
+                    _sandbox.RotateCredentials("rotated-id", "rotated-secret");
+                    _sandbox.ExpireAllTokens(); // the cached token dies too, so the next call must authenticate again
+                    provider.Next = new TwineCredentials("rotated-id", "rotated-secret");
+                }
+
+                return Task.CompletedTask;
+            },
+        }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(provider.Refreshes >= 1);
+        await run.AssertEveryMetricInTwineOnceAsync(host, "`InvalidCredentials` after a rotation, new secret in the vault",
+            "`RotateCredentials` + `ExpireAllTokens` before the 3rd delivery; the credentials provider returns the new secret on refresh");
+    }
+
+    [Fact]
+    public async Task InvalidCredentials_after_a_rotation_nobody_put_in_the_vault_is_a_recorded_permanent_failure()
+    {
+        var provider = new RotatingCredentials(new TwineCredentials(SandboxOptions.DefaultClientId, SandboxOptions.DefaultClientSecret));
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(provider));
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app)
+        {
+            BatchSize = 1,
+            BeforeDelivery = delivery =>
+            {
+                if (delivery == 3)
+                {
+                    _sandbox.RotateCredentials("rotated-id", "rotated-secret");
+                    _sandbox.ExpireAllTokens();
+                }
+
+                return Task.CompletedTask;
+            },
+        }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        var records = await run.RecordsAsync();
+        Assert.Contains(records, r => r.Status == IngestionStatus.Failed);
+        Assert.All(records.Where(r => r.Status != IngestionStatus.Succeeded), r => Assert.Contains(r.Errors, e => e.Code == "InvalidCredentials"));
+        Assert.Equal(0, host.Poisoned); // recorded, not retried into the poison queue
+        await run.AssertNothingLostAsync(host, "`InvalidCredentials` after a rotation, vault not updated",
+            "`RotateCredentials` + `ExpireAllTokens` before the 3rd delivery; the provider still returns the old secret",
+            "**recorded permanent failure** (401 InvalidCredentials in the ingestion's errors; not retried)");
+    }
+
+    [Fact]
+    public async Task Key_vault_errors_then_recovery()
+    {
+        var vault = new StandInKeyVault { FailWith = HttpStatusCode.ServiceUnavailable };
+        var names = new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri };
+        vault.Set(names.ClientIdSecretName, _sandbox.ClientId);
+        vault.Set(names.ClientSecretSecretName, _sandbox.ClientSecret);
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
+            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(names), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app)
+        {
+            BatchSize = 1,
+            BeforeDelivery = delivery =>
+            {
+                vault.FailWith = delivery switch { <= 2 => HttpStatusCode.ServiceUnavailable, 3 => null, _ => vault.FailWith };
+                return Task.CompletedTask;
+            },
+        }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault errors",
+            "`StandInKeyVault` answers 503 to the first 2 deliveries, then recovers");
+    }
+
+    [Fact]
+    public async Task Key_vault_unreachable_then_recovery()
+    {
+        var vault = new StandInKeyVault { Unreachable = true };
+        var names = new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri };
+        vault.Set(names.ClientIdSecretName, _sandbox.ClientId);
+        vault.Set(names.ClientSecretSecretName, _sandbox.ClientSecret);
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
+            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(names), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app)
+        {
+            BatchSize = 1,
+            BeforeDelivery = delivery =>
+            {
+                vault.Unreachable = delivery <= 2;
+                return Task.CompletedTask;
+            },
+        }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault unreachable",
+            "`StandInKeyVault` refuses connections for the first 2 deliveries, then recovers");
+    }
+
+    [Fact]
+    public async Task Duplicate_deliveries()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { DeliverEveryMessageTwice = true }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(run.Messages, host.DuplicateDeliveries);
+        Assert.True(host.Deliveries >= 2 * run.Messages);
+        await run.AssertEveryMetricInTwineOnceAsync(host, "duplicate deliveries", "every message delivered twice (the first delivery's delete is lost)");
+    }
+
+    [Fact]
+    public async Task Duplicate_deliveries_running_at_the_same_time()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox);
+        var processor = app.MetricsProcessor();
+        var deliveries = 0;
+
+        // The host's lease expired while the first instance still worked: two instances run the same message at once.
+        var host = new AtLeastOnceQueueHost(app.ConnectionString, app.Names.MetricsQueue,
+            async (text, dequeueCount, ct) =>
+            {
+                Interlocked.Add(ref deliveries, 2);
+                await Task.WhenAll(processor.ProcessAsync(text, dequeueCount, ct), processor.ProcessAsync(text, dequeueCount + 1, ct));
+            },
+            (text, id, ct) => app.PoisonHandler().HandleMetricsAsync(text, id, ct));
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(deliveries >= 2 * run.Messages);
+        await run.AssertEveryMetricInTwineOnceAsync(host, "duplicate deliveries at the same time",
+            "every message processed by two concurrent calls (an instance stalled past its lease)");
+    }
+
+    [Fact]
+    public async Task Poison_messages()
+    {
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var run = await FaultRun.IngestAsync(app, _sandbox, ingestions: 1);
+        // The first bulk create goes through; every later one fails: one message keeps failing until the host poisons it.
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable, count: 1000, after: 1);
+
+        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+        _sandbox.Faults.Clear();
+
+        Assert.Equal((1, 1), (host.Poisoned, host.PoisonHandled));
+        Assert.True(host.Failures >= 5); // maxDequeueCount deliveries of the poisoned message
+        var record = Assert.Single(await run.RecordsAsync());
+        Assert.Equal(IngestionStatus.Failed, record.Status);
+        Assert.Matches($"Message [01] failed 5 times and was moved to {app.Names.MetricsQueue}-poison.", record.FailureReason);
+        await run.AssertNothingLostAsync(host, "poison message",
+            "503 on every POST /patient_health_metric after the first; a message fails 5 deliveries → `<queue>-poison` → poison handler",
+            "**failed** (reason: \"Message n failed 5 times and was moved to …-poison.\"); the other message's metrics are in Twine");
+    }
+
+    private sealed class AtLeastOnceQueueHostBuilder(TestApp app)
+    {
+        public int BatchSize { get; init; } = 16;
+        public Func<int, Task>? BeforeDelivery { get; init; }
+        public bool DeliverEveryMessageTwice { get; init; }
+
+        public AtLeastOnceQueueHost Build() =>
+            new(app.ConnectionString, app.Names.MetricsQueue,
+                (text, dequeueCount, ct) => app.MetricsProcessor().ProcessAsync(text, dequeueCount, ct),
+                (text, id, ct) => app.PoisonHandler().HandleMetricsAsync(text, id, ct))
+            {
+                BatchSize = BatchSize,
+                BeforeDelivery = BeforeDelivery,
+                DeliverEveryMessageTwice = DeliverEveryMessageTwice,
+            };
+    }
+}
+
+/// <summary>A credentials provider whose store can be rotated: returns <see cref="Next"/> once asked to refresh.</summary>
+internal sealed class RotatingCredentials(TwineCredentials current) : ITwineCredentialsProvider
+{
+    private int _refreshes;
+
+    public TwineCredentials? Next { get; set; }
+
+    public int Refreshes => Volatile.Read(ref _refreshes);
+
+    public ValueTask<TwineCredentials> GetCredentialsAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        if (refresh)
+        {
+            Interlocked.Increment(ref _refreshes);
+            current = Next ?? current;
+        }
+
+        return ValueTask.FromResult(current);
+    }
+}

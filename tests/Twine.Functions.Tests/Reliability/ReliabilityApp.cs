@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Twine.Client;
+using Twine.Client.Queries;
+using Twine.Client.Paging;
+using Twine.Functions.Processing;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Tests.Processing;
+using Twine.Sandbox;
+
+namespace Twine.Functions.Tests.Reliability;
+
+/// <summary>
+/// The app as <see cref="ProcessingApp"/> wires it, but with the Twine client's resilience switched on and kept small
+/// (1 retry after 10 ms, 500 ms per attempt) so faults exercise both the client's retries and the host's redelivery,
+/// and optionally on another storage account (the restartable Azurite).
+/// </summary>
+internal static class ReliabilityApp
+{
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(500);
+    public const int MaxRetryAttempts = 1;
+
+    private static int _series = Random.Shared.Next(0, 1000);
+
+    public static TestApp Create(
+        AzuriteFixture azurite,
+        SandboxServer sandbox,
+        Action<IServiceCollection>? services = null,
+        string? connectionString = null,
+        Action<TwineClientOptions>? client = null) =>
+        new(azurite,
+            configure: connectionString is null ? null : settings => settings["TwineStorage"] = connectionString,
+            register: (collection, configuration) =>
+            {
+                // The app's clock stays the test's FakeTimeProvider (what the code reads); the client's resilience timers
+                // (attempt timeout, retry delay, Retry-After) run in real time, kept small, so a fault costs milliseconds.
+                var clock = (FakeTimeProvider)collection.Last(d => d.ServiceType == typeof(TimeProvider)).ImplementationInstance!;
+                collection.AddSingleton<TimeProvider>(new FakeClockRealTimers(clock));
+                services?.Invoke(collection);
+                collection.AddTwineClient(options =>
+                {
+                    options.BaseAddress = sandbox.BaseAddress;
+                    options.ClientId = sandbox.ClientId;
+                    options.ClientSecret = sandbox.ClientSecret;
+                    options.MaxRetryAttempts = MaxRetryAttempts;
+                    options.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+                    options.AttemptTimeout = AttemptTimeout;
+                    options.TotalTimeout = TimeSpan.FromSeconds(10);
+                    client?.Invoke(options);
+                });
+                collection.AddProcessing(configuration);
+            });
+
+    /// <summary>
+    /// <paramref name="count"/> metrics for <see cref="ProcessingApp.PatientId"/> with instants no other call returns
+    /// (a series of its own), so a test counts exactly its own metrics in the shared sandbox.
+    /// </summary>
+    public static (JsonObject Body, HashSet<DateTimeOffset> Instants) Metrics(int count, string patientId = ProcessingApp.PatientId)
+    {
+        var series = Interlocked.Increment(ref _series);
+        var start = new DateTimeOffset(2019, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(series);
+        var body = Bodies.Metrics(count);
+        var instants = new HashSet<DateTimeOffset>();
+        var i = 0;
+        foreach (var metric in body["data"]!.AsArray())
+        {
+            var at = start.AddSeconds(i++);
+            instants.Add(at);
+            metric!["attributes"]!["occurred_at"] = at.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            metric["relationships"]!["patient"]!["data"]!["id"] = patientId;
+        }
+
+        return (body, instants);
+    }
+
+    /// <summary>
+    /// How many of the given instants the sandbox holds for the patient, and how many metrics that is in all (equal when
+    /// nothing is doubled). Counted with a client of its own, on the sandbox's current credentials (not the app's).
+    /// </summary>
+    public static async Task<(int Distinct, int Total)> CountInTwineAsync(SandboxServer sandbox, IReadOnlySet<DateTimeOffset> instants, string patientId = ProcessingApp.PatientId)
+    {
+        var services = new ServiceCollection();
+        services.AddTwineClient(options =>
+        {
+            options.BaseAddress = sandbox.BaseAddress;
+            options.ClientId = sandbox.ClientId;
+            options.ClientSecret = sandbox.ClientSecret;
+            options.MaxRetryAttempts = 0;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var mine = await provider.GetRequiredService<ITwineClient>()
+            .FetchPatientHealthMetricsPagesAsync(new PatientHealthMetricQuery { Patient = patientId, PageSize = 50 })
+            .ResourcesAsync()
+            .Where(m => m.Attributes?.OccurredAt is { } at && instants.Contains(at))
+            .ToListAsync();
+        return (mine.Select(m => m.Attributes!.OccurredAt!.Value).Distinct().Count(), mine.Count);
+    }
+
+    /// <summary>The at-least-once driver of the app's metrics queue and its poison queue, as the Functions host runs them.</summary>
+    public static AtLeastOnceQueueHost MetricsHost(this TestApp app, string? connectionString = null) =>
+        new(connectionString ?? app.ConnectionString, app.Names.MetricsQueue,
+            (text, dequeueCount, ct) => app.MetricsProcessor().ProcessAsync(text, dequeueCount, ct),
+            (text, messageId, ct) => app.PoisonHandler().HandleMetricsAsync(text, messageId, ct));
+
+    public static AtLeastOnceQueueHost CalendarHost(this TestApp app, string? connectionString = null) =>
+        new(connectionString ?? app.ConnectionString, app.Names.CalendarEventsQueue,
+            (text, dequeueCount, ct) => app.CalendarProcessor().ProcessAsync(text, dequeueCount, ct),
+            (text, messageId, ct) => app.PoisonHandler().HandleCalendarEventAsync(text, messageId, ct));
+
+    /// <summary>Messages in a queue (visible or leased).</summary>
+    public static async Task<int> QueueCountAsync(string connectionString, string queueName)
+    {
+        var queue = new Azure.Storage.Queues.QueueClient(connectionString, queueName);
+        return await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    }
+
+    /// <summary>Rows for docs/RELIABILITY.md, appended by each run of a reliability test (bin/.../reliability-figures.md).</summary>
+    public static void Report(string line)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        lock (typeof(ReliabilityApp))
+        {
+            File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "reliability-figures.md"), line + Environment.NewLine);
+        }
+    }
+}
+
+/// <summary>The clock of a <see cref="FakeTimeProvider"/>, with the system's real timers and timestamps.</summary>
+internal sealed class FakeClockRealTimers(FakeTimeProvider clock) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+}
