@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Twine.Functions.Storage;
 
 namespace Twine.Functions.Polling;
 
@@ -7,35 +8,15 @@ namespace Twine.Functions.Polling;
 public sealed class PollingTables(TableServiceClient service, IOptions<PollingOptions> options)
 {
     private readonly PollingOptions _names = options.Value;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _created = new();
 
     public TableClient EmailHistory => service.GetTableClient(_names.EmailHistoryTable);
     public TableClient CalendarEvents => service.GetTableClient(_names.CalendarEventsTable);
     public TableClient Checkpoints => service.GetTableClient(_names.CheckpointsTable);
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await Task.WhenAll(
-                    EmailHistory.CreateIfNotExistsAsync(cancellationToken),
-                    CalendarEvents.CreateIfNotExistsAsync(cancellationToken),
-                    Checkpoints.CreateIfNotExistsAsync(cancellationToken)).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) =>
+        _created.RunAsync(ct => Task.WhenAll(
+            EmailHistory.CreateIfNotExistsAsync(ct),
+            CalendarEvents.CreateIfNotExistsAsync(ct),
+            Checkpoints.CreateIfNotExistsAsync(ct)), cancellationToken);
 }

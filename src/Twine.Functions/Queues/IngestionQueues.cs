@@ -10,8 +10,7 @@ namespace Twine.Functions.Queues;
 /// </summary>
 public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _created = new();
 
     public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);
     public QueueClient CalendarEvents { get; } = service.GetQueueClient(options.Value.CalendarEventsQueue);
@@ -24,27 +23,8 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
             .ConfigureAwait(false);
     }
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await Task.WhenAll(
-                    Metrics.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                    CalendarEvents.CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) =>
+        _created.RunAsync(ct => Task.WhenAll(
+            Metrics.CreateIfNotExistsAsync(cancellationToken: ct),
+            CalendarEvents.CreateIfNotExistsAsync(cancellationToken: ct)), cancellationToken);
 }

@@ -10,37 +10,17 @@ namespace Twine.Functions.Storage;
 public sealed class StorageTables(TableServiceClient service, IOptions<StorageOptions> options)
 {
     private readonly StorageOptions _names = options.Value;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile bool _created;
+    private readonly CreateOnce _created = new();
 
     public TableClient Ingestions => service.GetTableClient(_names.IngestionsTable);
     public TableClient IngestionResults => service.GetTableClient(_names.IngestionResultsTable);
     public TableClient CalendarEventLinks => service.GetTableClient(_names.CalendarEventLinksTable);
     public TableClient IngestionKeys => service.GetTableClient(_names.IngestionKeysTable);
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_created)
-            {
-                await Task.WhenAll(
-                    Ingestions.CreateIfNotExistsAsync(cancellationToken),
-                    IngestionResults.CreateIfNotExistsAsync(cancellationToken),
-                    CalendarEventLinks.CreateIfNotExistsAsync(cancellationToken),
-                    IngestionKeys.CreateIfNotExistsAsync(cancellationToken)).ConfigureAwait(false);
-                _created = true;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) =>
+        _created.RunAsync(ct => Task.WhenAll(
+            Ingestions.CreateIfNotExistsAsync(ct),
+            IngestionResults.CreateIfNotExistsAsync(ct),
+            CalendarEventLinks.CreateIfNotExistsAsync(ct),
+            IngestionKeys.CreateIfNotExistsAsync(ct)), cancellationToken);
 }
