@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -11,6 +12,42 @@ public static partial class JsonRules
     // RFC 3339 / ISO 8601 date-time with seconds and an explicit offset (Z or ±hh:mm).
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex Timestamp();
+
+    // Repeated members are refused (a partner's duplicate key would otherwise silently win); depth is bounded.
+    private static readonly JsonDocumentOptions StrictOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    /// <summary>
+    /// Parses JSON strictly (no duplicate members, depth 64). On failure <paramref name="reason"/> says why, without
+    /// quoting the input: where the syntax broke, or that a member name is not valid Unicode.
+    /// </summary>
+    public static bool TryParse(ReadOnlyMemory<byte> utf8, [NotNullWhen(true)] out JsonDocument? document, [NotNullWhen(false)] out string? reason) =>
+        TryParse(() => JsonDocument.Parse(utf8, StrictOptions), out document, out reason);
+
+    /// <inheritdoc cref="TryParse(ReadOnlyMemory{byte}, out JsonDocument?, out string?)"/>
+    public static bool TryParse(string text, [NotNullWhen(true)] out JsonDocument? document, [NotNullWhen(false)] out string? reason) =>
+        TryParse(() => JsonDocument.Parse(text, StrictOptions), out document, out reason);
+
+    private static bool TryParse(Func<JsonDocument> parse, [NotNullWhen(true)] out JsonDocument? document, [NotNullWhen(false)] out string? reason)
+    {
+        try
+        {
+            document = parse();
+            reason = null;
+            return true;
+        }
+        catch (JsonException e)
+        {
+            reason = $"line {e.LineNumber}, byte {e.BytePositionInLine}";
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-member check unescapes member names: a lone surrogate escape (\ud800) in one throws this, not JsonException.
+            reason = "a member name is not valid Unicode";
+        }
+
+        document = null;
+        return false;
+    }
 
     public static bool TryGetObject(JsonElement parent, string name, string pointer, List<ProblemError> errors, out JsonElement value, bool required = true)
     {

@@ -14,7 +14,6 @@ public static class QueueMessageParser
 {
     public const int SupportedVersion = 1;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
     private static readonly string[] MetricsMembers = ["version", "ingestionId", "messageIndex", "messageCount", "data"];
     private static readonly string[] CalendarMembers = ["version", "ingestionId", "operation", "externalId", "data"];
 
@@ -109,55 +108,56 @@ public static class QueueMessageParser
     /// </summary>
     public static QueueMessageEnvelope PeekEnvelope(string? text)
     {
-        try
+        if (!JsonRules.TryParse(text ?? "", out var document, out _))
         {
-            using var document = JsonDocument.Parse(text ?? "", DocumentOptions);
+            return QueueMessageEnvelope.Unknown;
+        }
+
+        using (document)
+        {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return QueueMessageEnvelope.Unknown;
             }
 
-            var id = root.TryGetProperty("ingestionId", out var idElement) && idElement.ValueKind == JsonValueKind.String
-                && IngestionId.IsValid(idElement.GetString()) ? idElement.GetString() : null;
-            var silent = new List<ProblemError>();
-            var index = ReadInt(root, "messageIndex", 0, QueueMessageLimits.MaxMessagesPerIngestion - 1, silent);
-            var count = ReadInt(root, "messageCount", 1, QueueMessageLimits.MaxMessagesPerIngestion, silent);
-            if (index >= count)
+            try
             {
-                (index, count) = (null, null);
-            }
+                var id = root.TryGetProperty("ingestionId", out var idElement) && idElement.ValueKind == JsonValueKind.String
+                    && IngestionId.IsValid(idElement.GetString()) ? idElement.GetString() : null;
+                var silent = new List<ProblemError>();
+                var index = ReadInt(root, "messageIndex", 0, QueueMessageLimits.MaxMessagesPerIngestion - 1, silent);
+                var count = ReadInt(root, "messageCount", 1, QueueMessageLimits.MaxMessagesPerIngestion, silent);
+                if (index >= count)
+                {
+                    (index, count) = (null, null);
+                }
 
-            var metrics = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
-                ? Math.Min(data.GetArrayLength(), QueueMessageLimits.MaxMetricsPerMessage)
-                : 0;
-            return new QueueMessageEnvelope(id, index, count, metrics);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
-        {
-            return QueueMessageEnvelope.Unknown;
+                var metrics = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
+                    ? Math.Min(data.GetArrayLength(), QueueMessageLimits.MaxMetricsPerMessage)
+                    : 0;
+                return new QueueMessageEnvelope(id, index, count, metrics);
+            }
+            catch (InvalidOperationException)
+            {
+                return QueueMessageEnvelope.Unknown; // an ingestionId that is not valid Unicode
+            }
         }
     }
 
     private static bool TryParse(string text, List<ProblemError> errors, out JsonElement root)
     {
         root = default;
-        try
+        if (!JsonRules.TryParse(text, out var document, out var reason))
         {
-            // Cloned so the message outlives the document; messages are small (at most 48 KiB of JSON).
-            using var document = JsonDocument.Parse(text, DocumentOptions);
+            errors.Add(ProblemError.AtPointer("", $"The message is not valid JSON ({reason})."));
+            return false;
+        }
+
+        // Cloned so the message outlives the document; messages are small (at most 48 KiB of JSON).
+        using (document)
+        {
             root = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            errors.Add(ProblemError.AtPointer("", $"The message is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
-            return false;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // The duplicate-member check reads member names: a lone surrogate escape in one throws here, not JsonException.
-            errors.Add(ProblemError.AtPointer("", "The message is not valid JSON text (a member name is not valid Unicode)."));
-            return false;
         }
 
         // A lone surrogate escape in a string value parses but throws when read: refuse it now, as the HTTP edge does,

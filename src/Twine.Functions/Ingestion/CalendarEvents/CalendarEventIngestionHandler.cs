@@ -17,7 +17,6 @@ namespace Twine.Functions.Ingestion.CalendarEvents;
 public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<CalendarEventIngestionHandler> logger)
 {
     public const string InstancePrefix = "/api/calendar-events/";
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
     public async Task<IResult> HandlePutAsync(WebhookHeaders webhook, string? externalId, string? contentType, long? contentLength, string? idempotencyKey,
         Stream body, CancellationToken cancellationToken)
@@ -50,19 +49,9 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             return Refused(Problems.UnsupportedMediaType(instance, mediaProblem));
         }
 
-        JsonDocument document;
-        try
+        if (!JsonRules.TryParse(bytes, out var document, out var reason))
         {
-            document = JsonDocument.Parse(bytes, DocumentOptions);
-        }
-        catch (JsonException e)
-        {
-            return Refused(Problems.MalformedJson(instance, $"The body is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
-        }
-        catch (InvalidOperationException)
-        {
-            // The duplicate-member check unescapes member names: a lone surrogate escape (\ud800) in one throws this, not JsonException.
-            return Refused(Problems.MalformedJson(instance, "The body is not valid JSON (a member name is not valid Unicode)."));
+            return Refused(Problems.MalformedJson(instance, $"The body is not valid JSON ({reason})."));
         }
 
         using (document)

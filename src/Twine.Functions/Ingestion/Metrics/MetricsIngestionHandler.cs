@@ -17,7 +17,6 @@ namespace Twine.Functions.Ingestion.Metrics;
 public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<MetricsIngestionHandler> logger)
 {
     public const string Instance = "/api/metrics";
-    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
     private static readonly string[] TopLevelMembers = ["data", "meta", "jsonapi"];
 
     public async Task<IResult> HandleAsync(WebhookHeaders webhook, string? contentType, long? contentLength, string? idempotencyKey, Stream body, CancellationToken cancellationToken)
@@ -49,19 +48,9 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
             return Refused(Problems.BadRequest(Instance, keyProblem, [new ProblemError(keyProblem, Header: "Idempotency-Key")]));
         }
 
-        JsonDocument document;
-        try
+        if (!JsonRules.TryParse(bytes, out var document, out var reason))
         {
-            document = JsonDocument.Parse(bytes, DocumentOptions);
-        }
-        catch (JsonException e)
-        {
-            return Refused(Problems.MalformedJson(Instance, $"The body is not valid JSON (line {e.LineNumber}, byte {e.BytePositionInLine})."));
-        }
-        catch (InvalidOperationException)
-        {
-            // The duplicate-member check unescapes member names: a lone surrogate escape (\ud800) in one throws this, not JsonException.
-            return Refused(Problems.MalformedJson(Instance, "The body is not valid JSON (a member name is not valid Unicode)."));
+            return Refused(Problems.MalformedJson(Instance, $"The body is not valid JSON ({reason})."));
         }
 
         using (document)
