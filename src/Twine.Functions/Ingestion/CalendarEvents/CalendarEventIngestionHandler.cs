@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -22,22 +21,13 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
         Stream body, CancellationToken cancellationToken)
     {
         var instance = SignatureInstance(externalId);
-        if (verifier.CheckHeaders(webhook, instance) is { } unsigned)
+        var signed = await verifier.ReadSignedAsync(webhook, body, contentLength, instance, cancellationToken).ConfigureAwait(false);
+        if (signed.Problem is { } notSigned)
         {
-            return Refused(unsigned);
+            return Refused(notSigned);
         }
 
-        var bytes = await RequestBody.ReadAsync(body, contentLength, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return Refused(Problems.TooLarge(instance, $"The body must be at most {RequestBody.MaxBytes} bytes (1 MiB)."));
-        }
-
-        var verified = await verifier.VerifyAsync(webhook, bytes, instance, cancellationToken).ConfigureAwait(false);
-        if (verified.Problem is { } badSignature)
-        {
-            return Refused(badSignature);
-        }
+        var bytes = signed.Body;
 
         if (CheckRequest(externalId, idempotencyKey) is { } refused)
         {
@@ -81,7 +71,7 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             var hash = IngestionAcceptor.RequestHash("PUT", "calendar-events/" + externalId, bytes);
             var resource = data.Clone();
             return await acceptor.AcceptAsync(instance,
-                new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Upsert), WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash,
+                new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Upsert), WebhookIdempotency.Key(signed.Partner!, idempotencyKey, webhook.Id!), hash,
                 (id, ct) => queues.SendAsync(queues.CalendarEvents, [CalendarEventMessageWriter.Write(id, CalendarEventMessageWriter.Upsert, externalId!, resource)], ct),
                 cancellationToken).ConfigureAwait(false);
         }
@@ -90,15 +80,10 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
     public async Task<IResult> HandleDeleteAsync(WebhookHeaders webhook, string? externalId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var instance = SignatureInstance(externalId);
-        if (verifier.CheckHeaders(webhook, instance) is { } unsigned)
+        var signed = await verifier.ReadSignedAsync(webhook, body: null, contentLength: null, instance, cancellationToken).ConfigureAwait(false);
+        if (signed.Problem is { } notSigned)
         {
-            return Refused(unsigned);
-        }
-
-        var verified = await verifier.VerifyAsync(webhook, ReadOnlyMemory<byte>.Empty, instance, cancellationToken).ConfigureAwait(false);
-        if (verified.Problem is { } badSignature)
-        {
-            return Refused(badSignature);
+            return Refused(notSigned);
         }
 
         if (CheckRequest(externalId, idempotencyKey) is { } refused)
@@ -106,10 +91,10 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             return refused;
         }
 
-        var hash = IngestionAcceptor.RequestHash("DELETE", "calendar-events/" + externalId, Encoding.UTF8.GetBytes(""));
+        var hash = IngestionAcceptor.RequestHash("DELETE", "calendar-events/" + externalId, signed.Body);
         return await acceptor.AcceptAsync(InstancePrefix + externalId,
             new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, CalendarEventMessageWriter.Delete),
-            WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash,
+            WebhookIdempotency.Key(signed.Partner!, idempotencyKey, webhook.Id!), hash,
             (id, ct) => queues.SendAsync(queues.CalendarEvents, [CalendarEventMessageWriter.Write(id, CalendarEventMessageWriter.Delete, externalId!, null)], ct),
             cancellationToken).ConfigureAwait(false);
     }

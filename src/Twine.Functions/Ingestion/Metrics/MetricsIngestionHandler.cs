@@ -21,22 +21,13 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
 
     public async Task<IResult> HandleAsync(WebhookHeaders webhook, string? contentType, long? contentLength, string? idempotencyKey, Stream body, CancellationToken cancellationToken)
     {
-        if (verifier.CheckHeaders(webhook, Instance) is { } unsigned)
+        var signed = await verifier.ReadSignedAsync(webhook, body, contentLength, Instance, cancellationToken).ConfigureAwait(false);
+        if (signed.Problem is { } notSigned)
         {
-            return Refused(unsigned);
+            return Refused(notSigned);
         }
 
-        var bytes = await RequestBody.ReadAsync(body, contentLength, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return Refused(Problems.TooLarge(Instance, $"The body must be at most {RequestBody.MaxBytes} bytes (1 MiB)."));
-        }
-
-        var verified = await verifier.VerifyAsync(webhook, bytes, Instance, cancellationToken).ConfigureAwait(false);
-        if (verified.Problem is { } badSignature)
-        {
-            return Refused(badSignature);
-        }
+        var bytes = signed.Body;
 
         if (RequestBody.MediaTypeProblem(contentType) is { } mediaProblem)
         {
@@ -70,7 +61,7 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
 
             var hash = IngestionAcceptor.RequestHash("POST", "metrics", bytes);
             return await acceptor.AcceptAsync(Instance, new NewIngestion(IngestionKind.Metrics, metrics.Count, plan.MessageCount),
-                WebhookIdempotency.Key(verified.Partner!, idempotencyKey, webhook.Id!), hash, (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
+                WebhookIdempotency.Key(signed.Partner!, idempotencyKey, webhook.Id!), hash, (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
         }
     }
 
