@@ -156,13 +156,9 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     [Fact]
     public async Task Key_vault_errors_then_recovery()
     {
-        var vault = new StandInKeyVault { FailWith = HttpStatusCode.ServiceUnavailable };
-        var names = new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri };
-        vault.Set(names.ClientIdSecretName, _sandbox.ClientId);
-        vault.Set(names.ClientSecretSecretName, _sandbox.ClientSecret);
-        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
-            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(names), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+        using var vault = VaultWithTheSandboxCredentials();
+        vault.FailWith = HttpStatusCode.ServiceUnavailable;
+        await using var app = AppReadingCredentialsFrom(vault);
         var run = await FaultRun.IngestAsync(app, _sandbox);
 
         var host = new AtLeastOnceQueueHostBuilder(app)
@@ -184,13 +180,9 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     [Fact]
     public async Task Key_vault_unreachable_then_recovery()
     {
-        var vault = new StandInKeyVault { Unreachable = true };
-        var names = new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri };
-        vault.Set(names.ClientIdSecretName, _sandbox.ClientId);
-        vault.Set(names.ClientSecretSecretName, _sandbox.ClientSecret);
-        await using var app = ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
-            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(names), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+        using var vault = VaultWithTheSandboxCredentials();
+        vault.Unreachable = true;
+        await using var app = AppReadingCredentialsFrom(vault);
         var run = await FaultRun.IngestAsync(app, _sandbox);
 
         var host = new AtLeastOnceQueueHostBuilder(app)
@@ -267,6 +259,22 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
             "503 on every POST /patient_health_metric after the first; a message fails 5 deliveries → `<queue>-poison` → poison handler",
             "**failed** (reason: \"Message n failed 5 times and was moved to …-poison.\"); the other message's metrics are in Twine");
     }
+
+    /// <summary>A stand-in vault holding the sandbox's client id and secret under the app's default secret names.</summary>
+    private StandInKeyVault VaultWithTheSandboxCredentials()
+    {
+        var names = new TwineSecretsOptions();
+        var vault = new StandInKeyVault();
+        vault.Set(names.ClientIdSecretName, _sandbox.ClientId);
+        vault.Set(names.ClientSecretSecretName, _sandbox.ClientSecret);
+        return vault;
+    }
+
+    /// <summary>The app with its Twine credentials read from <paramref name="vault"/> through the real SecretClient.</summary>
+    private TestApp AppReadingCredentialsFrom(StandInKeyVault vault) =>
+        ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
+            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri }),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
 
     private sealed class AtLeastOnceQueueHostBuilder(TestApp app)
     {
