@@ -54,7 +54,11 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
                 return Refused(Problems.Validation(instance, errors));
             }
 
-            CalendarEventValidator.Validate(data, "/data", errors);
+            if (JsonRules.CheckText(data, "/data", errors))
+            {
+                CalendarEventValidator.Validate(data, "/data", errors);
+            }
+
             if (errors.Count > 0)
             {
                 return Refused(Problems.Validation(instance, errors));

@@ -21,16 +21,12 @@ public static class CalendarEventValidator
         new[] { "needsAction", "declined", "tentative", "accepted" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Validates the resource found at <paramref name="pointer"/> (normally "/data").</summary>
+    /// <remarks>Callers check the text first (<see cref="JsonRules.CheckText"/>): a string that is not valid Unicode throws when read.</remarks>
     public static void Validate(JsonElement resource, string pointer, List<ProblemError> errors)
     {
         if (resource.ValueKind != JsonValueKind.Object)
         {
             errors.Add(ProblemError.AtPointer(pointer, "'data' must be a calendar_event resource object."));
-            return;
-        }
-
-        if (!JsonRules.CheckText(resource, pointer, errors))
-        {
             return;
         }
 
