@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ public sealed partial class PartnerSecretStore(
     ILogger<PartnerSecretStore> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, (IReadOnlyList<byte[]> Keys, DateTimeOffset ReadAt)> _cache = new(StringComparer.OrdinalIgnoreCase);
+    // Read without the gate (the fast path) while a vault read may write it under the gate: a concurrent dictionary.
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<byte[]> Keys, DateTimeOffset ReadAt)> _cache = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<(string Partner, IReadOnlyList<byte[]> Keys)>? _configured;
 
     public IEnumerable<string> Partners => options.Value.Partners.Keys;
