@@ -18,9 +18,9 @@ public static class Problems
     public static BodyResult BadRequest(string instance, string detail, IReadOnlyList<ProblemError> errors) =>
         Create(400, "bad-request", "The request is malformed", detail, instance, errors);
 
-    public static BodyResult UnsupportedMediaType(string instance, string detail) =>
+    public static BodyResult UnsupportedMediaType(string instance, string detail, string header = "Content-Type") =>
         Create(415, "unsupported-media-type", "Unsupported media type", detail, instance,
-            [new ProblemError(detail, Header: "Content-Type")]);
+            [new ProblemError(detail, Header: header)]);
 
     public static BodyResult TooLarge(string instance, string detail, ProblemError? error = null) =>
         Create(413, "content-too-large", "The body is too large", detail, instance, [error ?? ProblemError.AtPointer("", detail)]);
@@ -29,15 +29,20 @@ public static class Problems
         Create(422, "validation", "The body does not satisfy the rules",
             errors.Count == 1 ? errors[0].Detail : $"{errors.Count} problems were found; see errors.", instance, errors);
 
-    public static BodyResult IdempotencyKeyReused(string instance, string ingestionId) =>
-        Create(422, "idempotency-key-reused", "The Idempotency-Key was used with another request",
-            "This Idempotency-Key was first used with a different body or endpoint; use a new key for a new request.",
-            instance, [new ProblemError("Reused with a different request.", Header: "Idempotency-Key")], ingestionId);
+    /// <summary>
+    /// 422: the partner's webhook-id or Idempotency-Key (<paramref name="header"/>) was first used with another request
+    /// (another body, method or target). Keys are scoped to the partner, so the first request's ingestion id is its own.
+    /// </summary>
+    public static BodyResult KeyReused(string instance, string ingestionId, string header) =>
+        Create(422, header.Equals("webhook-id", StringComparison.OrdinalIgnoreCase) ? "webhook-id-reused" : "idempotency-key-reused",
+            $"The {header} was used with another request",
+            $"This {header} was first used with a different body, method or target; send a new request with a new {header}.",
+            instance, [new ProblemError("Reused with a different request.", Header: header)], ingestionId);
 
-    public static BodyResult InProgress(string instance, string ingestionId, int retryAfterSeconds) =>
-        Create(409, "in-progress", "A request with this Idempotency-Key is still being accepted",
-            "Another request with the same Idempotency-Key is being accepted right now; retry after the time in Retry-After.",
-            instance, [new ProblemError("Still being accepted.", Header: "Idempotency-Key")], ingestionId, retryAfterSeconds);
+    public static BodyResult InProgress(string instance, string ingestionId, string header, int retryAfterSeconds) =>
+        Create(409, "in-progress", "The same request is still being accepted",
+            $"An earlier request with the same {header} is being accepted right now; retry after the time in Retry-After.",
+            instance, [new ProblemError("Still being accepted.", Header: header)], ingestionId, retryAfterSeconds);
 
     public static BodyResult NotFound(string instance, string detail, string parameter = "id") =>
         Create(404, "not-found", "Not found", detail, instance, [new ProblemError(detail, Parameter: parameter)]);

@@ -57,13 +57,37 @@ public static class RequestBody
 
         if (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
-            var charset = parsed.Charset.Value;
+            // RFC 9110: a parameter value may be quoted, and charset is case-insensitive: charset="UTF-8" is utf-8.
+            var charset = HeaderUtilities.RemoveQuotes(parsed.Charset).Value;
             return charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
                 ? null
                 : "The body must be UTF-8.";
         }
 
         return "Send the body as application/vnd.api+json (or application/json).";
+    }
+
+    /// <summary>
+    /// Content-Encoding: none (or <c>identity</c>) only. A compressed body is refused with 415, as RFC 9110 (8.4.1)
+    /// says for a coding the server does not support, instead of failing later as malformed JSON; the signature is
+    /// over the bytes as sent, and decoding would let a small request expand past the 1 MiB cap. Null when acceptable.
+    /// </summary>
+    public static string? ContentEncodingProblem(string? contentEncoding)
+    {
+        if (contentEncoding is null)
+        {
+            return null;
+        }
+
+        foreach (var coding in contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            {
+                return "Content-Encoding is not supported: send the body uncompressed (no Content-Encoding, or identity).";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Idempotency-Key: 1-200 printable ASCII characters. Null when acceptable (or absent), else why not.</summary>

@@ -99,6 +99,18 @@ public static partial class JsonRules
         return text;
     }
 
+    /// <summary>Adds an error for every member of <paramref name="element"/> not in <paramref name="allowed"/>.</summary>
+    public static void CheckMembers(JsonElement element, string pointer, string[] allowed, List<ProblemError> errors)
+    {
+        foreach (var member in element.EnumerateObject())
+        {
+            if (!allowed.Contains(member.Name, StringComparer.Ordinal))
+            {
+                errors.Add(ProblemError.AtPointer($"{pointer}/{EscapePointer(member.Name)}", $"Unknown member; allowed here: {string.Join(", ", allowed)}."));
+            }
+        }
+    }
+
     public static bool? GetBoolean(JsonElement parent, string name, string pointer, List<ProblemError> errors)
     {
         if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -136,11 +148,60 @@ public static partial class JsonRules
     }
 
     /// <summary>
-    /// Adds an error and returns false when a member name or string value below <paramref name="element"/> is not
-    /// valid Unicode: invalid UTF-8 bytes or an escaped lone surrogate (\ud800). The parser accepts both and only
-    /// reading the string throws (InvalidOperationException), so this runs before any other rule reads a string.
+    /// The value rules of the one contract that the HTTP edge and the queue processor both enforce (docs/QUEUE-MESSAGES.md),
+    /// checked in one walk over a request body or a queue message before any other rule reads it:
+    /// <list type="bullet">
+    /// <item>every member name and string is valid Unicode (the parser accepts invalid UTF-8 bytes and escaped lone
+    /// surrogates, and only reading the string throws);</item>
+    /// <item>every number is a finite double (<c>1e400</c> parses, but Twine's serialiser cannot write infinity);</item>
+    /// <item>a resource (each item of <c>data</c>) nests at most <see cref="Queues.QueueMessageLimits.MaxResourceDepth"/>
+    /// levels, counted from the resource itself, so that its depth does not depend on the envelope around it (request
+    /// body, queue message, Twine request): every envelope adds at most two levels, far inside the parser's 64.</item>
+    /// </list>
+    /// Returns false after the first broken rule (its pointer in <paramref name="errors"/>): nothing else may read the document.
     /// </summary>
-    public static bool CheckText(JsonElement element, string pointer, List<ProblemError> errors)
+    public static bool CheckValues(JsonElement root, List<ProblemError> errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return CheckValues(root, "", Queues.QueueMessageLimits.MaxResourceDepth, errors);
+        }
+
+        try
+        {
+            foreach (var member in root.EnumerateObject())
+            {
+                var pointer = "/" + EscapePointer(member.Name);
+                if (member.NameEquals("data") && member.Value.ValueKind == JsonValueKind.Array)
+                {
+                    var index = 0;
+                    foreach (var resource in member.Value.EnumerateArray())
+                    {
+                        if (!CheckValues(resource, $"{pointer}/{index++}", Queues.QueueMessageLimits.MaxResourceDepth, errors))
+                        {
+                            return false;
+                        }
+                    }
+                }
+                else if (!CheckValues(member.Value, pointer, Queues.QueueMessageLimits.MaxResourceDepth, errors))
+                {
+                    return false;
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(ProblemError.AtPointer("", InvalidText));
+            return false;
+        }
+
+        return true;
+    }
+
+    private const string InvalidText = "Text must be valid Unicode in UTF-8 (no invalid bytes, no lone surrogate escapes).";
+
+    /// <param name="depthLeft">Levels the value may still open, counting itself (an object or array with 0 left is too deep).</param>
+    private static bool CheckValues(JsonElement element, string pointer, int depthLeft, List<ProblemError> errors)
     {
         try
         {
@@ -149,10 +210,23 @@ public static partial class JsonRules
                 case JsonValueKind.String:
                     _ = element.GetString();
                     return true;
+                case JsonValueKind.Number:
+                    if (element.TryGetDouble(out var number) && double.IsFinite(number))
+                    {
+                        return true;
+                    }
+
+                    errors.Add(ProblemError.AtPointer(pointer, "Numbers must be finite: at most ±1.7976931348623157e308."));
+                    return false;
                 case JsonValueKind.Object:
+                    if (depthLeft <= 0)
+                    {
+                        return TooDeep(pointer, errors);
+                    }
+
                     foreach (var member in element.EnumerateObject())
                     {
-                        if (!CheckText(member.Value, $"{pointer}/{EscapePointer(member.Name)}", errors))
+                        if (!CheckValues(member.Value, $"{pointer}/{EscapePointer(member.Name)}", depthLeft - 1, errors))
                         {
                             return false;
                         }
@@ -160,10 +234,15 @@ public static partial class JsonRules
 
                     return true;
                 case JsonValueKind.Array:
+                    if (depthLeft <= 0)
+                    {
+                        return TooDeep(pointer, errors);
+                    }
+
                     var index = 0;
                     foreach (var item in element.EnumerateArray())
                     {
-                        if (!CheckText(item, $"{pointer}/{index++}", errors))
+                        if (!CheckValues(item, $"{pointer}/{index++}", depthLeft - 1, errors))
                         {
                             return false;
                         }
@@ -176,12 +255,18 @@ public static partial class JsonRules
         }
         catch (InvalidOperationException)
         {
-            errors.Add(ProblemError.AtPointer(pointer, "Text must be valid Unicode in UTF-8 (no invalid bytes, no lone surrogate escapes)."));
+            errors.Add(ProblemError.AtPointer(pointer, InvalidText));
             return false;
         }
     }
 
-    private static string EscapePointer(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+    private static bool TooDeep(string pointer, List<ProblemError> errors)
+    {
+        errors.Add(ProblemError.AtPointer(pointer, $"Too deeply nested: a resource may nest at most {Queues.QueueMessageLimits.MaxResourceDepth} levels."));
+        return false;
+    }
+
+    public static string EscapePointer(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 
     public static bool IsOneOf(string value, IReadOnlySet<string> allowed) => allowed.Contains(value);
 }

@@ -16,5 +16,12 @@ public static class QueueMessageLimits
     /// <summary>A queue message's messageCount is at most this (one metric per message at worst).</summary>
     public const int MaxMessagesPerIngestion = MaxMetricsPerIngestion;
 
+    /// <summary>
+    /// How deep one resource (a metric, a calendar event) may nest, counting the resource object as 1. The edge and the
+    /// processor check it per resource, so it holds whatever envelope is around it: a request body, a queue message and
+    /// Twine's request each add at most two levels, far inside the JSON parsers' limit of 64.
+    /// </summary>
+    public const int MaxResourceDepth = 32;
+
     public static int EncodedLength(int jsonBytes) => (jsonBytes + 2) / 3 * 4;
 }

@@ -160,9 +160,9 @@ public static class QueueMessageParser
             root = document.RootElement.Clone();
         }
 
-        // A lone surrogate escape in a string value parses but throws when read: refuse it now, as the HTTP edge does,
-        // so the message is recorded as malformed instead of failing later and being retried into the poison queue.
-        if (!JsonRules.CheckText(root, "", errors))
+        // The same value rules as the HTTP edge (Unicode, finite numbers, depth per resource), so that a message is recorded
+        // as malformed instead of failing later (a string that throws when read, infinity Twine's serialiser cannot write).
+        if (!JsonRules.CheckValues(root, errors))
         {
             return false;
         }
@@ -183,7 +183,7 @@ public static class QueueMessageParser
         {
             if (!members.Contains(property.Name, StringComparer.Ordinal))
             {
-                errors.Add(ProblemError.AtPointer("/" + EscapePointer(property.Name), "Unknown member for this message version."));
+                errors.Add(ProblemError.AtPointer("/" + JsonRules.EscapePointer(property.Name), "Unknown member for this message version."));
             }
         }
 
@@ -214,8 +214,6 @@ public static class QueueMessageParser
         errors.Add(ProblemError.AtPointer("/" + name, $"'{name}' must be an integer from {min} to {max}."));
         return null;
     }
-
-    internal static string EscapePointer(string name) => name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }
 
 /// <summary>What a possibly malformed message says about itself (null where it says nothing usable).</summary>

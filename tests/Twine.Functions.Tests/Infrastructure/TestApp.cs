@@ -81,20 +81,40 @@ public sealed class TestApp : IAsyncDisposable
     public async Task<TestResponse> PostMetricsAsync(byte[] body, string? contentType = "application/vnd.api+json", string? idempotencyKey = null, bool declareLength = true)
     {
         using var stream = new MemoryStream(body);
-        var result = await Metrics.HandleAsync(Sign(body), contentType, declareLength ? body.Length : null, idempotencyKey, stream, CancellationToken.None);
+        var result = await Metrics.HandleAsync(new WebhookRequest(Sign(body), contentType, null, declareLength ? body.Length : null, idempotencyKey, stream), CancellationToken.None);
         return await ExecuteAsync(result);
     }
 
-    public async Task<TestResponse> PutCalendarEventAsync(string externalId, JsonNode body, string? idempotencyKey = null, string contentType = "application/vnd.api+json")
+    /// <summary>
+    /// PUT as a partner sends it: the body's <c>meta.external_id</c> names the route's externalId (added when the body
+    /// has no <c>meta</c>; <paramref name="bindTarget"/> false sends the body exactly as given).
+    /// </summary>
+    public async Task<TestResponse> PutCalendarEventAsync(string externalId, JsonNode body, string? idempotencyKey = null, string contentType = "application/vnd.api+json",
+        bool bindTarget = true)
     {
+        if (bindTarget && body is JsonObject document && !document.ContainsKey("meta"))
+        {
+            body = document.DeepClone();
+            body["meta"] = new JsonObject { ["external_id"] = externalId };
+        }
+
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         using var stream = new MemoryStream(bytes);
-        var result = await CalendarEvents.HandlePutAsync(Sign(bytes), externalId, contentType, bytes.Length, idempotencyKey, stream, CancellationToken.None);
+        var result = await CalendarEvents.HandlePutAsync(new WebhookRequest(Sign(bytes), contentType, null, bytes.Length, idempotencyKey, stream), externalId, CancellationToken.None);
         return await ExecuteAsync(result);
     }
 
-    public async Task<TestResponse> DeleteCalendarEventAsync(string externalId, string? idempotencyKey = null) =>
-        await ExecuteAsync(await CalendarEvents.HandleDeleteAsync(Sign([]), externalId, idempotencyKey, CancellationToken.None));
+    /// <summary>DELETE as a partner sends it: the signed body names the event (<see cref="DeleteBody"/>).</summary>
+    public async Task<TestResponse> DeleteCalendarEventAsync(string externalId, string? idempotencyKey = null)
+    {
+        var bytes = DeleteBody(externalId);
+        using var stream = new MemoryStream(bytes);
+        return await ExecuteAsync(await CalendarEvents.HandleDeleteAsync(
+            new WebhookRequest(Sign(bytes), "application/vnd.api+json", null, bytes.Length, idempotencyKey, stream), externalId, CancellationToken.None));
+    }
+
+    public static byte[] DeleteBody(string externalId) =>
+        Encoding.UTF8.GetBytes(new JsonObject { ["meta"] = new JsonObject { ["external_id"] = externalId } }.ToJsonString());
 
     public async Task<TestResponse> GetStatusAsync(string id) =>
         await ExecuteAsync(await Status.HandleAsync(id, CancellationToken.None));

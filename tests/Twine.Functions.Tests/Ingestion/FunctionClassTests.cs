@@ -59,8 +59,9 @@ public sealed class FunctionClassTests(AzuriteFixture azurite)
         await using var app = new TestApp(azurite);
         var functions = ActivatorUtilities.CreateInstance<IngestCalendarEventFunctions>(app.Services);
 
-        var put = await app.ExecuteAsync(await functions.Put(Request(app, "PUT", Bodies.CalendarEvent().ToJsonString()), "appt-1", CancellationToken.None));
-        var delete = await app.ExecuteAsync(await functions.Delete(Request(app, "DELETE"), "appt-1", CancellationToken.None));
+        var putBody = Bodies.CalendarEvent().With("meta", new System.Text.Json.Nodes.JsonObject { ["external_id"] = "appt-1" }).ToJsonString();
+        var put = await app.ExecuteAsync(await functions.Put(Request(app, "PUT", putBody), "appt-1", CancellationToken.None));
+        var delete = await app.ExecuteAsync(await functions.Delete(Request(app, "DELETE", Encoding.UTF8.GetString(TestApp.DeleteBody("appt-1"))), "appt-1", CancellationToken.None));
 
         Assert.Equal((202, 202), (put.Status, delete.Status));
         Assert.Equal("appt-1", (await app.GetStatusAsync(delete.IngestionId)).Json["externalId"]!.GetValue<string>());

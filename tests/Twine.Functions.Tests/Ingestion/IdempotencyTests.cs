@@ -8,6 +8,7 @@ using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Queues;
 using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -69,7 +70,8 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         withinWindow.AssertProblem(422);
         Assert.Equal(202, afterWindow.Status);
         Assert.NotEqual(first.IngestionId, afterWindow.IngestionId);
-        Assert.Equal(afterWindow.IngestionId, Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable)).GetString("IngestionId"));
+        var keyRow = Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable), r => r.PartitionKey == KeyPartition("daily"));
+        Assert.Equal(afterWindow.IngestionId, keyRow.GetString("IngestionId"));
         Assert.Equal(2, await app.MessageCountAsync(app.Names.MetricsQueue));
     }
 
@@ -85,9 +87,15 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         Assert.Single(responses.Select(r => r.Json["ingestionId"]!.GetValue<string>()).Distinct());
         Assert.Contains(responses, r => r.Status == 202);
         Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
-        Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable));
+        // One Idempotency-Key row; each request's own webhook-id row points at the same ingestion.
+        var keys = await app.RowsAsync(app.Names.IngestionKeysTable);
+        Assert.Single(keys, r => r.PartitionKey == KeyPartition("burst"));
+        Assert.Single(keys.Select(r => r.GetString("IngestionId")).Distinct());
         Assert.Equal(2, await app.MessageCountAsync(app.Names.MetricsQueue));
     }
+
+    private static string KeyPartition(string idempotencyKey) =>
+        TableKeys.IdempotencyKeyPartition(new RequestKeys(TestApp.TestPartner, "any", idempotencyKey).IdempotencyKeyKey!);
 
     [Fact]
     public async Task Queueing_failure_answers_503_leaves_nothing_accepted_and_a_retry_with_the_key_queues_it()
@@ -97,7 +105,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var body = Bodies.Metrics(2);
 
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
-        var failed = await app.ExecuteAsync(await failing.HandleAsync(app.Sign(stream.ToArray()), "application/vnd.api+json", stream.Length, "retry-me", stream, CancellationToken.None));
+        var failed = await app.ExecuteAsync(await failing.HandleAsync(new WebhookRequest(app.Sign(stream.ToArray()), "application/vnd.api+json", null, stream.Length, "retry-me", stream), CancellationToken.None));
 
         failed.AssertProblem(503);
         Assert.Equal("5", failed.Headers["Retry-After"]);
@@ -124,7 +132,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var keys = app.Services.GetRequiredService<IdempotencyKeyStore>();
         // The first attempt claimed the key and recorded the ingestion, then the instance stopped.
         var id = IngestionId.New(app.Time);
-        await keys.ClaimAsync("crashed", id, hash, CancellationToken.None);
+        await keys.ClaimAsync(new RequestKeys(TestApp.TestPartner, "msg_first", "crashed").IdempotencyKeyKey!, id, hash, CancellationToken.None);
         await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 1, 1), hash,
             app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None);
 
@@ -134,7 +142,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var late = await app.PostMetricsAsync(body, idempotencyKey: "crashed");
 
         early.AssertProblem(409);
-        Assert.Equal("60", early.Headers["Retry-After"]);
+        Assert.Equal("2", early.Headers["Retry-After"]); // a first attempt finishes within a second or two, or its lease runs out
         invisible.AssertProblem(404); // never visible as accepted while receiving
         Assert.Equal(202, late.Status);
         Assert.Equal(id, late.IngestionId);
@@ -148,7 +156,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var body = Bodies.Metrics(1);
         var hash = IngestionAcceptor.RequestHash("POST", "metrics", System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
         var id = IngestionId.New(app.Time);
-        await app.Services.GetRequiredService<IdempotencyKeyStore>().ClaimAsync("half", id, hash, CancellationToken.None);
+        await app.Services.GetRequiredService<IdempotencyKeyStore>().ClaimAsync(new RequestKeys(TestApp.TestPartner, "msg_first", "half").IdempotencyKeyKey!, id, hash, CancellationToken.None);
 
         var early = await app.PostMetricsAsync(body, idempotencyKey: "half");
         app.Time.Advance(TimeSpan.FromMinutes(2));

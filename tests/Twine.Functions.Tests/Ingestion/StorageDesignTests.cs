@@ -24,8 +24,13 @@ public sealed class StorageDesignTests(AzuriteFixture azurite)
         var result = Assert.Single(await app.RowsAsync(app.Names.IngestionResultsTable));
         Assert.Equal((id, "00001"), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index
 
-        var key = Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable));
-        Assert.Equal((TableKeys.IdempotencyKeyPartition("design-1"), "key"), (key.PartitionKey, key.RowKey));
+        // Two key rows, both pointing at the ingestion: the partner's webhook-id and its Idempotency-Key, each hashed with the partner.
+        var keyPartition = TableKeys.IdempotencyKeyPartition(new Webhooks.RequestKeys(TestApp.TestPartner, "any", "design-1").IdempotencyKeyKey!);
+        var keys = await app.RowsAsync(app.Names.IngestionKeysTable);
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.Equal(id, k.GetString("IngestionId")));
+        var key = Assert.Single(keys, k => k.PartitionKey == keyPartition);
+        Assert.Equal((keyPartition, "key"), (key.PartitionKey, key.RowKey));
         Assert.Equal(64, key.PartitionKey.Length);
         Assert.Equal(id, key.GetString("IngestionId"));
     }

@@ -117,9 +117,9 @@ public sealed class KeyVaultPartnerSecretsTests(AzuriteFixture azurite) : IDispo
         var body = Encoding.UTF8.GetBytes(Bodies.Metrics(1).ToJsonString());
 
         using var signedStream = new MemoryStream(body);
-        var accepted = await app.ExecuteAsync(await app.Metrics.HandleAsync(app.Sign(body, secret: SecretB), "application/vnd.api+json", body.Length, null, signedStream, CancellationToken.None));
+        var accepted = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(app.Sign(body, secret: SecretB), "application/vnd.api+json", null, body.Length, null, signedStream), CancellationToken.None));
         using var testSecretStream = new MemoryStream(body);
-        var refused = await app.ExecuteAsync(await app.Metrics.HandleAsync(app.Sign(body), "application/vnd.api+json", body.Length, null, testSecretStream, CancellationToken.None));
+        var refused = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(app.Sign(body), "application/vnd.api+json", null, body.Length, null, testSecretStream), CancellationToken.None));
 
         Assert.Equal(202, accepted.Status);
         refused.AssertProblem(401);
@@ -139,7 +139,7 @@ public sealed class KeyVaultPartnerSecretsTests(AzuriteFixture azurite) : IDispo
         foreach (var secret in new[] { SecretA, SecretB, TestApp.TestSecret })
         {
             using var stream = new MemoryStream(body);
-            var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(app.Sign(body, secret: secret), "application/vnd.api+json", body.Length, null, stream, CancellationToken.None));
+            var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(app.Sign(body, secret: secret), "application/vnd.api+json", null, body.Length, null, stream), CancellationToken.None));
             Assert.Equal(202, response.Status);
         }
 

@@ -41,7 +41,7 @@ public sealed partial class ReadmeSigningTests(AzuriteFixture azurite)
         using var stream = new MemoryStream(bytes);
         var signed = new WebhookHeaders(headers[WebhookHeaders.IdHeader], headers[WebhookHeaders.TimestampHeader], headers[WebhookHeaders.SignatureHeader]);
 
-        var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(signed, "application/vnd.api+json", bytes.Length, null, stream, CancellationToken.None));
+        var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(signed, "application/vnd.api+json", null, bytes.Length, null, stream), CancellationToken.None));
 
         Assert.True(response.Status == 202, response.Body);
     }

@@ -18,14 +18,24 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
         string contentType = "application/vnd.api+json")
     {
         using var stream = new MemoryStream(body);
-        return await app.ExecuteAsync(await app.Metrics.HandleAsync(headers, contentType, body.Length, idempotencyKey, stream, CancellationToken.None));
+        return await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(headers, contentType, null, body.Length, idempotencyKey, stream), CancellationToken.None));
     }
 
     private static async Task<TestResponse> PutAsync(TestApp app, string externalId, byte[] body, WebhookHeaders headers)
     {
         using var stream = new MemoryStream(body);
-        return await app.ExecuteAsync(await app.CalendarEvents.HandlePutAsync(headers, externalId, "application/vnd.api+json", body.Length, null, stream, CancellationToken.None));
+        return await app.ExecuteAsync(await app.CalendarEvents.HandlePutAsync(new WebhookRequest(headers, "application/vnd.api+json", null, body.Length, null, stream), externalId, CancellationToken.None));
     }
+
+    private static async Task<TestResponse> DeleteAsync(TestApp app, string externalId, Func<byte[], WebhookHeaders> sign)
+    {
+        var body = TestApp.DeleteBody(externalId);
+        using var stream = new MemoryStream(body);
+        return await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(new WebhookRequest(sign(body), "application/vnd.api+json", null, body.Length, null, stream), externalId, CancellationToken.None));
+    }
+
+    private static byte[] CalendarBytes(string externalId) =>
+        Bytes(Bodies.CalendarEvent().With("meta", new JsonObject { ["external_id"] = externalId }));
 
     private static void AssertUnauthorized(TestResponse response, string header)
     {
@@ -43,7 +53,7 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
 
         AssertUnauthorized(await PostAsync(app, metrics, WebhookHeaders.None), WebhookHeaders.IdHeader);
         AssertUnauthorized(await PutAsync(app, "appt-1", calendar, WebhookHeaders.None), WebhookHeaders.IdHeader);
-        AssertUnauthorized(await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(WebhookHeaders.None, "appt-1", null, CancellationToken.None)),
+        AssertUnauthorized(await DeleteAsync(app, "appt-1", _ => WebhookHeaders.None),
             WebhookHeaders.IdHeader);
 
         await app.AssertNothingStoredOrQueuedAsync();
@@ -61,7 +71,7 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
         AssertUnauthorized(await PostAsync(app, metrics, app.Sign(Bytes(Bodies.Metrics(3)))), WebhookHeaders.SignatureHeader); // signed another body
         AssertUnauthorized(await PutAsync(app, "appt-1", calendar, app.Sign(calendar, secret: wrongSecret)), WebhookHeaders.SignatureHeader);
         AssertUnauthorized(await PutAsync(app, "appt-1", calendar, app.Sign([])), WebhookHeaders.SignatureHeader);
-        AssertUnauthorized(await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(app.Sign([], secret: wrongSecret), "appt-1", null, CancellationToken.None)),
+        AssertUnauthorized(await DeleteAsync(app, "appt-1", b => app.Sign(b, secret: wrongSecret)),
             WebhookHeaders.SignatureHeader);
 
         var stale = app.Sign(metrics);
@@ -77,7 +87,7 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
         await using var app = new TestApp(azurite);
         var body = new UnreadableStream();
 
-        var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(WebhookHeaders.None, "application/vnd.api+json", 10, null, body, CancellationToken.None));
+        var response = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(WebhookHeaders.None, "application/vnd.api+json", null, 10, null, body), CancellationToken.None));
 
         AssertUnauthorized(response, WebhookHeaders.IdHeader);
         Assert.False(body.Touched);
@@ -148,12 +158,12 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
     public async Task Calendar_replays_by_webhook_id_queue_once()
     {
         await using var app = new TestApp(azurite);
-        var body = Bytes(Bodies.CalendarEvent());
+        var body = CalendarBytes("appt-9");
 
         var put = await PutAsync(app, "appt-9", body, app.Sign(body, webhookId: "msg_put"));
         var putAgain = await PutAsync(app, "appt-9", body, app.Sign(body, webhookId: "msg_put"));
-        var delete = await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(app.Sign([], webhookId: "msg_del"), "appt-9", null, CancellationToken.None));
-        var deleteAgain = await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(app.Sign([], webhookId: "msg_del"), "appt-9", null, CancellationToken.None));
+        var delete = await DeleteAsync(app, "appt-9", b => app.Sign(b, webhookId: "msg_del"));
+        var deleteAgain = await DeleteAsync(app, "appt-9", b => app.Sign(b, webhookId: "msg_del"));
 
         Assert.Equal(put.IngestionId, putAgain.IngestionId);
         Assert.Equal(delete.IngestionId, deleteAgain.IngestionId);

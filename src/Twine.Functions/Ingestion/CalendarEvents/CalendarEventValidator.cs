@@ -21,7 +21,7 @@ public static class CalendarEventValidator
         new[] { "needsAction", "declined", "tentative", "accepted" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Validates the resource found at <paramref name="pointer"/> (normally "/data").</summary>
-    /// <remarks>Callers check the text first (<see cref="JsonRules.CheckText"/>): a string that is not valid Unicode throws when read.</remarks>
+    /// <remarks>Callers check the values first (<see cref="JsonRules.CheckValues"/>): a string that is not valid Unicode throws when read.</remarks>
     public static void Validate(JsonElement resource, string pointer, List<ProblemError> errors)
     {
         if (resource.ValueKind != JsonValueKind.Object)
@@ -65,7 +65,10 @@ public static class CalendarEventValidator
 
         TimeZoneInfo? zone = null;
         var zoneId = JsonRules.GetString(attributes, "time_zone", pointer, errors, required: false);
-        if (zoneId is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone))
+        // An IANA name exactly as the tz database spells it, as the spec says: on Linux, .NET also finds Windows ids
+        // ("Eastern Standard Time", HasIanaId false) and other spellings ("america/new_york", a different Id) through ICU.
+        if (zoneId is not null && !(TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone) && zone.HasIanaId
+            && string.Equals(zone.Id, zoneId, StringComparison.Ordinal)))
         {
             errors.Add(ProblemError.AtPointer($"{pointer}/time_zone", "'time_zone' must be an IANA time zone, e.g. America/New_York."));
         }

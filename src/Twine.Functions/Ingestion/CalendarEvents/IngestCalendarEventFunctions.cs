@@ -12,12 +12,12 @@ public sealed class IngestCalendarEventFunctions(CalendarEventIngestionHandler h
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "calendar-events/{externalId}")] HttpRequest request,
         string externalId,
         CancellationToken cancellationToken) =>
-        handler.HandlePutAsync(WebhookHeaders.From(request.Headers), externalId, request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
+        handler.HandlePutAsync(WebhookRequest.From(request), externalId, cancellationToken);
 
     [Function("DeleteCalendarEvent")]
     public Task<IResult> Delete(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "calendar-events/{externalId}")] HttpRequest request,
         string externalId,
         CancellationToken cancellationToken) =>
-        handler.HandleDeleteAsync(WebhookHeaders.From(request.Headers), externalId, request.Headers["Idempotency-Key"].FirstOrDefault(), cancellationToken);
+        handler.HandleDeleteAsync(WebhookRequest.From(request), externalId, cancellationToken);
 }

@@ -11,5 +11,5 @@ public sealed class IngestMetricsFunction(MetricsIngestionHandler handler)
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "metrics")] HttpRequest request,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(WebhookHeaders.From(request.Headers), request.ContentType, request.ContentLength, request.Headers["Idempotency-Key"].FirstOrDefault(), request.Body, cancellationToken);
+        handler.HandleAsync(WebhookRequest.From(request), cancellationToken);
 }

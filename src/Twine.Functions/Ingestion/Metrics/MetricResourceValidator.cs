@@ -27,7 +27,7 @@ public static class MetricResourceValidator
     }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Adds an error (with a pointer below <paramref name="pointer"/>) for every rule the resource breaks.</summary>
-    /// <remarks>Callers check the text first (<see cref="JsonRules.CheckText"/>): a string that is not valid Unicode throws when read.</remarks>
+    /// <remarks>Callers check the values first (<see cref="JsonRules.CheckValues"/>): a string that is not valid Unicode throws when read.</remarks>
     public static void Validate(JsonElement resource, string pointer, List<ProblemError> errors)
     {
         if (resource.ValueKind != JsonValueKind.Object)
