@@ -22,7 +22,8 @@ public static class QueueMessageParser
         var errors = new List<ProblemError>();
         if (!TryParse(text, errors, out var root))
         {
-            return new(null, null, errors);
+            // Still named after its ingestion when the envelope can be read, so that the failure is recorded against it.
+            return new(null, PeekEnvelope(text).IngestionId, errors);
         }
 
         var ingestionId = ReadEnvelope(root, MetricsMembers, errors);
@@ -64,7 +65,8 @@ public static class QueueMessageParser
         var errors = new List<ProblemError>();
         if (!TryParse(text, errors, out var root))
         {
-            return new(null, null, errors);
+            // Still named after its ingestion when the envelope can be read, so that the failure is recorded against it.
+            return new(null, PeekEnvelope(text).IngestionId, errors);
         }
 
         var ingestionId = ReadEnvelope(root, CalendarMembers, errors);

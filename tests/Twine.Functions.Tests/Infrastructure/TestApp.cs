@@ -98,7 +98,12 @@ public sealed class TestApp : IAsyncDisposable
             body["meta"] = new JsonObject { ["external_id"] = externalId };
         }
 
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        return await PutCalendarEventAsync(externalId, Encoding.UTF8.GetBytes(body.ToJsonString()), idempotencyKey, contentType);
+    }
+
+    /// <summary>PUT with the body's bytes exactly as given (nothing added).</summary>
+    public async Task<TestResponse> PutCalendarEventAsync(string externalId, byte[] bytes, string? idempotencyKey = null, string contentType = "application/vnd.api+json")
+    {
         using var stream = new MemoryStream(bytes);
         var result = await CalendarEvents.HandlePutAsync(new WebhookRequest(Sign(bytes), contentType, null, bytes.Length, idempotencyKey, stream), externalId, CancellationToken.None);
         return await ExecuteAsync(result);
