@@ -9,9 +9,9 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
 {
     private static readonly string Readme = File.ReadAllText(RepoPaths.InRepo("README.md"));
 
-    private static JsonNode BodyOf(string route)
+    private static JsonNode BodyOf(string method, string route)
     {
-        var match = CurlBody().Matches(Readme).Single(m => m.Groups["url"].Value.Contains(route, StringComparison.Ordinal));
+        var match = CurlBody().Matches(Readme).Single(m => m.Groups["method"].Value == method && m.Groups["url"].Value.Contains(route, StringComparison.Ordinal));
         return JsonNode.Parse(match.Groups["body"].Value)!;
     }
 
@@ -20,7 +20,7 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
     {
         await using var app = new TestApp(azurite);
 
-        var response = await app.PostMetricsAsync(BodyOf("/api/metrics"));
+        var response = await app.PostMetricsAsync(BodyOf("POST", "/api/metrics"));
 
         Assert.True(response.Status == 202, response.Body);
     }
@@ -30,11 +30,24 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
     {
         await using var app = new TestApp(azurite);
 
-        var response = await app.PutCalendarEventAsync("visit-2026-11-30-42", BodyOf("/api/calendar-events/"));
+        var response = await app.PutCalendarEventAsync("visit-2026-11-30-42", BodyOf("PUT", "/api/calendar-events/"), bindTarget: false);
 
         Assert.True(response.Status == 202, response.Body);
     }
 
-    [GeneratedRegex(@"curl -i -X (POST|PUT) (?<url>\S+) \\\n(?:.*\\\n)*?\s*-d '(?<body>[^']+)'", RegexOptions.Multiline)]
+    [Fact]
+    public async Task The_delete_example_is_accepted_and_names_its_event()
+    {
+        await using var app = new TestApp(azurite);
+        var body = System.Text.Encoding.UTF8.GetBytes(BodyOf("DELETE", "/api/calendar-events/").ToJsonString());
+        using var stream = new MemoryStream(body);
+
+        var response = await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(
+            new Webhooks.WebhookRequest(app.Sign(body), "application/vnd.api+json", null, body.Length, null, stream), "visit-2026-11-30-42", CancellationToken.None));
+
+        Assert.True(response.Status == 202, response.Body);
+    }
+
+    [GeneratedRegex(@"curl -i -X (?<method>POST|PUT|DELETE) (?<url>\S+) \\\n(?:.*\\\n)*?\s*-d '(?<body>[^']+)'", RegexOptions.Multiline)]
     private static partial Regex CurlBody();
 }
