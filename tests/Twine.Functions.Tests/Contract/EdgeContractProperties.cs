@@ -3,6 +3,7 @@ using System.Text.Json;
 using CsCheck;
 using Twine.Client.Models;
 using Twine.Client.Serialization;
+using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Queues;
 using Twine.Functions.Tests.Infrastructure;
@@ -68,13 +69,45 @@ public sealed class EdgeContractProperties(AzuriteFixture azurite)
             // As processing does: the client's model from each metric, then the client's bulk request for Twine.
             var resources = parsed.Message.Metrics.Select(m => m.Deserialize(TwineJsonContext.Default.PatientHealthMetricResource)
                 ?? throw new InvalidOperationException("A metric read as null.")).ToList();
-            var request = new Twine.Client.Models.TwineRequest<List<PatientHealthMetricResource>> { Data = resources, Meta = new RequestMeta { IgnoreDuplicates = true } };
+            var request = new TwineRequest<List<PatientHealthMetricResource>> { Data = resources, Meta = new RequestMeta { IgnoreDuplicates = true } };
             var twineBody = JsonSerializer.SerializeToUtf8Bytes(request, TwineJsonContext.Default.TwineRequestListPatientHealthMetricResource);
             using var written = JsonDocument.Parse(twineBody); // what Twine receives is JSON within the usual depth
         }
 
         Assert.Equal(read.MetricCount, carried);
         return true;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void What_the_edge_accepts_as_a_calendar_event_the_processor_parses_and_Twine_serialisation_writes(string seed)
+    {
+        TestContext.Current.SendDiagnosticMessage($"EdgeContractProperties calendar seed: {seed}");
+        var accepted = 0;
+        CalendarDocumentGen.Document.Sample(document =>
+        {
+            var read = CalendarEventRequestReader.ReadPut(CalendarDocumentGen.ExternalId, Encoding.UTF8.GetBytes(document));
+            if (read.Accepted is not { } message)
+            {
+                Assert.True(read.MalformedReason is not null || read.Errors.Count > 0, "A refusal names its reason.");
+                return;
+            }
+
+            Interlocked.Increment(ref accepted);
+            var bytes = message.Message(IngestionId);
+            Assert.True(QueueMessageLimits.EncodedLength(bytes.Length) <= QueueMessageLimits.MaxEncodedBytes);
+            var parsed = QueueMessageParser.ParseCalendarEvent(Encoding.UTF8.GetString(bytes));
+            Assert.True(parsed.IsValid, "The processor refused a message the edge accepted: " + string.Join("; ", parsed.Errors.Select(e => $"{e.Pointer} {e.Detail}")));
+            Assert.Equal(CalendarDocumentGen.ExternalId, parsed.Message!.ExternalId);
+
+            // As processing does: the client's model, then the client's create request for Twine.
+            var resource = parsed.Message.Data!.Value.Deserialize(TwineJsonContext.Default.CalendarEventResource);
+            Assert.NotNull(resource?.Attributes);
+            var twineBody = JsonSerializer.SerializeToUtf8Bytes(new TwineRequest<CalendarEventResource> { Data = resource }, TwineJsonContext.Default.TwineRequestCalendarEventResource);
+            using var written = JsonDocument.Parse(twineBody);
+        }, seed: seed, iter: 3000, threads: 1);
+
+        Assert.InRange(accepted, 100, 2900);
     }
 
     /// <summary>Through the real handler and Azurite: refused ⇔ nothing stored or queued; accepted ⇒ its messages parse.</summary>
