@@ -9,7 +9,8 @@ namespace Twine.Functions.Hosting;
 /// and HttpClient (System.Net.Http.HttpClient.{name}.LogicalHandler/ClientHandler) write a line per request at
 /// Information, with the URL: table keys (externalIds, hashed keys, patient ids of email rows) and Twine query strings.
 /// They stay at Warning, so their failures still show; the app's own lines (ids, counts, status codes, req_ids) stay
-/// at Information. host.json sets the same levels for the Functions host's own logs (and the host's queue polling).
+/// at Information. Polly's per-attempt lines repeat what the Twine client logs itself (operation, status, req_id); its
+/// retries are Warnings. host.json sets the same levels for the Functions host's own logs (and the host's queue polling).
 /// </summary>
 public static class DefaultLogLevels
 {
@@ -21,6 +22,7 @@ public static class DefaultLogLevels
         ["Azure"] = LogLevel.Warning,          // every Azure SDK client's forwarded EventSource lines (Azure.Identity, Azure.Data.Tables, …)
         ["Azure.Core"] = LogLevel.Warning,     // the SDK pipeline: one line per request and response, with the URL
         ["System.Net.Http"] = LogLevel.Warning, // IHttpClientFactory's request lines, with the URL
+        ["Polly"] = LogLevel.Warning,          // the Twine client's resilience pipeline: a line per attempt (retries are Warnings)
     };
 
     /// <summary>

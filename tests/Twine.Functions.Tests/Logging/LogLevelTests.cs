@@ -55,15 +55,15 @@ public sealed class LogLevelTests
     }
 
     [Fact]
-    public void By_default_SDK_and_HttpClient_request_lines_are_kept_from_Warning_and_the_apps_own_from_Information()
+    public void By_default_SDK_HttpClient_and_Polly_request_lines_are_kept_from_Warning_and_the_apps_own_from_Information()
     {
         var (host, logs) = Build();
         using var _ = host;
 
-        var written = Written(host, logs, "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory,
+        var written = Written(host, logs, "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory, "Polly",
             "Twine.Functions.Ingestion.IngestionAcceptor", "Twine.Client.TwineClient");
 
-        foreach (var sdk in new[] { "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory })
+        foreach (var sdk in new[] { "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory, "Polly" })
         {
             Assert.DoesNotContain($"{sdk} Information", written);
             Assert.Contains($"{sdk} Warning", written);
