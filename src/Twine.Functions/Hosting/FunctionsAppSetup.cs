@@ -26,6 +26,9 @@ public static class FunctionsAppSetup
     {
         builder.ConfigureFunctionsWebApplication();
 
+        // Azure SDK and HttpClient request lines at Warning, the app's own at Information; any Logging:LogLevel setting overrides.
+        DefaultLogLevels.AddTo(builder.Configuration);
+
         builder.Services
             .AddApplicationInsightsTelemetryWorkerService()
             .ConfigureFunctionsApplicationInsights();

@@ -52,8 +52,7 @@ public sealed class TestApp : IAsyncDisposable
         configure?.Invoke(Settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
         var services = new ServiceCollection();
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
-        services.AddFakeLogging();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddTestLogCapture(Logs));
         services.AddSingleton<TimeProvider>(Time);
         services.AddIngestion(configuration);
         register?.Invoke(services, configuration);
@@ -72,8 +71,8 @@ public sealed class TestApp : IAsyncDisposable
     public IngestionStore Store => Services.GetRequiredService<IngestionStore>();
     public CalendarEventLinkStore Links => Services.GetRequiredService<CalendarEventLinkStore>();
 
-    /// <summary>Every log record the app wrote during the test.</summary>
-    public FakeLogCollector Logs => Services.GetFakeLogCollector();
+    /// <summary>Every log record the app wrote on behalf of this test (not another test's Azure SDK lines: see <see cref="TestLogCapture"/>).</summary>
+    public FakeLogCollector Logs { get; } = new();
 
     public Task<TestResponse> PostMetricsAsync(JsonNode body, string contentType = "application/vnd.api+json", string? idempotencyKey = null) =>
         PostMetricsAsync(Encoding.UTF8.GetBytes(body.ToJsonString()), contentType, idempotencyKey);

@@ -90,7 +90,8 @@ public sealed class PollingEndpointTests(AzuriteFixture azurite)
 
         var before = await h.App.ExecuteAsync(await h.CalendarEventQuery.HandleAsync("visit-42", Ct));
         Assert.Equal(200, before.Status);
-        Assert.Null(before.Json["event"]); // linked, not polled yet
+        Assert.False(before.Json.AsObject().ContainsKey("event")); // linked, not polled yet: left out (README, docs/POLLING.md)
+        Assert.Equal("linked", before.Json["linkState"]!.GetValue<string>());
 
         await h.PollAsync();
 

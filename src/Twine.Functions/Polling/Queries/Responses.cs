@@ -25,7 +25,7 @@ public sealed record EmailHistoryItem
     public DateTimeOffset? PolledAt { get; init; }
 }
 
-/// <summary>The body of GET /api/calendar-events/{externalId}: the link and the event as last polled (null when not polled yet).</summary>
+/// <summary>The body of GET /api/calendar-events/{externalId}: the link and the event as last polled (left out of the JSON when not polled yet).</summary>
 public sealed record CalendarEventView(string ExternalId, string TwineId, string LinkState, CalendarEventItem? Event);
 
 public sealed record CalendarEventItem
