@@ -88,7 +88,10 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         var calendarHost = CalendarHost(services, names);
         await metricsHost.RunUntilDrainedAsync(cancellationToken: ct);
         await calendarHost.RunUntilDrainedAsync(cancellationToken: ct);
-        var delete = await ExecuteAsync(services, await calendar.HandleDeleteAsync(Sign([]), call, null, ct));
+        var deleteBody = TestApp.DeleteBody(call);
+        using var deleteStream = new MemoryStream(deleteBody);
+        var delete = await ExecuteAsync(services, await calendar.HandleDeleteAsync(
+            new WebhookRequest(Sign(deleteBody), "application/vnd.api+json", null, deleteBody.Length, null, deleteStream), call, ct));
         Assert.Equal(202, delete.Status);
         ids.Add(delete.Json["ingestionId"]!.GetValue<string>());
         await calendarHost.RunUntilDrainedAsync(cancellationToken: ct);
@@ -205,16 +208,16 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
     {
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
         using var stream = new MemoryStream(bytes);
-        var answer = await ExecuteAsync(services, await handler.HandleAsync(Sign(bytes), "application/vnd.api+json", bytes.Length, idempotencyKey, stream, ct));
+        var answer = await ExecuteAsync(services, await handler.HandleAsync(new WebhookRequest(Sign(bytes), "application/vnd.api+json", null, bytes.Length, idempotencyKey, stream), ct));
         Assert.Equal(202, answer.Status);
         return answer.Json["ingestionId"]!.GetValue<string>();
     }
 
     private static async Task<string> PutEventAsync(IServiceProvider services, CalendarEventIngestionHandler handler, string externalId, CancellationToken ct)
     {
-        var bytes = Encoding.UTF8.GetBytes(Bodies.CalendarEvent().ToJsonString());
+        var bytes = Encoding.UTF8.GetBytes(Bodies.CalendarEvent().With("meta", new JsonObject { ["external_id"] = externalId }).ToJsonString());
         using var stream = new MemoryStream(bytes);
-        var answer = await ExecuteAsync(services, await handler.HandlePutAsync(Sign(bytes), externalId, "application/vnd.api+json", bytes.Length, null, stream, ct));
+        var answer = await ExecuteAsync(services, await handler.HandlePutAsync(new WebhookRequest(Sign(bytes), "application/vnd.api+json", null, bytes.Length, null, stream), externalId, ct));
         Assert.Equal(202, answer.Status);
         return answer.Json["ingestionId"]!.GetValue<string>();
     }
