@@ -26,7 +26,7 @@ internal static class MetricEndpoints
         pub.MapGet("/patient_health_metric", (HttpContext context, SandboxState state) =>
         {
             QueryFilters.Allow(context, ["filter[patient]", "filter[groups]", "filter[organization]"]);
-            var scope = Common.PatientScope(context, state) ?? throw Common.ScopeRequired("filter[patient]", "filter[groups]", "filter[organization]");
+            var scope = Common.PatientScope(context, OrgScope.Of(context, state)) ?? throw Common.ScopeRequired("filter[patient]", "filter[groups]", "filter[organization]");
             var metrics = state.Store.All("patient_health_metric")
                 .Where(m => Documents.RelatedId(m, "patient") is { } p && scope.Contains(p))
                 .ToList();
@@ -38,6 +38,7 @@ internal static class MetricEndpoints
             var root = await RequestBody.ReadJsonApiAsync(context) as JsonObject ?? throw ApiException.Body("", "body must be an object");
             var ignoreDuplicates = root["meta"] is JsonObject meta && RequestBody.OptionalBool(meta, "ignore_duplicates", "/meta") == true;
             var (items, bulk) = Bulk.Items(root);
+            var scope = OrgScope.Of(context, state);
 
             // Validate and resolve everything first so a bad item writes nothing.
             var candidates = new List<(JsonObject Attributes, string Patient, DateTimeOffset OccurredAt, string Pointer)>();
@@ -47,7 +48,7 @@ internal static class MetricEndpoints
                 var data = items[i] as JsonObject ?? throw ApiException.Body(pointer, "must be a resource object");
                 RequestBody.CheckType(data, "patient_health_metric", pointer);
                 var (attributes, occurredAt) = ValidAttributes(data, pointer);
-                var patient = References.Patient(state, data["relationships"]?["patient"]?["data"], pointer + "/relationships/patient/data");
+                var patient = References.Patient(scope, data["relationships"]?["patient"]?["data"], pointer + "/relationships/patient/data");
                 candidates.Add((attributes, patient, occurredAt, pointer));
             }
 
