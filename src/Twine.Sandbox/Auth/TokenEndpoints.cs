@@ -77,13 +77,16 @@ internal static class TokenEndpoints
             throw ApiException.Forbidden("Content-Type must be application/vnd.api+json (or application/json)");
         }
 
+        // Missing members are body problems (409 InvalidBodyParameter at the member), checked before the credentials:
+        // CreateTokenRequest requires grant_type and client_id; client_secret is "required if grant_type is client_credentials".
         var grantType = RequestBody.OptionalString(fields, "grant_type", pointer) ?? throw ApiException.Body(pointer + "/grant_type", "grant_type is required");
-        var clientId = RequestBody.OptionalString(fields, "client_id", pointer);
+        var clientId = RequestBody.OptionalString(fields, "client_id", pointer) ?? throw ApiException.Body(pointer + "/client_id", "client_id is required");
         IssuedToken token;
         switch (grantType)
         {
             case "client_credentials":
-                var secret = RequestBody.OptionalString(fields, "client_secret", pointer);
+                var secret = RequestBody.OptionalString(fields, "client_secret", pointer)
+                    ?? throw ApiException.Body(pointer + "/client_secret", "client_secret is required for the client_credentials grant");
                 var client = state.Tokens.Authenticate(clientId, secret) ?? throw ApiException.InvalidCredentials();
                 token = state.Tokens.Issue(client);
                 break;
@@ -94,7 +97,7 @@ internal static class TokenEndpoints
                 token = state.Tokens.Refresh(refresh, refreshing) ?? throw ApiException.InvalidCredentials();
                 break;
             default:
-                throw ApiException.InvalidGrantType(grantType);
+                throw ApiException.InvalidGrantType(grantType, pointer + "/grant_type");
         }
 
         return new JsonApiResult(201, Response(context, state, token));
