@@ -216,9 +216,9 @@ internal static class CalendarEventEndpoints
 
         var zoneName = RequestBody.OptionalString(attributes, "time_zone", At);
         TimeZoneInfo? zone = null;
-        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
+        if (zoneName is not null && !TimeZones.TryFindIana(zoneName, out zone))
         {
-            throw ApiException.Body(At + "/time_zone", $"'{zoneName}' is not a known time zone (use an IANA name like America/New_York)");
+            throw ApiException.Body(At + "/time_zone", $"'{zoneName}' is not an IANA time zone name (like America/New_York)");
         }
 
         ValidateAttendees(scope, attributes);
