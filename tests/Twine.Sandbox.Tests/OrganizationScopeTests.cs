@@ -276,6 +276,12 @@ public sealed class OrganizationScopeTests : SandboxHost
         var theirToken = await SecondOrgTokenAsync();
         AssertForbidden(await Send(HttpMethod.Post, "calendar_event", CallFor(SecondOrgPatientId, CoachId), theirToken), "/data/attributes/attendees/0/user");
 
+        // Completed by another organization's coach.
+        var completed = JsonNode.Parse(CallFor(SecondOrgPatientId, SecondOrgPatientId))!;
+        completed["data"]!["attributes"]!["completed_by"] = CoachId;
+        completed["data"]!["attributes"]!["completed_at"] = "2025-03-05T15:00:00Z";
+        AssertForbidden(await Send(HttpMethod.Post, "calendar_event", completed.ToJsonString(), theirToken), "/data/attributes/completed_by");
+
         // Moving an event of one's own to another organization's patient.
         var created = await Send(HttpMethod.Post, "calendar_event", CallFor(SecondOrgPatientId, SecondOrgPatientId), theirToken);
         var id = (string)created.AssertOk(HttpStatusCode.Created).Data["id"]!;

@@ -214,6 +214,13 @@ internal static class CalendarEventEndpoints
             throw ApiException.Body(At + "/completed_by", "completed_by must be a user id");
         }
 
+        // A coach (or patient) of another organization cannot complete the event either.
+        if (RequestBody.StringOrNull(attributes["completed_by"]) is { } completer
+            && (scope.State.Store.Get("coach", completer) ?? scope.State.Store.Get("patient", completer)) is { } person && !scope.Owns(person))
+        {
+            throw OrgScope.Forbidden((string)person["type"]!, completer, At + "/completed_by");
+        }
+
         var zoneName = RequestBody.OptionalString(attributes, "time_zone", At);
         TimeZoneInfo? zone = null;
         if (zoneName is not null && !TimeZones.TryFindIana(zoneName, out zone))
