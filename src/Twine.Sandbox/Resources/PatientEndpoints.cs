@@ -157,7 +157,7 @@ internal static class PatientEndpoints
             {
                 if (ignoreDuplicates)
                 {
-                    ignored.Add(dup.ExistingId);
+                    ignored.Add(JsonValue.Create(dup.ExistingId));
                     continue;
                 }
 
