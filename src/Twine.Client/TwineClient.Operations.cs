@@ -7,6 +7,7 @@ namespace Twine.Client;
 
 // One method per operationId. "retryable" says whether repeating the request could create a duplicate:
 // GETs and PATCHes (they set absolute values) are retried; creates only where Twine skips duplicates.
+// PATCH bodies hold only writable attributes and relationship data (UpdateDocuments), never what Twine wrote.
 public sealed partial class TwineClient
 {
     private static TwineJsonContext Json => TwineJsonContext.Default;
@@ -54,7 +55,7 @@ public sealed partial class TwineClient
         GetAsync("fetchAction", Path("action", id), Json.TwineResponseActionResource, cancellationToken);
 
     public Task<TwineResponse<ActionResource>> UpdateActionAsync(ActionResource action, CancellationToken cancellationToken = default) =>
-        SendAsync("updateAction", HttpMethod.Patch, Path("action", RequireId(action)), Body(action), Json.TwineRequestActionResource, retryable: true, Json.TwineResponseActionResource, cancellationToken);
+        SendAsync("updateAction", HttpMethod.Patch, Path("action", RequireId(action)), UpdateDocuments.For(action, Json.ActionResource, UpdateDocuments.ActionAttributes), Json.JsonObject, retryable: true, Json.TwineResponseActionResource, cancellationToken);
 
     public Task<TwineResponse<BundleResource>> CreateBundleAsync(BundleResource bundle, CancellationToken cancellationToken = default) =>
         SendAsync("createBundle", HttpMethod.Post, "bundle", Body(bundle), Json.TwineRequestBundleResource, retryable: false, Json.TwineResponseBundleResource, cancellationToken);
@@ -63,7 +64,7 @@ public sealed partial class TwineClient
         GetAsync("fetchBundle", Path("bundle", id), Json.TwineResponseBundleResource, cancellationToken);
 
     public Task<TwineResponse<BundleResource>> UpdateBundleAsync(BundleResource bundle, CancellationToken cancellationToken = default) =>
-        SendAsync("updateBundle", HttpMethod.Patch, Path("bundle", RequireId(bundle)), Body(bundle), Json.TwineRequestBundleResource, retryable: true, Json.TwineResponseBundleResource, cancellationToken);
+        SendAsync("updateBundle", HttpMethod.Patch, Path("bundle", RequireId(bundle)), UpdateDocuments.For(bundle, Json.BundleResource, UpdateDocuments.BundleAttributes), Json.JsonObject, retryable: true, Json.TwineResponseBundleResource, cancellationToken);
 
     // Calendar events
 
@@ -80,7 +81,7 @@ public sealed partial class TwineClient
         GetAsync("fetchCalendarEvent", Path("calendar_event", id), Json.TwineResponseCalendarEventResource, cancellationToken);
 
     public Task<TwineResponse<CalendarEventResource>> UpdateCalendarEventAsync(CalendarEventUpdateResource update, CancellationToken cancellationToken = default) =>
-        SendAsync("updateCalendarEvent", HttpMethod.Patch, Path("calendar_event", RequireId(update)), Body(update), Json.TwineRequestCalendarEventUpdateResource, retryable: true, Json.TwineResponseCalendarEventResource, cancellationToken);
+        SendAsync("updateCalendarEvent", HttpMethod.Patch, Path("calendar_event", RequireId(update)), UpdateDocuments.For(update, Json.CalendarEventUpdateResource, UpdateDocuments.CalendarEventAttributes), Json.JsonObject, retryable: true, Json.TwineResponseCalendarEventResource, cancellationToken);
 
     public Task DeleteCalendarEventAsync(string id, CancellationToken cancellationToken = default) =>
         SendWithoutResultAsync("deleteCalendarEvent", HttpMethod.Delete, Path("calendar_event", id), retryable: false, cancellationToken);
@@ -150,7 +151,7 @@ public sealed partial class TwineClient
         GetAsync("fetchPatient", Path("patient", id), Json.TwineResponsePatientResource, cancellationToken);
 
     public Task<TwineResponse<PatientResource>> UpdatePatientAsync(PatientResource patient, CancellationToken cancellationToken = default) =>
-        SendAsync("updatePatient", HttpMethod.Patch, Path("patient", RequireId(patient)), Body(patient), Json.TwineRequestPatientResource, retryable: true, Json.TwineResponsePatientResource, cancellationToken);
+        SendAsync("updatePatient", HttpMethod.Patch, Path("patient", RequireId(patient)), UpdateDocuments.For(patient, Json.PatientResource, UpdateDocuments.PatientAttributes), Json.JsonObject, retryable: true, Json.TwineResponsePatientResource, cancellationToken);
 
     public Task<TwinePage<CoachResource>> FetchPatientCoachesAsync(string patientId, CancellationToken cancellationToken = default) =>
         GetAsync("fetchPatientCoaches", Path("patient", patientId, "coaches"), Json.TwinePageCoachResource, cancellationToken);

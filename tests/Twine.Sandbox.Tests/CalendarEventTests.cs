@@ -213,6 +213,53 @@ public sealed class CalendarEventTests : SandboxHost
         (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: $"/data/attributes/{name}");
     }
 
+    // time_zone is an IANA (tz database) name, like the spec's America/New_York. .NET on Linux also finds Windows ids
+    // (through ICU), matches names case-insensitively and finds zoneinfo files that are not zones: all refused.
+    [Theory]
+    [InlineData("Eastern Standard Time")]
+    [InlineData("Pacific Standard Time")]
+    [InlineData("UTC+05:00")]
+    [InlineData("+05:00")]
+    [InlineData("america/new_york")]
+    [InlineData("AMERICA/NEW_YORK")]
+    [InlineData("Utc")]
+    [InlineData("localtime")]
+    [InlineData("posixrules")]
+    [InlineData("posix/Europe/Paris")]
+    [InlineData("right/UTC")]
+    [InlineData("/usr/share/zoneinfo/UTC")]
+    [InlineData("../zoneinfo/UTC")]
+    [InlineData("")]
+    public async Task TimeZone_NotAnIanaName_Is409AtTimeZone_OnCreateAndUpdate(string zone)
+    {
+        var attributes = Call();
+        attributes["time_zone"] = zone;
+        (await Post("calendar_event", Event(attributes))).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/time_zone");
+
+        var created = await Post("calendar_event", Event(Call()));
+        var id = (string)created.AssertOk(HttpStatusCode.Created).Data["id"]!;
+        var update = Update("calendar_event", id, new JsonObject { ["time_zone"] = zone }.ToJsonString());
+        (await Patch($"calendar_event/{id}", update)).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/time_zone");
+        Assert.Null((await Get($"calendar_event/{id}")).Data["attributes"]!["time_zone"]);
+    }
+
+    [Theory]
+    [InlineData("America/New_York")]
+    [InlineData("Europe/Kyiv")]
+    [InlineData("Europe/Kiev")] // a tz database link (backward name)
+    [InlineData("US/Eastern")]
+    [InlineData("UTC")]
+    [InlineData("Etc/GMT+5")]
+    [InlineData("Asia/Kolkata")]
+    [InlineData("Antarctica/Troll")] // an IANA zone without a Windows equivalent
+    public async Task TimeZone_IanaName_IsAccepted(string zone)
+    {
+        var attributes = Call();
+        attributes["time_zone"] = zone;
+        var reply = await Post("calendar_event", Event(attributes));
+        Assert.Equal(zone, (string?)reply.AssertOk(HttpStatusCode.Created).Data["attributes"]!["time_zone"]);
+    }
+
     [Fact]
     public async Task MissingOwner_Is409()
     {

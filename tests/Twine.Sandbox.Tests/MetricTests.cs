@@ -59,14 +59,26 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task MetaQuery_WithoutOrganization_MatchingTwoPatients_Is409()
+    public async Task MetaQuery_WithoutOrganization_SearchesTheTokensOrganization_TwoMatchesThereAre409()
     {
-        // medical-record-number 121212 exists in both seeded organizations.
+        // medical-record-number 121212 exists in both seeded organizations: each token finds its own patient.
         var body = """
             {"data":{"type":"patient_health_metric","attributes":{"type":"weight","occurred_at":"2017-03-14T11:00:57.000Z","value":80},
              "relationships":{"patient":{"data":{"type":"patient","meta":{"query":{"identifier":{"system":"medical-record-number","value":"121212"}}}}}}}}
             """;
-        var reply = await Post("patient_health_metric", body);
+        var mine = await Post("patient_health_metric", body);
+        mine.AssertOk();
+        Assert.Equal(PatientId, (string?)mine.Data["relationships"]!["patient"]!["data"]!["id"]);
+        var theirs = await Send(HttpMethod.Post, "patient_health_metric", body, await SecondOrgTokenAsync());
+        theirs.AssertOk();
+        Assert.Equal(SecondOrgPatientId, (string?)theirs.Data["relationships"]!["patient"]!["data"]!["id"]);
+
+        // A second patient of the same organization with that identifier (unique: false) makes the query ambiguous.
+        (await Post("patient", """
+            {"data":{"type":"patient","attributes":{"first_name":"Twin","identifiers":[{"system":"medical-record-number","value":"121212","unique":false}]},
+             "relationships":{"groups":{"data":[{"type":"group","id":"GROUP"}]}}}}
+            """.Replace("GROUP", PatientsLeadGroupId, StringComparison.Ordinal))).AssertOk(HttpStatusCode.Created);
+        var reply = await Post("patient_health_metric", body.Replace("2017-03-14T11", "2017-03-15T11", StringComparison.Ordinal));
         reply.AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/patient/data/meta/query");
     }
 

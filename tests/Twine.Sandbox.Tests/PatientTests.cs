@@ -57,8 +57,9 @@ public sealed class PatientTests : SandboxHost
     [Fact]
     public async Task SpecMetaQueryGroupExample_UsesTheNamedGroupOfThatOrganization()
     {
-        // The createPatient description's example: the group by meta.query {organization, name}.
-        var reply = await Post("patient", """
+        // The createPatient description's example: the group by meta.query {organization, name}. Its organization is
+        // the seed's second one, so the example is sent with that organization's credentials.
+        var reply = await Send(HttpMethod.Post, "patient", """
             {
               "data": {
                 "type": "patient",
@@ -83,7 +84,7 @@ public sealed class PatientTests : SandboxHost
                 }
               }
             }
-            """);
+            """, await SecondOrgTokenAsync());
         reply.AssertOk(HttpStatusCode.Created);
         Assert.Equal(SecondOrgPatientsLeadGroupId, (string?)reply.Data["relationships"]!["groups"]!["data"]![0]!["id"]);
     }
@@ -246,7 +247,8 @@ public sealed class PatientListTests : SandboxHost
         reply.AssertOk();
         Assert.Equal([PatientId], reply.Ids);
 
-        var other = await Get($"patient?filter[organization]={SecondOrganizationId}&filter[identifier][system]=medical-record-number&filter[identifier][value]=121212");
+        var other = await Send(HttpMethod.Get, $"patient?filter[organization]={SecondOrganizationId}&filter[identifier][system]=medical-record-number&filter[identifier][value]=121212",
+            token: await SecondOrgTokenAsync());
         Assert.Equal([SecondOrgPatientId], other.Ids);
 
         (await Get($"patient?filter[organization]={OrganizationId}&filter[identifier][system]=medical-record-number"))
@@ -259,8 +261,9 @@ public sealed class PatientListTests : SandboxHost
         var team = await Get($"patient?filter[groups]={TeamHealthGroupId}&page[size]=50");
         Assert.Equal([PatientId, "5a1000000000000000000002", "5a1000000000000000000005", "5a1000000000000000000008", "5a100000000000000000000b"], team.Ids);
 
+        // A group of another organization adds nothing: lists hold only the token's organization.
         var both = await Get($"patient?filter[groups]={TeamHealthGroupId},{SecondOrgPatientsLeadGroupId}&page[size]=50");
-        Assert.Equal(6, both.DataArray.Count);
+        Assert.Equal(team.Ids, both.Ids);
 
         var archived = await Get($"patient?filter[organization]={OrganizationId}&filter[archived]=true");
         Assert.Equal(["5a100000000000000000000a", "5a100000000000000000000b"], archived.Ids);

@@ -22,7 +22,8 @@ public sealed class ReadOnlyResourceTests : SandboxHost
         reply.AssertOk();
         Assert.Equal([PatientsLeadGroupId, TeamHealthGroupId], reply.Ids);
 
-        var named = await Get($"group?filter[organization]={SecondOrganizationId}&filter[name]=Patients%20Lead");
+        // Another organization's groups are listed only with that organization's credentials.
+        var named = await Send(HttpMethod.Get, $"group?filter[organization]={SecondOrganizationId}&filter[name]=Patients%20Lead", token: await SecondOrgTokenAsync());
         Assert.Equal([SecondOrgPatientsLeadGroupId], named.Ids);
 
         (await Get("group")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[organization]");

@@ -71,13 +71,16 @@ public class SandboxHost : IAsyncLifetime
             },
         }.ToJsonString());
 
-    public async Task<string> NewTokenAsync()
+    public async Task<string> NewTokenAsync(string? clientId = null, string? clientSecret = null)
     {
-        using var response = await Http.PostAsync("oauth/token", TokenBody(), Ct);
+        using var response = await Http.PostAsync("oauth/token", TokenBody(clientId, clientSecret), Ct);
         var body = await Read(response);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (string)body["data"]!["attributes"]!["access_token"]!;
     }
+
+    /// <summary>A fresh token of the second organization's credentials (docs/SANDBOX.md).</summary>
+    public Task<string> SecondOrgTokenAsync() => NewTokenAsync(SandboxOptions.DefaultSecondClientId, SandboxOptions.DefaultSecondClientSecret);
 
     /// <summary>Sends with a bearer token (one per test class, fetched once).</summary>
     public async Task<Reply> Send(HttpMethod method, string path, string? jsonApiBody = null, string? token = null)

@@ -89,6 +89,60 @@ public sealed class TokenTests : SandboxHost
         Assert.Equal("InvalidCredentials", (string?)(await Read(response))["errors"]![0]!["code"]);
     }
 
+    // CreateTokenRequest requires grant_type and client_id (client_secret "is required if grant_type is
+    // client_credentials", refresh_token if it is refresh_token): a missing member is a body problem, 409
+    // InvalidBodyParameter pointing at it, not a credentials failure.
+    [Theory]
+    [InlineData("client_id", "client_credentials")]
+    [InlineData("client_secret", "client_credentials")]
+    [InlineData("grant_type", null)]
+    [InlineData("refresh_token", "refresh_token")]
+    public async Task MissingMember_JsonApiForm_Is409InvalidBodyParameter_AtTheMember(string missing, string? grant)
+    {
+        var attributes = new JsonObject { ["grant_type"] = grant, ["client_id"] = Server.ClientId, ["client_secret"] = Server.ClientSecret };
+        attributes.Remove(missing);
+        var body = new JsonObject { ["data"] = new JsonObject { ["type"] = "token", ["attributes"] = attributes } };
+        using var response = await Http.PostAsync("oauth/token", JsonApi(body.ToJsonString()), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/" + missing);
+    }
+
+    [Theory]
+    [InlineData("client_id", "client_credentials")]
+    [InlineData("client_secret", "client_credentials")]
+    [InlineData("grant_type", null)]
+    public async Task MissingMember_PlainJsonForm_Is409InvalidBodyParameter_AtTheTopLevelMember(string missing, string? grant)
+    {
+        var fields = new JsonObject { ["grant_type"] = grant, ["client_id"] = Server.ClientId, ["client_secret"] = Server.ClientSecret };
+        fields.Remove(missing);
+        using var response = await Http.PostAsync("oauth/token", new StringContent(fields.ToJsonString(), Encoding.UTF8, "application/json"), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/" + missing);
+    }
+
+    [Fact]
+    public async Task NullClientId_IsMissing_And_EmptyClientId_IsWrongCredentials()
+    {
+        var attributes = new JsonObject { ["grant_type"] = "client_credentials", ["client_id"] = null, ["client_secret"] = Server.ClientSecret };
+        var body = new JsonObject { ["data"] = new JsonObject { ["type"] = "token", ["attributes"] = attributes } };
+        using var missing = await Http.PostAsync("oauth/token", JsonApi(body.ToJsonString()), Ct);
+        new Reply(missing.StatusCode, await Read(missing), missing.Content.Headers.ContentType?.MediaType, missing.Headers)
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/client_id");
+
+        using var empty = await Http.PostAsync("oauth/token", TokenBody(id: ""), Ct);
+        new Reply(empty.StatusCode, await Read(empty), empty.Content.Headers.ContentType?.MediaType, empty.Headers)
+            .AssertError(HttpStatusCode.Unauthorized, "InvalidCredentials");
+    }
+
+    [Fact]
+    public async Task UnsupportedGrantType_PlainJsonForm_PointsAtTheTopLevelMember()
+    {
+        var json = $$"""{"grant_type":"password","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
+        using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+        var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
+        reply.AssertError(HttpStatusCode.Conflict, "InvalidGrantType", pointer: "/grant_type");
+    }
+
     [Fact]
     public async Task UnsupportedGrantType_IsInvalidGrantType()
     {

@@ -14,6 +14,7 @@ namespace Twine.Client.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TwineErrorDocument))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(List<ResourceIdentifier>))]
 [JsonSerializable(typeof(ResourceIdentifier))]
 [JsonSerializable(typeof(DateTimeOffset?))]

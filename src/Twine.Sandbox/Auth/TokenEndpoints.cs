@@ -10,10 +10,10 @@ internal static class TokenEndpoints
     public static void Map(RouteGroupBuilder pub)
     {
         pub.MapPost("/oauth/token", CreateToken);
-        pub.MapGet("/oauth/token/{id}/groups", (string id, SandboxState state) =>
+        pub.MapGet("/oauth/token/{id}/groups", (string id, HttpContext context, SandboxState state) =>
         {
-            RequireToken(state, id);
-            var groups = OrganizationGroups(state);
+            var token = RequireToken(context, state, id);
+            var groups = OrganizationGroups(state, token.OrganizationId);
             var data = new JsonArray(groups.Select(g => (JsonNode)Documents.Render(g)).ToArray());
             return new JsonApiResult(200, new JsonObject
             {
@@ -22,30 +22,27 @@ internal static class TokenEndpoints
                 ["data"] = data,
             });
         });
-        pub.MapGet("/oauth/token/{id}/organization", (string id, SandboxState state) =>
+        pub.MapGet("/oauth/token/{id}/organization", (string id, HttpContext context, SandboxState state) =>
         {
-            RequireToken(state, id);
-            return new JsonApiResult(200, Documents.Single(Organization(state)));
+            var token = RequireToken(context, state, id);
+            return new JsonApiResult(200, Documents.Single(Organization(state, token.OrganizationId)));
         });
     }
 
-    private static void RequireToken(SandboxState state, string id)
+    /// <summary>The token named in the path: 404 if unknown, 403 if it was issued for another organization.</summary>
+    private static IssuedToken RequireToken(HttpContext context, SandboxState state, string id)
     {
-        if (!state.Tokens.Exists(id))
-        {
-            throw ApiException.NotFound("token", id);
-        }
+        var token = state.Tokens.Find(id) ?? throw ApiException.NotFound("token", id);
+        var caller = Resources.OrgScope.Of(context, state);
+        return token.OrganizationId == caller.OrganizationId ? token : throw Resources.OrgScope.Forbidden("token", id);
     }
 
-    internal static JsonObject Organization(SandboxState state) =>
-        state.Store.All("organization").FirstOrDefault() ?? throw new InvalidOperationException("seed has no organization");
+    internal static JsonObject Organization(SandboxState state, string organizationId) =>
+        state.Store.Get("organization", organizationId) ?? throw new InvalidOperationException($"organization {organizationId} is not in the store");
 
     /// <summary>Credentials are scoped to one organization: the token reaches that organization's groups.</summary>
-    private static List<JsonObject> OrganizationGroups(SandboxState state)
-    {
-        var organization = (string)Organization(state)["id"]!;
-        return state.Store.All("group").Where(g => Documents.RelatedId(g, "organization") == organization).ToList();
-    }
+    private static List<JsonObject> OrganizationGroups(SandboxState state, string organizationId) =>
+        state.Store.All("group").Where(g => Documents.RelatedId(g, "organization") == organizationId).ToList();
 
     private static async Task<IResult> CreateToken(HttpContext context, SandboxState state)
     {
@@ -80,32 +77,27 @@ internal static class TokenEndpoints
             throw ApiException.Forbidden("Content-Type must be application/vnd.api+json (or application/json)");
         }
 
+        // Missing members are body problems (409 InvalidBodyParameter at the member), checked before the credentials:
+        // CreateTokenRequest requires grant_type and client_id; client_secret is "required if grant_type is client_credentials".
         var grantType = RequestBody.OptionalString(fields, "grant_type", pointer) ?? throw ApiException.Body(pointer + "/grant_type", "grant_type is required");
-        var clientId = RequestBody.OptionalString(fields, "client_id", pointer);
+        var clientId = RequestBody.OptionalString(fields, "client_id", pointer) ?? throw ApiException.Body(pointer + "/client_id", "client_id is required");
         IssuedToken token;
         switch (grantType)
         {
             case "client_credentials":
-                var secret = RequestBody.OptionalString(fields, "client_secret", pointer);
-                if (!state.Tokens.CredentialsMatch(clientId, secret))
-                {
-                    throw ApiException.InvalidCredentials();
-                }
-
-                token = state.Tokens.Issue();
+                var secret = RequestBody.OptionalString(fields, "client_secret", pointer)
+                    ?? throw ApiException.Body(pointer + "/client_secret", "client_secret is required for the client_credentials grant");
+                var client = state.Tokens.Authenticate(clientId, secret) ?? throw ApiException.InvalidCredentials();
+                token = state.Tokens.Issue(client);
                 break;
             case "refresh_token":
                 var refresh = RequestBody.OptionalString(fields, "refresh_token", pointer)
                     ?? throw ApiException.Body(pointer + "/refresh_token", "refresh_token is required for the refresh_token grant");
-                if (!state.Tokens.ClientIdMatches(clientId))
-                {
-                    throw ApiException.InvalidCredentials();
-                }
-
-                token = state.Tokens.Refresh(refresh) ?? throw ApiException.InvalidCredentials();
+                var refreshing = state.Tokens.FindClient(clientId) ?? throw ApiException.InvalidCredentials();
+                token = state.Tokens.Refresh(refresh, refreshing) ?? throw ApiException.InvalidCredentials();
                 break;
             default:
-                throw ApiException.InvalidGrantType(grantType);
+                throw ApiException.InvalidGrantType(grantType, pointer + "/grant_type");
         }
 
         return new JsonApiResult(201, Response(context, state, token));
@@ -113,8 +105,8 @@ internal static class TokenEndpoints
 
     private static JsonObject Response(HttpContext context, SandboxState state, IssuedToken token)
     {
-        var organization = Organization(state);
-        var groups = OrganizationGroups(state);
+        var organization = Organization(state, token.OrganizationId);
+        var groups = OrganizationGroups(state, token.OrganizationId);
         var doc = new JsonObject
         {
             ["data"] = new JsonObject

@@ -2,64 +2,95 @@ using System.Security.Cryptography;
 
 namespace Twine.Sandbox.Auth;
 
-internal sealed record IssuedToken(string Id, string AccessToken, string RefreshToken, DateTimeOffset ExpiresAt);
+/// <summary>An issued token: which client (slot) it was issued to and the organization its credentials are scoped to.</summary>
+internal sealed record IssuedToken(string Id, string AccessToken, string RefreshToken, DateTimeOffset ExpiresAt, int Client, string OrganizationId);
 
-/// <summary>Client credentials and issued tokens. Expiry is measured with the injected TimeProvider.</summary>
-internal sealed class TokenStore(TimeProvider time, TimeSpan lifetime, string clientId, string clientSecret)
+/// <summary>One client's credentials, scoped to one organization (the spec: "client credentials will be scoped to the organization").</summary>
+internal sealed record ClientCredentials(string Id, string Secret, string OrganizationId);
+
+/// <summary>
+/// Client credentials (one pair per organization) and issued tokens. Client 0 is the default client (rotatable);
+/// expiry is measured with the injected TimeProvider.
+/// </summary>
+internal sealed class TokenStore
 {
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, IssuedToken> _byAccess = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IssuedToken> _byRefresh = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IssuedToken> _byId = new(StringComparer.Ordinal);
-    private readonly string _initialId = clientId;
-    private readonly string _initialSecret = clientSecret;
-    private string _clientId = clientId;
-    private string _clientSecret = clientSecret;
+    private readonly ClientCredentials[] _initial;
+    private readonly ClientCredentials[] _clients;
 
-    public TimeSpan Lifetime => lifetime;
-
-    public string ClientId
+    public TokenStore(TimeProvider time, TimeSpan lifetime, IReadOnlyList<ClientCredentials> clients)
     {
-        get { lock (_gate) { return _clientId; } }
+        if (clients.Count == 0)
+        {
+            throw new ArgumentException("at least one client is required", nameof(clients));
+        }
+
+        _time = time;
+        Lifetime = lifetime;
+        _initial = [.. clients];
+        _clients = [.. clients];
     }
 
-    public string ClientSecret
-    {
-        get { lock (_gate) { return _clientSecret; } }
-    }
+    public TimeSpan Lifetime { get; }
 
-    public bool CredentialsMatch(string? id, string? secret)
+    /// <summary>The default client's id (client 0).</summary>
+    public string ClientId => Client(0).Id;
+
+    /// <summary>The default client's secret (client 0).</summary>
+    public string ClientSecret => Client(0).Secret;
+
+    public int ClientCount => _clients.Length;
+
+    public ClientCredentials Client(int index)
     {
         lock (_gate)
         {
-            return id == _clientId && secret == _clientSecret;
+            return _clients[index];
         }
     }
 
-    public bool ClientIdMatches(string? id)
+    /// <summary>The client the pair belongs to, or null.</summary>
+    public int? Authenticate(string? id, string? secret)
     {
         lock (_gate)
         {
-            return id == _clientId;
+            var index = Array.FindIndex(_clients, c => c.Id == id && c.Secret == secret);
+            return index < 0 ? null : index;
         }
     }
 
+    /// <summary>The client with that id, or null.</summary>
+    public int? FindClient(string? id)
+    {
+        lock (_gate)
+        {
+            var index = Array.FindIndex(_clients, c => c.Id == id);
+            return index < 0 ? null : index;
+        }
+    }
+
+    /// <summary>New credentials for the default client (its organization stays the same).</summary>
     public void Rotate(string id, string secret)
     {
         lock (_gate)
         {
-            _clientId = id;
-            _clientSecret = secret;
+            _clients[0] = _clients[0] with { Id = id, Secret = secret };
         }
     }
 
-    public IssuedToken Issue()
+    public IssuedToken Issue(int client)
     {
         var token = new IssuedToken(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             Guid.NewGuid().ToString(),
             Guid.NewGuid().ToString(),
-            time.GetUtcNow() + lifetime);
+            _time.GetUtcNow() + Lifetime,
+            client,
+            Client(client).OrganizationId);
         lock (_gate)
         {
             _byAccess[token.AccessToken] = token;
@@ -70,36 +101,38 @@ internal sealed class TokenStore(TimeProvider time, TimeSpan lifetime, string cl
         return token;
     }
 
-    /// <summary>Trades a refresh token for a new token; the old pair stops working.</summary>
-    public IssuedToken? Refresh(string refreshToken)
+    /// <summary>Trades a refresh token issued to <paramref name="client"/> for a new token; the old pair stops working.</summary>
+    public IssuedToken? Refresh(string refreshToken, int client)
     {
         lock (_gate)
         {
-            if (!_byRefresh.Remove(refreshToken, out var old))
+            if (!_byRefresh.TryGetValue(refreshToken, out var old) || old.Client != client)
             {
                 return null;
             }
 
+            _byRefresh.Remove(refreshToken);
             _byAccess.Remove(old.AccessToken);
             _byId.Remove(old.Id);
         }
 
-        return Issue();
+        return Issue(client);
     }
 
     public IssuedToken? Validate(string accessToken)
     {
         lock (_gate)
         {
-            return _byAccess.TryGetValue(accessToken, out var token) && time.GetUtcNow() < token.ExpiresAt ? token : null;
+            return _byAccess.TryGetValue(accessToken, out var token) && _time.GetUtcNow() < token.ExpiresAt ? token : null;
         }
     }
 
-    public bool Exists(string tokenId)
+    /// <summary>The token with that id (expired or not), or null.</summary>
+    public IssuedToken? Find(string tokenId)
     {
         lock (_gate)
         {
-            return _byId.ContainsKey(tokenId);
+            return _byId.GetValueOrDefault(tokenId);
         }
     }
 
@@ -125,8 +158,7 @@ internal sealed class TokenStore(TimeProvider time, TimeSpan lifetime, string cl
             _byAccess.Clear();
             _byRefresh.Clear();
             _byId.Clear();
-            _clientId = _initialId;
-            _clientSecret = _initialSecret;
+            Array.Copy(_initial, _clients, _initial.Length);
         }
     }
 }

@@ -24,9 +24,21 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>The server root, e.g. for the /_sandbox controls.</summary>
     public Uri RootAddress => new(BaseAddress, "/");
 
+    /// <summary>The default client id, scoped to the seed's first organization (<see cref="OrganizationId"/>).</summary>
     public string ClientId => _state.Tokens.ClientId;
 
     public string ClientSecret => _state.Tokens.ClientSecret;
+
+    /// <summary>The organization the default credentials are scoped to.</summary>
+    public string OrganizationId => _state.Tokens.Client(0).OrganizationId;
+
+    /// <summary>The second client id, scoped to the seed's second organization; null if the seed has only one.</summary>
+    public string? SecondClientId => _state.Tokens.ClientCount > 1 ? _state.Tokens.Client(1).Id : null;
+
+    public string? SecondClientSecret => _state.Tokens.ClientCount > 1 ? _state.Tokens.Client(1).Secret : null;
+
+    /// <summary>The organization the second credentials are scoped to; null if the seed has only one.</summary>
+    public string? SecondOrganizationId => _state.Tokens.ClientCount > 1 ? _state.Tokens.Client(1).OrganizationId : null;
 
     public SandboxFaults Faults => _state.Faults;
 
@@ -58,7 +70,7 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>Seed data back, faults and counters cleared, tokens revoked, credentials restored.</summary>
     public void Reset() => _state.Reset();
 
-    /// <summary>Only the new pair is accepted afterwards; issued tokens stay valid.</summary>
+    /// <summary>New default credentials (first organization): only the new pair is accepted afterwards; issued tokens stay valid.</summary>
     public void RotateCredentials(string clientId, string clientSecret)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clientId);

@@ -12,8 +12,29 @@ internal sealed class SandboxState
     public SandboxState(SandboxOptions options)
     {
         Time = options.TimeProvider ?? TimeProvider.System;
-        Tokens = new TokenStore(Time, options.TokenLifetime, options.ClientId, options.ClientSecret);
         _seed = SeedData.Load(options.SeedFile);
+
+        // One pair of credentials per organization, in seed order: the default pair for the first, the second pair for the second.
+        var organizations = _seed.Where(r => (string?)r["type"] == "organization").Select(r => (string)r["id"]!).ToList();
+        if (organizations.Count == 0)
+        {
+            throw new InvalidOperationException("the seed data has no organization");
+        }
+
+        var clients = new List<ClientCredentials> { new(options.ClientId, options.ClientSecret, organizations[0]) };
+        if (organizations.Count > 1)
+        {
+            clients.Add(new ClientCredentials(options.SecondClientId, options.SecondClientSecret, organizations[1]));
+        }
+
+        Tokens = new TokenStore(Time, options.TokenLifetime, clients);
+
+        // Actions and bundles name only a plan (not served): the seed's ones belong to the first organization.
+        foreach (var resource in _seed.Where(r => (string?)r["type"] is "action" or "bundle"))
+        {
+            resource[Resources.OrgScope.OrganizationMember] ??= organizations[0];
+        }
+
         Store.Load(_seed.Select(r => r.DeepClone().AsObject()));
     }
 

@@ -53,9 +53,9 @@ internal sealed class ApiException(params ApiError[] errors) : Exception(errors.
     public static ApiException InvalidCredentials() =>
         new(new ApiError(401, "InvalidCredentials", "Invalid credentials", "The client id or client secret is not valid"));
 
-    public static ApiException InvalidGrantType(string? grantType) =>
+    public static ApiException InvalidGrantType(string? grantType, string pointer = "/data/attributes/grant_type") =>
         new(new ApiError(409, "InvalidGrantType", "Invalid grant type",
-            $"Grant type '{grantType}' is not supported; use client_credentials or refresh_token", Pointer: "/data/attributes/grant_type"));
+            $"Grant type '{grantType}' is not supported; use client_credentials or refresh_token", Pointer: pointer));
 
     public static ApiException Forbidden(string detail) =>
         new(new ApiError(403, "Forbidden", "Forbidden", detail));

@@ -11,6 +11,7 @@ internal static class Documents
     public static JsonObject Render(JsonObject stored)
     {
         var resource = stored.DeepClone().AsObject();
+        resource.Remove(Resources.OrgScope.OrganizationMember); // the sandbox's own bookkeeping, not part of the resource
         var self = $"{BasePath}/{(string?)resource["type"]}/{(string?)resource["id"]}";
         resource["links"] = new JsonObject { ["self"] = self };
 

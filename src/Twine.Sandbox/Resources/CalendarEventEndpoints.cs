@@ -34,7 +34,8 @@ internal static class CalendarEventEndpoints
         {
             QueryFilters.Allow(context, Filters, sort: true, include: true);
             var include = Includes.Parse(context, "owner");
-            var scope = Common.PatientScope(context, state);
+            var org = OrgScope.Of(context, state);
+            var scope = Common.PatientScope(context, org);
             var attendees = QueryFilters.Ids(context, "filter[attendees]");
             if (scope is null && attendees is null)
             {
@@ -53,14 +54,16 @@ internal static class CalendarEventEndpoints
                 .Where(e => type is null || Documents.Attr(e, "type") == type)
                 .Where(e => completed is null || (e["attributes"]?["completed_at"] is not null) == completed)
                 .Where(e => ranges.All(r => r.range!.Value.Contains(Dates.Read(e["attributes"]?[r.name]))))
+                .Where(org.Owns) // filter[attendees] alone must not reach another organization's events
                 .ToList();
             events = QueryFilters.Sort(context, events, Sorts);
             return Common.Ok(Paging.Page(context, events, PagingRules.Standard,
-                include.Contains("owner") ? page => Common.Related(state, page, "owner", "patient") : null));
+                include.Contains("owner") ? page => Common.Related(org, page, "owner", "patient") : null));
         });
 
         pub.MapPost("/calendar_event", async (HttpContext context, SandboxState state) =>
         {
+            var scope = OrgScope.Of(context, state);
             var data = RequestBody.Data(await RequestBody.ReadJsonApiAsync(context), Type);
             var given = RequestBody.Attributes(data);
             if (data["relationships"]?["owner"]?["data"] is null)
@@ -68,7 +71,7 @@ internal static class CalendarEventEndpoints
                 throw ApiException.Body("/data/relationships/owner", "owner (the patient the event is for) is required");
             }
 
-            var owner = References.Patient(state, data["relationships"]!["owner"]!["data"], "/data/relationships/owner/data");
+            var owner = References.Patient(scope, data["relationships"]!["owner"]!["data"], "/data/relationships/owner/data");
             RequestBody.RequiredString(given, "title", At);
             if (given["type"] is null)
             {
@@ -87,7 +90,7 @@ internal static class CalendarEventEndpoints
 
             var attributes = CleanCopy(given);
             attributes["all_day"] ??= false;
-            Validate(state, attributes);
+            Validate(scope, attributes);
             var calendarEvent = Common.NewResource(Type, attributes, new JsonObject { ["owner"] = Common.ToOne("patient", owner) }, state.Now());
             state.Store.Add(calendarEvent);
             return Common.Created(Documents.Single(calendarEvent));
@@ -96,15 +99,20 @@ internal static class CalendarEventEndpoints
         pub.MapGet("/calendar_event/{id}", (string id, HttpContext context, SandboxState state) =>
         {
             var include = Includes.Parse(context, "owner");
-            var calendarEvent = Common.Find(state, Type, id);
+            var scope = OrgScope.Of(context, state);
+            var calendarEvent = scope.Find(Type, id);
             return Common.Ok(Documents.Single(calendarEvent,
-                include.Contains("owner") ? Common.Related(state, [calendarEvent], "owner", "patient") : null));
+                include.Contains("owner") ? Common.Related(scope, [calendarEvent], "owner", "patient") : null));
         });
 
         pub.MapMethods("/calendar_event/{id}", ["PATCH"], async (string id, HttpContext context, SandboxState state) =>
         {
+            var scope = OrgScope.Of(context, state);
             var data = RequestBody.Data(await RequestBody.ReadJsonApiAsync(context), Type, requireAttributes: false);
             Common.CheckSameId(data, id);
+
+            // Another organization's event is 403 before anything in the body is looked at.
+            scope.Find(Type, id);
             if (data["attributes"] is not null and not JsonObject)
             {
                 throw ApiException.Body(At, "attributes must be an object");
@@ -114,13 +122,18 @@ internal static class CalendarEventEndpoints
             string? owner = null;
             if (data["relationships"]?["owner"]?["data"] is { } ownerData)
             {
-                owner = References.Patient(state, ownerData, "/data/relationships/owner/data");
+                owner = References.Patient(scope, ownerData, "/data/relationships/owner/data");
             }
 
             JsonObject updated;
             lock (state.Store.Gate)
             {
                 var stored = state.Store.GetLocked(Type, id) ?? throw ApiException.NotFound(Type, id);
+                if (!scope.OwnsLocked(stored))
+                {
+                    throw OrgScope.Forbidden(Type, id);
+                }
+
                 var next = stored.DeepClone().AsObject();
                 var attributes = next["attributes"]!.AsObject();
                 if (changes["type"] is { } newType && RequestBody.StringOrNull(newType) != Documents.Attr(stored, "type"))
@@ -134,7 +147,7 @@ internal static class CalendarEventEndpoints
                 }
 
                 Common.Merge(attributes, changes);
-                Validate(state, attributes);
+                Validate(scope, attributes);
                 attributes["updated_at"] = state.Now();
                 if (owner is not null)
                 {
@@ -148,11 +161,18 @@ internal static class CalendarEventEndpoints
             return Common.Ok(Documents.Single(updated));
         });
 
-        pub.MapDelete("/calendar_event/{id}", (string id, SandboxState state) =>
+        pub.MapDelete("/calendar_event/{id}", (string id, HttpContext context, SandboxState state) =>
         {
-            if (!state.Store.Remove(Type, id))
+            var scope = OrgScope.Of(context, state);
+            lock (state.Store.Gate)
             {
-                throw ApiException.NotFound(Type, id);
+                var stored = state.Store.GetLocked(Type, id) ?? throw ApiException.NotFound(Type, id);
+                if (!scope.OwnsLocked(stored))
+                {
+                    throw OrgScope.Forbidden(Type, id);
+                }
+
+                state.Store.Remove(Type, id);
             }
 
             return Common.Ok(new JsonObject());
@@ -178,7 +198,7 @@ internal static class CalendarEventEndpoints
     }
 
     /// <summary>The rules from CalendarEventResource, checked on the event as it would be stored.</summary>
-    private static void Validate(SandboxState state, JsonObject attributes)
+    private static void Validate(OrgScope scope, JsonObject attributes)
     {
         var title = RequestBody.RequiredString(attributes, "title", At);
         _ = title;
@@ -194,14 +214,21 @@ internal static class CalendarEventEndpoints
             throw ApiException.Body(At + "/completed_by", "completed_by must be a user id");
         }
 
-        var zoneName = RequestBody.OptionalString(attributes, "time_zone", At);
-        TimeZoneInfo? zone = null;
-        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
+        // A coach (or patient) of another organization cannot complete the event either.
+        if (RequestBody.StringOrNull(attributes["completed_by"]) is { } completer
+            && (scope.State.Store.Get("coach", completer) ?? scope.State.Store.Get("patient", completer)) is { } person && !scope.Owns(person))
         {
-            throw ApiException.Body(At + "/time_zone", $"'{zoneName}' is not a known time zone (use an IANA name like America/New_York)");
+            throw OrgScope.Forbidden((string)person["type"]!, completer, At + "/completed_by");
         }
 
-        ValidateAttendees(state, attributes);
+        var zoneName = RequestBody.OptionalString(attributes, "time_zone", At);
+        TimeZoneInfo? zone = null;
+        if (zoneName is not null && !TimeZones.TryFindIana(zoneName, out zone))
+        {
+            throw ApiException.Body(At + "/time_zone", $"'{zoneName}' is not an IANA time zone name (like America/New_York)");
+        }
+
+        ValidateAttendees(scope, attributes);
 
         if (type == "plan-check-in")
         {
@@ -246,8 +273,9 @@ internal static class CalendarEventEndpoints
         }
     }
 
-    private static void ValidateAttendees(SandboxState state, JsonObject attributes)
+    private static void ValidateAttendees(OrgScope scope, JsonObject attributes)
     {
+        var state = scope.State;
         if (!attributes.TryGetPropertyValue("attendees", out var node) || node is null)
         {
             return;
@@ -263,9 +291,11 @@ internal static class CalendarEventEndpoints
             var pointer = $"{At}/attendees/{i}";
             var attendee = attendees[i] as JsonObject ?? throw ApiException.Body(pointer, "an attendee must be an object {user}");
             var user = RequestBody.RequiredString(attendee, "user", pointer);
-            if (!state.Store.Exists("patient", user) && !state.Store.Exists("coach", user))
+            var person = state.Store.Get("patient", user) ?? state.Store.Get("coach", user)
+                ?? throw ApiException.Body(pointer + "/user", $"No coach or patient with id '{user}'");
+            if (!scope.Owns(person))
             {
-                throw ApiException.Body(pointer + "/user", $"No coach or patient with id '{user}'");
+                throw OrgScope.Forbidden((string)person["type"]!, user, pointer + "/user");
             }
 
             attendee["response_status"] = RequestBody.OptionalEnum(attendee, "response_status", pointer, ResponseStatuses) ?? "needsAction";

@@ -67,8 +67,9 @@ internal static class Common
     /// The patients a list request is scoped to by filter[patient], filter[groups] and filter[organization]
     /// (all given ones apply). At least one scope filter is required, as the spec says; null if none given.
     /// </summary>
-    public static HashSet<string>? PatientScope(HttpContext context, SandboxState state, bool patientFilter = true)
+    public static HashSet<string>? PatientScope(HttpContext context, OrgScope scope, bool patientFilter = true)
     {
+        var state = scope.State;
         var patient = patientFilter ? QueryFilters.Text(context, "filter[patient]") : null;
         var groups = QueryFilters.Ids(context, "filter[groups]");
         var organization = QueryFilters.Text(context, "filter[organization]");
@@ -82,6 +83,7 @@ internal static class Common
             .Where(p => patient is null || (string?)p["id"] == patient)
             .Where(p => groups is null || GroupsOf(p).Overlaps(groups))
             .Where(p => organization is null || OrganizationsOf(state.Store, p).Contains(organization))
+            .Where(scope.Owns) // only the token's organization, whatever the filters name
             .Select(p => (string)p["id"]!)
             .ToHashSet(StringComparer.Ordinal);
     }
@@ -89,9 +91,10 @@ internal static class Common
     public static ApiException ScopeRequired(params string[] names) =>
         ApiException.Parameter(names[0], $"One of these filters is required: {string.Join(", ", names)}");
 
-    /// <summary>Distinct related resources for included (missing ones are skipped).</summary>
-    public static JsonArray Related(SandboxState state, IEnumerable<JsonObject> items, string relationship, string type, JsonArray? into = null)
+    /// <summary>Distinct related resources for included (missing ones and other organizations' are skipped).</summary>
+    public static JsonArray Related(OrgScope scope, IEnumerable<JsonObject> items, string relationship, string type, JsonArray? into = null)
     {
+        var state = scope.State;
         var included = into ?? new JsonArray();
         var seen = included.Select(n => $"{(string?)n?["type"]}/{(string?)n?["id"]}").ToHashSet(StringComparer.Ordinal);
         foreach (var item in items)
@@ -101,7 +104,7 @@ internal static class Common
                 : Documents.RelatedId(item, relationship) is { } one ? [one] : [];
             foreach (var id in ids)
             {
-                if (seen.Add($"{type}/{id}") && state.Store.Get(type, id) is { } related)
+                if (seen.Add($"{type}/{id}") && state.Store.Get(type, id) is { } related && scope.Owns(related))
                 {
                     included.Add(Documents.Render(related));
                 }

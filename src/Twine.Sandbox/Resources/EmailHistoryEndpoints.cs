@@ -25,16 +25,18 @@ internal static class EmailHistoryEndpoints
             }
 
             var emailType = QueryFilters.Text(context, "filter[emailType]");
+            var scope = OrgScope.Of(context, state);
             var emails = state.Store.All("email_history")
                 .Where(e => receiver is null || Documents.RelatedId(e, "receiver") == receiver)
                 .Where(e => sender is null || Documents.RelatedId(e, "sender") == sender)
                 .Where(e => emailType is null || Documents.Attr(e, "email_type") == emailType)
+                .Where(scope.Owns)
                 .ToList();
             emails = QueryFilters.Sort(context, emails, Sorts);
             return Common.Ok(Paging.Page(context, emails, PagingRules.Unpaged));
         });
 
-        pub.MapGet("/email_history/{id}", (string id, SandboxState state) =>
-            Common.Ok(Documents.Single(Common.Find(state, "email_history", id))));
+        pub.MapGet("/email_history/{id}", (string id, HttpContext context, SandboxState state) =>
+            Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("email_history", id))));
     }
 }

@@ -15,30 +15,33 @@ internal static class HealthProfileEndpoints
         {
             QueryFilters.Allow(context, ScopeFilters, include: true);
             var include = Includes.Parse(context, "patient", "questions");
-            var profiles = ForPatients(context, state, "health_profile");
-            return Common.Ok(Paging.Page(context, profiles, PagingRules.Standard, page => ProfileIncludes(state, page, include)));
+            var scope = OrgScope.Of(context, state);
+            var profiles = ForPatients(context, scope, "health_profile");
+            return Common.Ok(Paging.Page(context, profiles, PagingRules.Standard, page => ProfileIncludes(scope, page, include)));
         });
 
         pub.MapGet("/health_profile/{id}", (string id, HttpContext context, SandboxState state) =>
         {
             var include = Includes.Parse(context, "patient", "questions");
-            var profile = Common.Find(state, "health_profile", id);
-            return Common.Ok(Documents.Single(profile, ProfileIncludes(state, [profile], include)));
+            var scope = OrgScope.Of(context, state);
+            var profile = scope.Find("health_profile", id);
+            return Common.Ok(Documents.Single(profile, ProfileIncludes(scope, [profile], include)));
         });
 
         pub.MapGet("/health_profile_question/{id}", (string id, HttpContext context, SandboxState state) =>
         {
             var include = Includes.Parse(context, "question_definition", "answer");
-            var question = Common.Find(state, "health_profile_question", id);
+            var scope = OrgScope.Of(context, state);
+            var question = scope.Find("health_profile_question", id);
             var included = new JsonArray();
             if (include.Contains("question_definition"))
             {
-                Common.Related(state, [question], "question_definition", "health_question_definition", included);
+                Common.Related(scope, [question], "question_definition", "health_question_definition", included);
             }
 
             if (include.Contains("answer"))
             {
-                Common.Related(state, [question], "answer", "health_profile_answer", included);
+                Common.Related(scope, [question], "answer", "health_profile_answer", included);
             }
 
             return Common.Ok(Documents.Single(question, included));
@@ -48,16 +51,18 @@ internal static class HealthProfileEndpoints
         {
             QueryFilters.Allow(context, ScopeFilters, include: true);
             var include = Includes.Parse(context, "patient");
-            var answers = ForPatients(context, state, "health_profile_answer");
+            var scope = OrgScope.Of(context, state);
+            var answers = ForPatients(context, scope, "health_profile_answer");
             return Common.Ok(Paging.Page(context, answers, PagingRules.Answers,
-                page => include.Contains("patient") ? Common.Related(state, page, "patient", "patient") : []));
+                page => include.Contains("patient") ? Common.Related(scope, page, "patient", "patient") : []));
         });
 
         pub.MapGet("/health_profile_answer/{id}", (string id, HttpContext context, SandboxState state) =>
         {
             var include = Includes.Parse(context, "patient");
-            var answer = Common.Find(state, "health_profile_answer", id);
-            return Common.Ok(Documents.Single(answer, include.Contains("patient") ? Common.Related(state, [answer], "patient", "patient") : []));
+            var scope = OrgScope.Of(context, state);
+            var answer = scope.Find("health_profile_answer", id);
+            return Common.Ok(Documents.Single(answer, include.Contains("patient") ? Common.Related(scope, [answer], "patient", "patient") : []));
         });
 
         pub.MapGet("/health_question_definition", (HttpContext context, SandboxState state) =>
@@ -70,23 +75,23 @@ internal static class HealthProfileEndpoints
             Common.Ok(Documents.Single(Common.Find(state, "health_question_definition", id))));
     }
 
-    private static List<JsonObject> ForPatients(HttpContext context, SandboxState state, string type)
+    private static List<JsonObject> ForPatients(HttpContext context, OrgScope scope, string type)
     {
-        var scope = Common.PatientScope(context, state) ?? throw Common.ScopeRequired(ScopeFilters);
-        return state.Store.All(type).Where(r => Documents.RelatedId(r, "patient") is { } p && scope.Contains(p)).ToList();
+        var patients = Common.PatientScope(context, scope) ?? throw Common.ScopeRequired(ScopeFilters);
+        return scope.State.Store.All(type).Where(r => Documents.RelatedId(r, "patient") is { } p && patients.Contains(p)).ToList();
     }
 
-    private static JsonArray ProfileIncludes(SandboxState state, IReadOnlyList<JsonObject> profiles, HashSet<string> include)
+    private static JsonArray ProfileIncludes(OrgScope scope, IReadOnlyList<JsonObject> profiles, HashSet<string> include)
     {
         var included = new JsonArray();
         if (include.Contains("patient"))
         {
-            Common.Related(state, profiles, "patient", "patient", included);
+            Common.Related(scope, profiles, "patient", "patient", included);
         }
 
         if (include.Contains("questions"))
         {
-            Common.Related(state, profiles, "questions", "health_profile_question", included);
+            Common.Related(scope, profiles, "questions", "health_profile_question", included);
         }
 
         return included;

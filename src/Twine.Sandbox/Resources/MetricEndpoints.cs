@@ -26,7 +26,7 @@ internal static class MetricEndpoints
         pub.MapGet("/patient_health_metric", (HttpContext context, SandboxState state) =>
         {
             QueryFilters.Allow(context, ["filter[patient]", "filter[groups]", "filter[organization]"]);
-            var scope = Common.PatientScope(context, state) ?? throw Common.ScopeRequired("filter[patient]", "filter[groups]", "filter[organization]");
+            var scope = Common.PatientScope(context, OrgScope.Of(context, state)) ?? throw Common.ScopeRequired("filter[patient]", "filter[groups]", "filter[organization]");
             var metrics = state.Store.All("patient_health_metric")
                 .Where(m => Documents.RelatedId(m, "patient") is { } p && scope.Contains(p))
                 .ToList();
@@ -38,6 +38,7 @@ internal static class MetricEndpoints
             var root = await RequestBody.ReadJsonApiAsync(context) as JsonObject ?? throw ApiException.Body("", "body must be an object");
             var ignoreDuplicates = root["meta"] is JsonObject meta && RequestBody.OptionalBool(meta, "ignore_duplicates", "/meta") == true;
             var (items, bulk) = Bulk.Items(root);
+            var scope = OrgScope.Of(context, state);
 
             // Validate and resolve everything first so a bad item writes nothing.
             var candidates = new List<(JsonObject Attributes, string Patient, DateTimeOffset OccurredAt, string Pointer)>();
@@ -47,7 +48,7 @@ internal static class MetricEndpoints
                 var data = items[i] as JsonObject ?? throw ApiException.Body(pointer, "must be a resource object");
                 RequestBody.CheckType(data, "patient_health_metric", pointer);
                 var (attributes, occurredAt) = ValidAttributes(data, pointer);
-                var patient = References.Patient(state, data["relationships"]?["patient"]?["data"], pointer + "/relationships/patient/data");
+                var patient = References.Patient(scope, data["relationships"]?["patient"]?["data"], pointer + "/relationships/patient/data");
                 candidates.Add((attributes, patient, occurredAt, pointer));
             }
 
@@ -57,27 +58,39 @@ internal static class MetricEndpoints
             {
                 var now = state.Now();
                 var pending = new List<JsonObject>();
+
+                // The request's patients' metrics by patient + type + occurred_at instant (DateTimeOffset equality is
+                // offset-independent), read once: a bulk create costs O(stored + items), not O(stored x items).
+                var patients = candidates.Select(c => c.Patient).ToHashSet(StringComparer.Ordinal);
+                var known = new Dictionary<(string Patient, string Type, DateTimeOffset At), string>();
+                foreach (var metric in state.Store.AllLocked("patient_health_metric"))
+                {
+                    if (Documents.RelatedId(metric, "patient") is { } p && patients.Contains(p)
+                        && Documents.Attr(metric, "type") is { } t && Dates.Read(metric["attributes"]?["occurred_at"]) is { } at)
+                    {
+                        known.TryAdd((p, t, at), (string)metric["id"]!);
+                    }
+                }
+
                 foreach (var (attributes, patient, occurredAt, pointer) in candidates)
                 {
                     var type = (string)attributes["type"]!;
-                    var existing = state.Store.AllLocked("patient_health_metric").Concat(pending)
-                        .FirstOrDefault(m => Documents.RelatedId(m, "patient") == patient
-                            && Documents.Attr(m, "type") == type
-                            && Dates.Read(m["attributes"]?["occurred_at"]) == occurredAt);
-                    if (existing is not null)
+                    if (known.TryGetValue((patient, type, occurredAt), out var existingId))
                     {
                         if (ignoreDuplicates)
                         {
-                            ignored.Add((string)existing["id"]!);
+                            ignored.Add(JsonValue.Create(existingId)); // not Add<string>: that needs reflection-based JSON
                             continue;
                         }
 
                         throw ApiException.Body(pointer + "/attributes/occurred_at",
-                            $"A {type} metric for this patient at this occurred_at already exists (id {(string)existing["id"]!}); send meta.ignore_duplicates: true to skip it");
+                            $"A {type} metric for this patient at this occurred_at already exists (id {existingId}); send meta.ignore_duplicates: true to skip it");
                     }
 
-                    pending.Add(Common.NewResource("patient_health_metric", attributes,
-                        new JsonObject { ["patient"] = Common.ToOne("patient", patient) }, now));
+                    var newMetric = Common.NewResource("patient_health_metric", attributes,
+                        new JsonObject { ["patient"] = Common.ToOne("patient", patient) }, now);
+                    known[(patient, type, occurredAt)] = (string)newMetric["id"]!;
+                    pending.Add(newMetric);
                 }
 
                 foreach (var metric in pending)

@@ -9,34 +9,41 @@ internal static class OrganizationEndpoints
 {
     public static void Map(RouteGroupBuilder pub)
     {
-        pub.MapGet("/organization/{id}", (string id, SandboxState state) =>
-            Common.Ok(Documents.Single(Common.Find(state, "organization", id))));
+        pub.MapGet("/organization/{id}", (string id, HttpContext context, SandboxState state) =>
+            Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("organization", id))));
 
         pub.MapGet("/group", (HttpContext context, SandboxState state) =>
         {
             QueryFilters.Allow(context, ["filter[organization]", "filter[name]"]);
+            var scope = OrgScope.Of(context, state);
             var organization = QueryFilters.Text(context, "filter[organization]") ?? throw Common.ScopeRequired("filter[organization]");
             var name = QueryFilters.Text(context, "filter[name]");
-            var groups = state.Store.All("group")
+            var groups = scope.Visible(state.Store.All("group")
                 .Where(g => Documents.RelatedId(g, "organization") == organization)
-                .Where(g => name is null || Documents.Attr(g, "name") == name)
-                .ToList();
+                .Where(g => name is null || Documents.Attr(g, "name") == name));
             return Common.Ok(Paging.Page(context, groups, PagingRules.Unpaged));
         });
 
         pub.MapPost("/group", async (HttpContext context, SandboxState state) =>
         {
+            var scope = OrgScope.Of(context, state);
             var data = RequestBody.Data(await RequestBody.ReadJsonApiAsync(context), "group");
             var attributes = RequestBody.Attributes(data);
             const string at = "/data/attributes";
             var name = RequestBody.RequiredString(attributes, "name", at);
             var bio = RequestBody.OptionalString(attributes, "bio", at);
-            // The spec's request has no organization: the group joins the token's organization,
-            // unless relationships.organization names another one.
-            var organization = Documents.RelatedId(data, "organization") ?? (string)Auth.TokenEndpoints.Organization(state)["id"]!;
+            // The spec's request has no organization: the group joins the token's organization. A
+            // relationships.organization naming another (existing) organization is 403.
+            const string organizationPointer = "/data/relationships/organization/data/id";
+            var organization = Documents.RelatedId(data, "organization") ?? scope.OrganizationId;
             if (!state.Store.Exists("organization", organization))
             {
-                throw ApiException.Body("/data/relationships/organization/data/id", $"No organization with id '{organization}'");
+                throw ApiException.Body(organizationPointer, $"No organization with id '{organization}'");
+            }
+
+            if (organization != scope.OrganizationId)
+            {
+                throw scope.ForbiddenOrganization(organization, organizationPointer);
             }
 
             var stored = new JsonObject { ["name"] = name };
@@ -50,10 +57,10 @@ internal static class OrganizationEndpoints
             return Common.Created(Documents.Single(group));
         });
 
-        pub.MapGet("/group/{id}", (string id, SandboxState state) =>
-            Common.Ok(Documents.Single(Common.Find(state, "group", id))));
+        pub.MapGet("/group/{id}", (string id, HttpContext context, SandboxState state) =>
+            Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("group", id))));
 
-        pub.MapGet("/coach/{id}", (string id, SandboxState state) =>
-            Common.Ok(Documents.Single(Common.Find(state, "coach", id), new JsonArray())));
+        pub.MapGet("/coach/{id}", (string id, HttpContext context, SandboxState state) =>
+            Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("coach", id), new JsonArray())));
     }
 }

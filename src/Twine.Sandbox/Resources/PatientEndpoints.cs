@@ -21,7 +21,7 @@ internal static class PatientEndpoints
         {
             QueryFilters.Allow(context,
                 ["filter[groups]", "filter[organization]", "filter[identifier][system]", "filter[identifier][value]", "filter[archived]", "filter[created_at]", "filter[updated_at]"]);
-            var scope = Common.PatientScope(context, state, patientFilter: false) ?? throw Common.ScopeRequired("filter[groups]", "filter[organization]");
+            var scope = Common.PatientScope(context, OrgScope.Of(context, state), patientFilter: false) ?? throw Common.ScopeRequired("filter[groups]", "filter[organization]");
             var system = QueryFilters.Text(context, "filter[identifier][system]");
             var value = QueryFilters.Text(context, "filter[identifier][value]");
             if ((system is null) != (value is null))
@@ -45,6 +45,7 @@ internal static class PatientEndpoints
 
         pub.MapPost("/patient", async (HttpContext context, SandboxState state) =>
         {
+            var scope = OrgScope.Of(context, state);
             var root = await RequestBody.ReadJsonApiAsync(context) as JsonObject ?? throw ApiException.Body("", "body must be an object");
             var ignoreDuplicates = root["meta"] is JsonObject meta && RequestBody.OptionalBool(meta, "ignore_duplicates", "/meta") == true;
             var (items, bulk) = Bulk.Items(root);
@@ -55,7 +56,7 @@ internal static class PatientEndpoints
                 var createdGroups = new List<string>();
                 try
                 {
-                    created = NewPatientsLocked(state, items, bulk, ignoreDuplicates, ignored, createdGroups);
+                    created = NewPatientsLocked(scope, items, bulk, ignoreDuplicates, ignored, createdGroups);
                 }
                 catch (ApiException)
                 {
@@ -77,11 +78,12 @@ internal static class PatientEndpoints
             return Common.Created(Bulk.Document(created, bulk, ignored, state, "patient"));
         });
 
-        pub.MapGet("/patient/{id}", (string id, SandboxState state) =>
-            Common.Ok(Documents.Single(Common.Find(state, "patient", id), new JsonArray())));
+        pub.MapGet("/patient/{id}", (string id, HttpContext context, SandboxState state) =>
+            Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("patient", id), new JsonArray())));
 
         pub.MapMethods("/patient/{id}", ["PATCH"], async (string id, HttpContext context, SandboxState state) =>
         {
+            var scope = OrgScope.Of(context, state);
             var root = await RequestBody.ReadJsonApiAsync(context);
             var data = RequestBody.Data(root, "patient", requireAttributes: false);
             Common.CheckSameId(data, id);
@@ -89,13 +91,18 @@ internal static class PatientEndpoints
             lock (state.Store.Gate)
             {
                 var stored = state.Store.GetLocked("patient", id) ?? throw ApiException.NotFound("patient", id);
+                if (!scope.OwnsLocked(stored))
+                {
+                    throw OrgScope.Forbidden("patient", id);
+                }
+
                 var changes = data["attributes"] is null ? new JsonObject() : ValidAttributes(data, "/data", creating: false);
-                if (DuplicateIdentifierLocked(state, changes, except: id, []) is { } dup)
+                if (DuplicateIdentifierLocked(scope, changes, except: id, []) is { } dup)
                 {
                     throw ApiException.Body($"/data/attributes/identifiers/{dup.Index}", "Another patient already has this identifier system and value");
                 }
 
-                var relationships = ValidRelationshipsLocked(state, data, "/data", creating: false);
+                var relationships = ValidRelationshipsLocked(scope, data, "/data", creating: false);
                 var next = stored.DeepClone().AsObject();
                 var attributes = next["attributes"] as JsonObject ?? new JsonObject();
                 Common.Merge(attributes, changes);
@@ -117,15 +124,17 @@ internal static class PatientEndpoints
 
         pub.MapGet("/patient/{id}/groups", (string id, HttpContext context, SandboxState state) =>
         {
-            var patient = Common.Find(state, "patient", id);
-            var groups = Documents.RelatedIds(patient, "groups").Select(g => state.Store.Get("group", g)).OfType<JsonObject>().ToList();
+            var scope = OrgScope.Of(context, state);
+            var patient = scope.Find("patient", id);
+            var groups = scope.Visible(Documents.RelatedIds(patient, "groups").Select(g => state.Store.Get("group", g)).OfType<JsonObject>());
             return Common.Ok(Paging.Page(context, groups, PagingRules.Unpaged));
         });
 
         pub.MapGet("/patient/{id}/coaches", (string id, HttpContext context, SandboxState state) =>
         {
-            var patient = Common.Find(state, "patient", id);
-            var coaches = Documents.RelatedIds(patient, "coaches").Select(c => state.Store.Get("coach", c)).OfType<JsonObject>().ToList();
+            var scope = OrgScope.Of(context, state);
+            var patient = scope.Find("patient", id);
+            var coaches = scope.Visible(Documents.RelatedIds(patient, "coaches").Select(c => state.Store.Get("coach", c)).OfType<JsonObject>());
             var doc = Paging.Page(context, coaches, PagingRules.Unpaged);
             doc["included"] = new JsonArray();
             return Common.Ok(doc);
@@ -133,8 +142,9 @@ internal static class PatientEndpoints
     }
 
     /// <summary>Validates every item and builds the new patients; the caller stores them (all or none).</summary>
-    private static List<JsonObject> NewPatientsLocked(SandboxState state, List<JsonNode?> items, bool bulk, bool ignoreDuplicates, JsonArray ignored, List<string> createdGroups)
+    private static List<JsonObject> NewPatientsLocked(OrgScope scope, List<JsonNode?> items, bool bulk, bool ignoreDuplicates, JsonArray ignored, List<string> createdGroups)
     {
+        var state = scope.State;
         var now = state.Now();
         var pending = new List<JsonObject>();
         for (var i = 0; i < items.Count; i++)
@@ -143,18 +153,18 @@ internal static class PatientEndpoints
             var data = items[i] as JsonObject ?? throw ApiException.Body(pointer, "must be a resource object");
             RequestBody.CheckType(data, "patient", pointer);
             var attributes = ValidAttributes(data, pointer, creating: true);
-            if (DuplicateIdentifierLocked(state, attributes, except: null, pending) is { } dup)
+            if (DuplicateIdentifierLocked(scope, attributes, except: null, pending) is { } dup)
             {
                 if (ignoreDuplicates)
                 {
-                    ignored.Add(dup.ExistingId);
+                    ignored.Add(JsonValue.Create(dup.ExistingId));
                     continue;
                 }
 
                 throw ApiException.Body($"{pointer}/attributes/identifiers/{dup.Index}", "A patient with this identifier system and value already exists");
             }
 
-            var relationships = ValidRelationshipsLocked(state, data, pointer, creating: true, createdGroups);
+            var relationships = ValidRelationshipsLocked(scope, data, pointer, creating: true, createdGroups);
             attributes["archived"] = false;
             attributes["archive_history"] = new JsonArray();
             foreach (var list in new[] { "identifiers", "phone_numbers", "addresses" })
@@ -245,8 +255,9 @@ internal static class PatientEndpoints
         }
     }
 
-    private static JsonObject ValidRelationshipsLocked(SandboxState state, JsonObject data, string pointer, bool creating, List<string>? createdGroups = null)
+    private static JsonObject ValidRelationshipsLocked(OrgScope scope, JsonObject data, string pointer, bool creating, List<string>? createdGroups = null)
     {
+        var state = scope.State;
         var result = new JsonObject();
         var relationships = data["relationships"];
         if (relationships is not null and not JsonObject)
@@ -272,7 +283,7 @@ internal static class PatientEndpoints
             var ids = new List<string>();
             for (var i = 0; i < groups.Count; i++)
             {
-                ids.Add(References.GroupLocked(state, groups[i], $"{pointer}/relationships/groups/data/{i}", createdGroups));
+                ids.Add(References.GroupLocked(scope, groups[i], $"{pointer}/relationships/groups/data/{i}", createdGroups));
             }
 
             result["groups"] = Common.ToMany("group", ids.Distinct());
@@ -293,9 +304,10 @@ internal static class PatientEndpoints
                 var coach = coaches[i] as JsonObject ?? throw ApiException.Body(p, "must be a coach reference");
                 RequestBody.CheckType(coach, "coach", p);
                 var coachId = RequestBody.StringOrNull(coach["id"]) ?? throw ApiException.Body(p + "/id", "id is required");
-                if (state.Store.GetLocked("coach", coachId) is null)
+                var stored = state.Store.GetLocked("coach", coachId) ?? throw ApiException.Body(p + "/id", $"No coach with id '{coachId}'");
+                if (!scope.OwnsLocked(stored))
                 {
-                    throw ApiException.Body(p + "/id", $"No coach with id '{coachId}'");
+                    throw OrgScope.Forbidden("coach", coachId, p + "/id");
                 }
 
                 var entry = Documents.Identifier("coach", coachId);
@@ -319,15 +331,18 @@ internal static class PatientEndpoints
 
     private readonly record struct Duplicate(int Index, string ExistingId);
 
-    /// <summary>Identifiers are unique (system + value) unless marked unique: false.</summary>
-    private static Duplicate? DuplicateIdentifierLocked(SandboxState state, JsonObject attributes, string? except, List<JsonObject> pending)
+    /// <summary>
+    /// Identifiers are unique (system + value) unless marked unique: false, among the token's organization's patients
+    /// (the seed's two organizations share an identifier; another organization's patients are never reported).
+    /// </summary>
+    private static Duplicate? DuplicateIdentifierLocked(OrgScope scope, JsonObject attributes, string? except, List<JsonObject> pending)
     {
         if (attributes["identifiers"] is not JsonArray identifiers)
         {
             return null;
         }
 
-        var others = state.Store.AllLocked("patient").Concat(pending).Where(p => (string?)p["id"] != except).ToList();
+        var others = scope.State.Store.AllLocked("patient").Where(scope.OwnsLocked).Concat(pending).Where(p => (string?)p["id"] != except).ToList();
         for (var i = 0; i < identifiers.Count; i++)
         {
             var identifier = identifiers[i]!;

@@ -13,16 +13,17 @@ internal static class PlanEndpoints
     {
         // The spec answers createAction with 201 and createBundle with 200.
         pub.MapPost("/action", (HttpContext context, SandboxState state) => Create(context, state, "action", "bundles", "bundle", 201));
-        pub.MapGet("/action/{id}", (string id, SandboxState state) => Common.Ok(Documents.Single(Common.Find(state, "action", id), [])));
+        pub.MapGet("/action/{id}", (string id, HttpContext context, SandboxState state) => Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("action", id), [])));
         pub.MapMethods("/action/{id}", ["PATCH"], (string id, HttpContext context, SandboxState state) => Update(id, context, state, "action", "bundles", "bundle"));
 
         pub.MapPost("/bundle", (HttpContext context, SandboxState state) => Create(context, state, "bundle", "actions", "action", 200));
-        pub.MapGet("/bundle/{id}", (string id, SandboxState state) => Common.Ok(Documents.Single(Common.Find(state, "bundle", id), [])));
+        pub.MapGet("/bundle/{id}", (string id, HttpContext context, SandboxState state) => Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("bundle", id), [])));
         pub.MapMethods("/bundle/{id}", ["PATCH"], (string id, HttpContext context, SandboxState state) => Update(id, context, state, "bundle", "actions", "action"));
     }
 
     private static async Task<IResult> Create(HttpContext context, SandboxState state, string type, string linkName, string linkType, int status)
     {
+        var scope = OrgScope.Of(context, state);
         var data = RequestBody.Data(await RequestBody.ReadJsonApiAsync(context), type);
         var attributes = Clean(RequestBody.Attributes(data));
         RequestBody.RequiredString(attributes, "type", At);
@@ -33,23 +34,28 @@ internal static class PlanEndpoints
         }
 
         Validate(attributes);
-        var relationships = Relationships(state, data, linkName, linkType);
+        var relationships = Relationships(scope, data, linkName, linkType);
         var resource = Common.NewResource(type, attributes, relationships, state.Now());
+        resource[OrgScope.OrganizationMember] = scope.OrganizationId; // plans are not served: remember whose it is
         state.Store.Add(resource);
         return new JsonApiResult(status, Documents.Single(resource, []));
     }
 
     private static async Task<IResult> Update(string id, HttpContext context, SandboxState state, string type, string linkName, string linkType)
     {
+        var scope = OrgScope.Of(context, state);
         var data = RequestBody.Data(await RequestBody.ReadJsonApiAsync(context), type, requireAttributes: false);
         Common.CheckSameId(data, id);
+
+        // Another organization's action or bundle is 403 before anything in the body is looked at.
+        scope.Find(type, id);
         if (data["attributes"] is not null and not JsonObject)
         {
             throw ApiException.Body(At, "attributes must be an object");
         }
 
         var changes = Clean(data["attributes"] as JsonObject ?? []);
-        var relationships = Relationships(state, data, linkName, linkType);
+        var relationships = Relationships(scope, data, linkName, linkType);
         JsonObject updated;
         lock (state.Store.Gate)
         {
@@ -121,9 +127,10 @@ internal static class PlanEndpoints
         }
     }
 
-    /// <summary>plan is kept as given; the bundles/actions links must name existing resources.</summary>
-    private static JsonObject Relationships(SandboxState state, JsonObject data, string linkName, string linkType)
+    /// <summary>plan is kept as given; the bundles/actions links must name existing resources of the token's organization.</summary>
+    private static JsonObject Relationships(OrgScope scope, JsonObject data, string linkName, string linkType)
     {
+        var state = scope.State;
         var result = new JsonObject();
         if (data["relationships"] is not JsonObject relationships)
         {
@@ -145,9 +152,10 @@ internal static class PlanEndpoints
                 var item = items[i] as JsonObject ?? throw ApiException.Body($"{pointer}/{i}", "must be a resource identifier");
                 RequestBody.CheckType(item, linkType, $"{pointer}/{i}");
                 var id = RequestBody.StringOrNull(item["id"]) ?? throw ApiException.Body($"{pointer}/{i}/id", "id is required");
-                if (!state.Store.Exists(linkType, id))
+                var linked = state.Store.Get(linkType, id) ?? throw ApiException.Body($"{pointer}/{i}/id", $"No {linkType} with id '{id}'");
+                if (!scope.Owns(linked))
                 {
-                    throw ApiException.Body($"{pointer}/{i}/id", $"No {linkType} with id '{id}'");
+                    throw OrgScope.Forbidden(linkType, id, $"{pointer}/{i}/id");
                 }
 
                 ids.Add(id);

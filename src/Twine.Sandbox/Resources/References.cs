@@ -9,10 +9,12 @@ internal static class References
 {
     /// <summary>
     /// A patient by {"type":"patient","id":..} or {"type":"patient","meta":{"query":{"identifier":{system,value},
-    /// "organization":..,"groups":[..]}}}. The query must match exactly one patient.
+    /// "organization":..,"groups":[..]}}}. The query must match exactly one patient of the token's organization; an id,
+    /// organization or group of another organization is 403.
     /// </summary>
-    public static string Patient(SandboxState state, JsonNode? data, string pointer)
+    public static string Patient(OrgScope scope, JsonNode? data, string pointer)
     {
+        var state = scope.State;
         if (data is not JsonObject reference)
         {
             throw ApiException.Body(pointer, "a patient reference {\"type\":\"patient\",\"id\":...} is required");
@@ -22,7 +24,8 @@ internal static class References
         var id = RequestBody.StringOrNull(reference["id"]);
         if (!string.IsNullOrEmpty(id))
         {
-            return state.Store.Exists("patient", id) ? id : throw ApiException.Body(pointer + "/id", $"No patient with id '{id}'");
+            var patient = state.Store.Get("patient", id) ?? throw ApiException.Body(pointer + "/id", $"No patient with id '{id}'");
+            return scope.Owns(patient) ? id : throw OrgScope.Forbidden("patient", id, pointer + "/id");
         }
 
         var queryPointer = pointer + "/meta/query";
@@ -39,10 +42,25 @@ internal static class References
         var system = RequestBody.RequiredString(identifier, "system", queryPointer + "/identifier");
         var value = RequestBody.RequiredString(identifier, "value", queryPointer + "/identifier");
         var organization = RequestBody.OptionalString(query, "organization", queryPointer);
+        if (organization is not null && organization != scope.OrganizationId && state.Store.Exists("organization", organization))
+        {
+            throw scope.ForbiddenOrganization(organization, queryPointer + "/organization");
+        }
+
         HashSet<string>? groups = null;
         if (query["groups"] is JsonArray groupArray)
         {
             groups = groupArray.Select(RequestBody.StringOrNull).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var index = 0;
+            foreach (var groupId in groupArray.Select(RequestBody.StringOrNull))
+            {
+                if (groupId is not null && state.Store.Get("group", groupId) is { } group && !scope.Owns(group))
+                {
+                    throw OrgScope.Forbidden("group", groupId, $"{queryPointer}/groups/{index}");
+                }
+
+                index++;
+            }
         }
         else if (query["groups"] is not null)
         {
@@ -53,6 +71,7 @@ internal static class References
             .Where(p => HasIdentifier(p, system, value))
             .Where(p => organization is null || Common.OrganizationsOf(state.Store, p).Contains(organization))
             .Where(p => groups is null || Common.GroupsOf(p).Overlaps(groups))
+            .Where(scope.Owns) // a query sees only the token's organization
             .Select(p => (string)p["id"]!)
             .ToList();
         return matches.Count switch
@@ -69,10 +88,12 @@ internal static class References
 
     /// <summary>
     /// A group by id or by meta.query {organization, name}: no match creates the group in that organization,
-    /// one match is used, several are a 409 (as CreatePatientRequest describes). Call under the store lock.
+    /// one match is used, several are a 409 (as CreatePatientRequest describes). A group or organization of another
+    /// organization than the token's is 403. Call under the store lock.
     /// </summary>
-    public static string GroupLocked(SandboxState state, JsonNode? data, string pointer, List<string>? createdGroups = null)
+    public static string GroupLocked(OrgScope scope, JsonNode? data, string pointer, List<string>? createdGroups = null)
     {
+        var state = scope.State;
         if (data is not JsonObject reference)
         {
             throw ApiException.Body(pointer, "a group reference {\"type\":\"group\",\"id\":...} is required");
@@ -82,7 +103,8 @@ internal static class References
         var id = RequestBody.StringOrNull(reference["id"]);
         if (!string.IsNullOrEmpty(id))
         {
-            return state.Store.GetLocked("group", id) is not null ? id : throw ApiException.Body(pointer + "/id", $"No group with id '{id}'");
+            var named = state.Store.GetLocked("group", id) ?? throw ApiException.Body(pointer + "/id", $"No group with id '{id}'");
+            return scope.OwnsLocked(named) ? id : throw OrgScope.Forbidden("group", id, pointer + "/id");
         }
 
         var queryPointer = pointer + "/meta/query";
@@ -96,6 +118,11 @@ internal static class References
         if (state.Store.GetLocked("organization", organization) is null)
         {
             throw ApiException.Body(queryPointer + "/organization", $"No organization with id '{organization}'");
+        }
+
+        if (organization != scope.OrganizationId)
+        {
+            throw scope.ForbiddenOrganization(organization, queryPointer + "/organization");
         }
 
         var matches = state.Store.AllLocked("group")

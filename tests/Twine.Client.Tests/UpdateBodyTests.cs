@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Twine.Client.Models;
+using Twine.Client.Tests.Infrastructure;
+
+namespace Twine.Client.Tests;
+
+/// <summary>
+/// A caller that fetches a resource, changes it and sends it back must not send what Twine wrote: PATCH bodies (recorded
+/// on their way to the sandbox) hold only the spec's writable attributes and relationship data, no links, no
+/// created_at/updated_at, archived, archive_history or other read-only attributes.
+/// </summary>
+public sealed class UpdateBodyTests : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<JsonObject> _patches = new();
+    private TwineTestHost _host = null!;
+
+    private ITwineClient Client => _host.Client;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        _host = await TwineTestHost.StartAsync(http: b => b.AddHttpMessageHandler(() => new TamperingHandler(async request =>
+        {
+            if (request.Method == HttpMethod.Patch && request.Content is not null)
+            {
+                _patches.Enqueue(JsonNode.Parse(await request.Content.ReadAsStringAsync(Ct))!.AsObject());
+            }
+        })));
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private JsonObject SinglePatchData()
+    {
+        var body = Assert.Single(_patches);
+        Assert.Equal(["data"], body.Select(p => p.Key));
+        var data = body["data"]!.AsObject();
+        Assert.All(data, member => Assert.Contains(member.Key, new[] { "type", "id", "attributes", "relationships" }));
+        if (data["relationships"] is JsonObject relationships)
+        {
+            Assert.All(relationships, r => Assert.Equal(["data"], r.Value!.AsObject().Select(m => m.Key)));
+        }
+
+        return data;
+    }
+
+    private static List<string> AttributeNames(JsonObject data) => data["attributes"]!.AsObject().Select(a => a.Key).ToList();
+
+    [Fact]
+    public async Task A_fetched_patient_sent_back_carries_only_writable_attributes_and_relationship_data()
+    {
+        var patient = (await Client.FetchPatientAsync(Seed.Patient, Ct)).Data!;
+        // What Twine wrote is on the fetched resource, so sending it back whole would send it.
+        Assert.NotNull(patient.Links?.Self);
+        Assert.NotNull(patient.Relationships?.Groups?.Links?.Related);
+        Assert.NotNull(patient.Attributes!.CreatedAt);
+        Assert.NotNull(patient.Attributes.Archived);
+        Assert.NotNull(patient.Attributes.ArchiveHistory);
+
+        patient.Attributes.FirstName = "Jonathon";
+        var updated = await Client.UpdatePatientAsync(patient, Ct);
+
+        var data = SinglePatchData();
+        Assert.Equal("patient", (string?)data["type"]);
+        Assert.Equal(Seed.Patient, (string?)data["id"]);
+        Assert.Equal("Jonathon", (string?)data["attributes"]!["first_name"]);
+        Assert.Equal(["addresses", "birth_date", "email_address", "first_name", "gender", "identifiers", "last_name", "phone_numbers"],
+            AttributeNames(data).Order(StringComparer.Ordinal));
+        Assert.Equal([Seed.GroupPatientsLead, Seed.GroupTeamHealth],
+            data["relationships"]!["groups"]!["data"]!.AsArray().Select(g => (string)g!["id"]!));
+        Assert.Equal(true, (bool?)data["relationships"]!["coaches"]!["data"]![0]!["meta"]!["primary"]);
+
+        Assert.Equal("Jonathon", updated.Data!.Attributes!.FirstName);
+        Assert.Equal([Seed.GroupPatientsLead, Seed.GroupTeamHealth], updated.Data.Relationships!.Groups!.Ids);
+    }
+
+    [Fact]
+    public async Task A_fetched_action_and_bundle_sent_back_leave_out_links_and_read_only_attributes()
+    {
+        var action = (await Client.FetchActionAsync(Seed.Action, Ct)).Data!;
+        Assert.NotNull(action.Links?.Self);
+        action.Attributes!.Title = "Weigh in weekly";
+        action.Attributes.StaticTitle = "read-only";
+        action.Attributes.Adherence = new ActionAdherence { Due = 3, Complete = 1 };
+        await Client.UpdateActionAsync(action, Ct);
+
+        var data = SinglePatchData();
+        Assert.Equal("Weigh in weekly", (string?)data["attributes"]!["title"]);
+        Assert.DoesNotContain("static_title", AttributeNames(data));
+        Assert.DoesNotContain("adherence", AttributeNames(data));
+        Assert.Contains("effective_from", AttributeNames(data));
+        _patches.Clear();
+
+        var bundle = (await Client.FetchBundleAsync(Seed.Bundle, Ct)).Data!;
+        Assert.NotNull(bundle.Links?.Self);
+        bundle.Attributes!.Title = "Weight plan v3";
+        var updated = await Client.UpdateBundleAsync(bundle, Ct);
+
+        data = SinglePatchData();
+        Assert.All(AttributeNames(data), name => Assert.Contains(name, new[] { "type", "title", "effective_from", "effective_to", "_thread" }));
+        Assert.Equal("Weight plan v3", updated.Data!.Attributes!.Title);
+    }
+
+    [Fact]
+    public async Task A_calendar_event_update_built_from_a_fetched_event_sends_no_links()
+    {
+        var fetched = (await Client.FetchCalendarEventAsync(Seed.CalendarEvent, Ct)).Data!;
+        var update = new CalendarEventUpdateResource
+        {
+            Id = fetched.Id,
+            Links = fetched.Links,
+            Relationships = new CalendarEventRelationships
+            {
+                Owner = new Relationship { Data = fetched.Relationships!.Owner!.Data, Links = new ResourceLinks { Related = "/pub/calendar_event/x/owner" } },
+            },
+            Attributes = new CalendarEventUpdateAttributes { Title = "Plan Check-In (moved)" }.MarkNotCompleted(),
+        };
+        Assert.NotNull(update.Links?.Self);
+
+        var updated = await Client.UpdateCalendarEventAsync(update, Ct);
+
+        var data = SinglePatchData();
+        Assert.Equal(["completed_at", "completed_by", "title"], AttributeNames(data).Order(StringComparer.Ordinal));
+        Assert.Null(data["attributes"]!["completed_at"]); // an explicit null still goes out: it means "not completed"
+        Assert.Equal(Seed.Patient, (string?)data["relationships"]!["owner"]!["data"]!["id"]);
+        Assert.Equal("Plan Check-In (moved)", updated.Data!.Attributes!.Title);
+        Assert.Null(updated.Data.Attributes.CompletedAt);
+    }
+}
