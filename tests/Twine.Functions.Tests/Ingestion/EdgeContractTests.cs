@@ -113,6 +113,8 @@ public sealed class EdgeContractTests(AzuriteFixture azurite)
     [InlineData("Pacific Standard Time")]
     [InlineData("america/new_york")]
     [InlineData("Mars/Olympus_Mons")]
+    [InlineData("posix/America/New_York")]
+    [InlineData("localtime")]
     public async Task A_time_zone_that_is_not_an_IANA_name_as_spelled_in_the_tz_database_is_refused(string zone)
     {
         await using var app = new TestApp(azurite);

@@ -66,9 +66,11 @@ public static class CalendarEventValidator
         TimeZoneInfo? zone = null;
         var zoneId = JsonRules.GetString(attributes, "time_zone", pointer, errors, required: false);
         // An IANA name exactly as the tz database spells it, as the spec says: on Linux, .NET also finds Windows ids
-        // ("Eastern Standard Time", HasIanaId false) and other spellings ("america/new_york", a different Id) through ICU.
-        if (zoneId is not null && !(TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone) && zone.HasIanaId
-            && string.Equals(zone.Id, zoneId, StringComparison.Ordinal)))
+        // ("Eastern Standard Time", HasIanaId false), other spellings ("america/new_york", a different Id) and files of
+        // the zoneinfo folder that are not zones ("posix/…", "right/…", "localtime", "posixrules").
+        if (zoneId is not null && (zoneId.StartsWith("posix/", StringComparison.Ordinal) || zoneId.StartsWith("right/", StringComparison.Ordinal)
+            || zoneId is "localtime" or "posixrules"
+            || !(TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone) && zone.HasIanaId && string.Equals(zone.Id, zoneId, StringComparison.Ordinal))))
         {
             errors.Add(ProblemError.AtPointer($"{pointer}/time_zone", "'time_zone' must be an IANA time zone, e.g. America/New_York."));
         }
