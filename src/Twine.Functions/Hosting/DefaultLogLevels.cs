@@ -7,7 +7,8 @@ namespace Twine.Functions.Hosting;
 /// <summary>
 /// The worker's log levels unless configuration says otherwise. The Azure SDK (Azure.Core's request and response lines)
 /// and HttpClient (System.Net.Http.HttpClient.{name}.LogicalHandler/ClientHandler) write a line per request at
-/// Information, with the URL: table keys (externalIds, hashed keys, patient ids of email rows) and Twine query strings.
+/// Information, with the URL: storage URLs carry table keys (externalIds, hashed keys, patient ids of email rows); Twine
+/// URLs carry Twine ids (HttpClient redacts their query strings).
 /// They stay at Warning, so their failures still show; the app's own lines (ids, counts, status codes, req_ids) stay
 /// at Information. Polly's per-attempt lines repeat what the Twine client logs itself (operation, status, req_id); its
 /// retries are Warnings. host.json sets the same levels for the Functions host's own logs (and the host's queue polling).

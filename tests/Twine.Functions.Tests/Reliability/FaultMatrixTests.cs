@@ -67,16 +67,19 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     [Fact]
     public async Task Timeouts()
     {
-        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        // The sandbox holds the request three times as long as the attempt timeout, so the timeout trips however fast or
+        // slow the machine is; healthy answers stay far below the 2 s even on a loaded machine (500 ms did not).
+        var attemptTimeout = TimeSpan.FromSeconds(2);
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, client: options => options.AttemptTimeout = attemptTimeout);
         var run = await FaultRun.IngestAsync(app, _sandbox);
-        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.Delay, count: 3, delay: TimeSpan.FromSeconds(2));
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.Delay, count: 3, delay: TimeSpan.FromSeconds(6));
 
         var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(host.Failures >= 1);
         await run.AssertEveryMetricInTwineOnceAsync(host, "timeout",
-            $"3 × sandbox `Delay` 2 s on POST /patient_health_metric; client attempt timeout {ReliabilityApp.AttemptTimeout.TotalMilliseconds:0} ms");
+            $"3 × sandbox `Delay` 6 s on POST /patient_health_metric; client attempt timeout {attemptTimeout.TotalMilliseconds:0} ms");
     }
 
     [Fact]
