@@ -54,7 +54,7 @@ public static class ProcessingFailureClassifier
     /// <summary>What an operator reads about a failure: status, kind and codes, never content.</summary>
     public static string Describe(Exception exception) => exception switch
     {
-        TwineApiException e => $"{e.Operation}: {(e.StatusCode is { } s ? $"{(int)s} {s}" : e.Kind.ToString())}{(e.ErrorCode is { } code ? " " + code : "")}",
+        TwineApiException e => $"{e.Operation}: {(e.StatusCode is { } s ? $"{(int)s} {e.ErrorCode ?? s.ToString()}" : e.Kind.ToString())}",
         TwineCredentialsUnavailableException e => $"Twine credentials unavailable (Key Vault status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})",
         LinkBusyException => "the calendar event link is busy with another delivery",
         TwinePausedException e => $"Twine calls paused on this instance after {e.LastFailure ?? "a failure"}",

@@ -39,6 +39,7 @@ internal static class ReliabilityApp
                 var clock = (FakeTimeProvider)collection.Last(d => d.ServiceType == typeof(TimeProvider)).ImplementationInstance!;
                 collection.AddSingleton<TimeProvider>(new FakeClockRealTimers(clock));
                 services?.Invoke(collection);
+                collection.AddRecordingRetryQueue();
                 collection.AddTwineClient(options =>
                 {
                     options.BaseAddress = sandbox.BaseAddress;
