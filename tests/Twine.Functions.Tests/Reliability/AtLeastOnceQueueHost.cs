@@ -3,7 +3,9 @@ using System.Text;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Time.Testing;
 using Twine.Functions.Processing;
+using Twine.Functions.Tests.Processing;
 
 namespace Twine.Functions.Tests.Reliability;
 
@@ -13,6 +15,10 @@ namespace Twine.Functions.Tests.Reliability;
 /// success; on an exception leave it (its visibility is released, here at once instead of host.json's 30 s, so a test
 /// does not wait) and let the queue count the next dequeue; after <see cref="MaxDequeueCount"/> failed dequeues copy it
 /// to <c>&lt;queue&gt;-poison</c> and delete it; then run the poison function on the poison queue.
+/// A message the app rescheduled (sent again with a visibility delay, see <see cref="RecordingRetryQueue"/>) is made
+/// visible when its time comes on the app's fake clock: when nothing is visible, the clock is moved to the earliest
+/// reschedule still hidden and every reschedule due by then is released (Update Message with visibility 0), so hours
+/// of back-off pass in milliseconds, with the storage queue itself doing the rest.
 /// </summary>
 internal sealed class AtLeastOnceQueueHost(
     string connectionString,
@@ -28,6 +34,7 @@ internal sealed class AtLeastOnceQueueHost(
     private int _poisoned;
     private int _duplicates;
     private int _poisonHandled;
+    private readonly HashSet<string> _released = [];
 
     /// <summary>host.json <c>maxDequeueCount</c>.</summary>
     public int MaxDequeueCount { get; init; } = ProcessingQueues.MaxDequeueCount;
@@ -41,18 +48,42 @@ internal sealed class AtLeastOnceQueueHost(
     /// <summary>Called before each delivery with its number (1-based, across the run): where a test injects a fault.</summary>
     public Func<int, Task>? BeforeDelivery { get; init; }
 
-    /// <summary>Each message's first successful delivery is not deleted (a lost delete or an expired lease): it comes again.</summary>
+    /// <summary>
+    /// Each message's first successful delivery is not deleted (a lost delete or an expired lease): it comes again.
+    /// Applies to the messages the edge queued, not to the app's reschedules of them.
+    /// </summary>
     public bool DeliverEveryMessageTwice { get; init; }
 
     /// <summary>Wait between receives while messages exist but none is visible (only after an instance "crashed").</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The app's reschedules (its retry queue) and clock; null: none expected.</summary>
+    public RecordingRetryQueue? Retries { get; init; }
+
+    public FakeTimeProvider? Clock { get; init; }
+
+    /// <summary>Called after the driver moved the clock (e.g. to end a simulated outage).</summary>
+    public Func<DateTimeOffset, Task>? ClockMoved { get; init; }
+
+    /// <summary>What the app logged for each reschedule (its last error), for the failure kinds.</summary>
+    public Func<IEnumerable<string>>? RescheduleErrors { get; init; }
+
     public int Deliveries => Volatile.Read(ref _deliveries);
-    public int Failures => Volatile.Read(ref _failures);
+
+    /// <summary>Deliveries that failed: thrown, or rescheduled after a transient failure.</summary>
+    public int Failures => Volatile.Read(ref _failures) + Rescheduled;
+
+    public int Thrown => Volatile.Read(ref _failures);
+
+    public int Rescheduled => Retries?.Sent.Count(r => r.Queue == queueName) ?? 0;
     public int Poisoned => Volatile.Read(ref _poisoned);
     public int DuplicateDeliveries => Volatile.Read(ref _duplicates);
     public int PoisonHandled => Volatile.Read(ref _poisonHandled);
-    public ConcurrentQueue<string> FailureKinds { get; } = new();
+    private readonly ConcurrentQueue<string> _thrownKinds = new();
+
+    /// <summary>What was thrown, and what each reschedule's last error was ("rescheduled: …").</summary>
+    public IReadOnlyList<string> FailureKinds =>
+        [.. _thrownKinds, .. (RescheduleErrors?.Invoke() ?? []).Select(e => "rescheduled: " + e)];
 
     /// <summary>What the function threw (the host would log these: their text must carry no patient data either).</summary>
     public ConcurrentQueue<Exception> Exceptions { get; } = new();
@@ -75,7 +106,11 @@ internal sealed class AtLeastOnceQueueHost(
                     break;
                 }
 
-                await Task.Delay(IdlePoll, cancellationToken); // invisible messages left by a failed instance: a real-time lease
+                if (!await ReleaseDueAsync(cancellationToken))
+                {
+                    await Task.Delay(IdlePoll, cancellationToken); // invisible messages left by a failed instance: a real-time lease
+                }
+
                 continue;
             }
 
@@ -83,6 +118,49 @@ internal sealed class AtLeastOnceQueueHost(
         }
 
         await DrainPoisonAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Nothing visible: moves the fake clock to the earliest reschedule not yet released and makes every reschedule due
+    /// by then visible. False when there is none (the invisible messages are leases of a "crashed" instance).
+    /// </summary>
+    private async Task<bool> ReleaseDueAsync(CancellationToken cancellationToken)
+    {
+        if (Retries is null || Clock is null)
+        {
+            return false;
+        }
+
+        var pending = Retries.Sent.Where(r => r.Queue == queueName && !_released.Contains(r.Receipt.MessageId)).ToList();
+        if (pending.Count == 0)
+        {
+            return false;
+        }
+
+        var next = pending.Min(r => r.DueAt);
+        if (next > Clock.GetUtcNow())
+        {
+            Clock.SetUtcNow(next);
+            if (ClockMoved is not null)
+            {
+                await ClockMoved(next);
+            }
+        }
+
+        foreach (var due in pending.Where(r => r.DueAt <= Clock.GetUtcNow()))
+        {
+            _released.Add(due.Receipt.MessageId);
+            try
+            {
+                await _queue.UpdateMessageAsync(due.Receipt.MessageId, due.Receipt.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 400 or 404)
+            {
+                // Already visible by itself (its real delay passed) and received since: nothing to release.
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Receives one batch and delivers it (a test stops the storage between receive and delivery).</summary>
@@ -109,14 +187,15 @@ internal sealed class AtLeastOnceQueueHost(
                 return;
             }
 
+            var text = Decode(message.Body.ToString());
             try
             {
-                await process(Decode(message.Body.ToString()), message.DequeueCount, cancellationToken);
+                await process(text, message.DequeueCount, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Increment(ref _failures);
-                FailureKinds.Enqueue(e is Twine.Client.Errors.TwineApiException twine
+                _thrownKinds.Enqueue(e is Twine.Client.Errors.TwineApiException twine
                     ? $"{e.GetType().Name} {twine.Kind} {(int?)twine.StatusCode} {twine.ErrorCode}".TrimEnd()
                     : e.GetType().Name);
                 Exceptions.Enqueue(e);
@@ -132,7 +211,8 @@ internal sealed class AtLeastOnceQueueHost(
                 return;
             }
 
-            if (DeliverEveryMessageTwice && _deliveredOnce.TryAdd(message.MessageId, 0))
+            // Messages as the edge queued them (not the app's reschedules, or the copies would double at every reschedule).
+            if (DeliverEveryMessageTwice && !text.Contains("\"attempt\":", StringComparison.Ordinal) && _deliveredOnce.TryAdd(message.MessageId, 0))
             {
                 Interlocked.Increment(ref _duplicates);
                 await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.Body, TimeSpan.Zero, cancellationToken);
@@ -144,11 +224,11 @@ internal sealed class AtLeastOnceQueueHost(
         catch (RequestFailedException e) when (e.Status is 0 or >= 500)
         {
             // The storage itself is down: like the host, the message reappears when its visibility timeout ends.
-            FailureKinds.Enqueue("storage unavailable to the host: " + e.Status);
+            _thrownKinds.Enqueue("storage unavailable to the host: " + e.Status);
         }
         catch (AggregateException e) when (e.InnerExceptions.All(i => i is RequestFailedException or HttpRequestException))
         {
-            FailureKinds.Enqueue("storage unreachable by the host");
+            _thrownKinds.Enqueue("storage unreachable by the host");
         }
     }
 
