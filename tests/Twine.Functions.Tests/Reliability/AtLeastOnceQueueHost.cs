@@ -36,6 +36,8 @@ internal sealed class AtLeastOnceQueueHost(
     private int _poisonHandled;
     private readonly HashSet<string> _released = [];
 
+    public string QueueName => queueName;
+
     /// <summary>host.json <c>maxDequeueCount</c>.</summary>
     public int MaxDequeueCount { get; init; } = ProcessingQueues.MaxDequeueCount;
 
@@ -89,70 +91,95 @@ internal sealed class AtLeastOnceQueueHost(
     public ConcurrentQueue<Exception> Exceptions { get; } = new();
 
     /// <summary>Runs until the queue and its poison queue are empty; throws if that takes more than <paramref name="maxRounds"/> receives.</summary>
-    public async Task RunUntilDrainedAsync(int maxRounds = 500, CancellationToken cancellationToken = default)
+    public Task RunUntilDrainedAsync(int maxRounds = 500, CancellationToken cancellationToken = default) =>
+        RunTogetherUntilDrainedAsync([this], maxRounds, cancellationToken);
+
+    /// <summary>
+    /// Drives several queues of one app as one host would, on one clock: each round delivers a batch of every queue
+    /// that has visible messages; when none has, the clock moves to the earliest reschedule and releases what is due.
+    /// </summary>
+    public static async Task RunTogetherUntilDrainedAsync(IReadOnlyList<AtLeastOnceQueueHost> hosts, int maxRounds = 500, CancellationToken cancellationToken = default)
     {
         for (var round = 0; ; round++)
         {
             if (round == maxRounds)
             {
-                throw new InvalidOperationException($"{queueName} was not drained in {maxRounds} receives.");
+                throw new InvalidOperationException($"{string.Join(", ", hosts.Select(h => h.QueueName))} not drained in {maxRounds} rounds.");
             }
 
-            QueueMessage[] batch = (await _queue.ReceiveMessagesAsync(BatchSize, VisibilityTimeout, cancellationToken)).Value;
-            if (batch.Length == 0)
+            var delivered = 0;
+            foreach (var host in hosts)
             {
-                if ((await _queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount == 0)
-                {
-                    break;
-                }
+                delivered += await host.DeliverVisibleBatchAsync(cancellationToken);
+            }
 
-                if (!await ReleaseDueAsync(cancellationToken))
-                {
-                    await Task.Delay(IdlePoll, cancellationToken); // invisible messages left by a failed instance: a real-time lease
-                }
-
+            if (delivered > 0)
+            {
                 continue;
             }
 
-            await Task.WhenAll(batch.Select(m => DeliverAsync(m, cancellationToken)));
+            var remaining = 0;
+            foreach (var host in hosts)
+            {
+                remaining += (await host._queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+            }
+
+            if (remaining == 0)
+            {
+                break;
+            }
+
+            if (!await ReleaseDueAsync(hosts, cancellationToken))
+            {
+                await Task.Delay(hosts[0].IdlePoll, cancellationToken); // invisible messages left by a failed instance: a real-time lease
+            }
         }
 
-        await DrainPoisonAsync(cancellationToken);
+        foreach (var host in hosts)
+        {
+            await host.DrainPoisonAsync(cancellationToken);
+        }
     }
+
+    private async Task<int> DeliverVisibleBatchAsync(CancellationToken cancellationToken)
+    {
+        QueueMessage[] batch = (await _queue.ReceiveMessagesAsync(BatchSize, VisibilityTimeout, cancellationToken)).Value;
+        await Task.WhenAll(batch.Select(m => DeliverAsync(m, cancellationToken)));
+        return batch.Length;
+    }
+
+    private List<Rescheduled> Pending() =>
+        Retries is null ? [] : [.. Retries.Sent.Where(r => r.Queue == queueName && !_released.Contains(r.Receipt.MessageId))];
 
     /// <summary>
     /// Nothing visible: moves the fake clock to the earliest reschedule not yet released and makes every reschedule due
     /// by then visible. False when there is none (the invisible messages are leases of a "crashed" instance).
     /// </summary>
-    private async Task<bool> ReleaseDueAsync(CancellationToken cancellationToken)
+    private static async Task<bool> ReleaseDueAsync(IReadOnlyList<AtLeastOnceQueueHost> hosts, CancellationToken cancellationToken)
     {
-        if (Retries is null || Clock is null)
+        var pending = hosts.SelectMany(h => h.Pending().Select(r => (Host: h, Reschedule: r))).ToList();
+        var clock = hosts[0].Clock;
+        if (pending.Count == 0 || clock is null)
         {
             return false;
         }
 
-        var pending = Retries.Sent.Where(r => r.Queue == queueName && !_released.Contains(r.Receipt.MessageId)).ToList();
-        if (pending.Count == 0)
+        var next = pending.Min(p => p.Reschedule.DueAt);
+        if (next > clock.GetUtcNow())
         {
-            return false;
-        }
-
-        var next = pending.Min(r => r.DueAt);
-        if (next > Clock.GetUtcNow())
-        {
-            Clock.SetUtcNow(next);
-            if (ClockMoved is not null)
+            clock.SetUtcNow(next);
+            foreach (var moved in hosts.Select(h => h.ClockMoved).OfType<Func<DateTimeOffset, Task>>().Distinct())
             {
-                await ClockMoved(next);
+                await moved(next);
             }
         }
 
-        foreach (var due in pending.Where(r => r.DueAt <= Clock.GetUtcNow()))
+        foreach (var (host, due) in pending.Where(p => p.Reschedule.DueAt <= clock.GetUtcNow()))
         {
-            _released.Add(due.Receipt.MessageId);
+            host._released.Add(due.Receipt.MessageId);
             try
             {
-                await _queue.UpdateMessageAsync(due.Receipt.MessageId, due.Receipt.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+                await host._queue.UpdateMessageAsync(due.Receipt.MessageId, due.Receipt.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status is 400 or 404)
             {

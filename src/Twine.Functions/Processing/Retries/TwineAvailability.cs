@@ -6,13 +6,16 @@ namespace Twine.Functions.Processing.Retries;
 /// <summary>
 /// Whether Twine is answering, as this instance last saw it: one circuit per instance, fed by every HTTP attempt the
 /// Twine client makes (<see cref="TwineAvailabilityHandler"/>, inside the client's resilience pipeline, so the client's
-/// own retries count too). A transient failure (408, 429, 5xx, timeout, connection failure) opens it for the schedule's
-/// step (30 s, 1, 2, 5, 10, 30 min, then hourly, by consecutive failed probes), or for Twine's <c>Retry-After</c> if
-/// longer; while it is open the processors reschedule messages without calling Twine. When the pause ends one caller
-/// (a probe) goes through; its success closes the circuit, and so does any success.
+/// own retries count too). A transient failure (408, 429, 5xx, timeout, connection failure) opens it for a pause that
+/// grows with consecutive failed probes (30 s, 1, 2, 5 min, then every <see cref="MaxPause"/>), or for Twine's
+/// <c>Retry-After</c> if longer; while it is open the processors reschedule messages without calling Twine. When the
+/// pause ends one caller (a probe) goes through; its success closes the circuit, and so does any success.
 /// </summary>
 public sealed class TwineAvailability(TimeProvider timeProvider)
 {
+    /// <summary>The longest pause between probes: an instance notices Twine is back within this (Retry-After aside).</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromMinutes(5);
+
     private readonly Lock _gate = new();
     private int _consecutiveOpenings;
     private bool _probing;
@@ -53,9 +56,15 @@ public sealed class TwineAvailability(TimeProvider timeProvider)
             }
 
             _probing = true;
-            _openUntil = now + RetrySchedule.Step(_consecutiveOpenings);
+            _openUntil = now + Pause(_consecutiveOpenings);
             return true;
         }
+    }
+
+    public static TimeSpan Pause(int consecutiveOpenings)
+    {
+        var step = RetrySchedule.Step(consecutiveOpenings);
+        return step < MaxPause ? step : MaxPause;
     }
 
     /// <summary>How long callers should hold off from now: the pause left, or Twine's Retry-After left; zero when closed.</summary>
@@ -99,7 +108,7 @@ public sealed class TwineAvailability(TimeProvider timeProvider)
             {
                 _consecutiveOpenings++;
                 _probing = false;
-                var pause = RetrySchedule.Step(_consecutiveOpenings);
+                var pause = Pause(_consecutiveOpenings);
                 _openUntil = now + (retryAfter is { } r && r > pause ? r : pause);
             }
             else if (_retryAfterUntil > _openUntil)
