@@ -49,7 +49,9 @@ public static class ProcessingFailureClassifier
     };
 
     /// <summary>Thrown by System.Text.Json (its writer refuses non-finite numbers and invalid text with these types).</summary>
-    private static bool IsFromSerializer(Exception e) => string.Equals(e.Source, "System.Text.Json", StringComparison.Ordinal);
+    private static bool IsFromSerializer(Exception e) =>
+        e.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true // "System.Text.Json", or "System.Text.Json.Rethrowable"
+        || e.TargetSite?.DeclaringType?.Assembly.GetName().Name == "System.Text.Json";
 
     /// <summary>What an operator reads about a failure: status, kind and codes, never content.</summary>
     public static string Describe(Exception exception) => exception switch
