@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Twine.Functions.Processing.Retries;
+using Twine.Functions.Queues;
 
 namespace Twine.Functions.Tests.Processing;
 
@@ -12,9 +13,9 @@ namespace Twine.Functions.Tests.Processing;
 /// reschedule: its text, delay, when it is due on the app's clock, and the receipt that lets a test driver make the
 /// message visible once its (fake) time has come.
 /// </summary>
-internal sealed class RecordingRetryQueue(TimeProvider clock) : IRetryQueue
+internal sealed class RecordingRetryQueue(TimeProvider clock, IngestionQueues queues) : IRetryQueue
 {
-    private readonly StorageRetryQueue _inner = new();
+    private readonly StorageRetryQueue _inner = new(queues);
 
     public ConcurrentQueue<Rescheduled> Sent { get; } = new();
 
@@ -37,5 +38,5 @@ internal static class RecordingRetryQueueExtensions
         (RecordingRetryQueue)app.Services.GetRequiredService<IRetryQueue>();
 
     public static void AddRecordingRetryQueue(this IServiceCollection services) =>
-        services.AddSingleton<IRetryQueue>(sp => new RecordingRetryQueue(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRetryQueue>(sp => new RecordingRetryQueue(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestionQueues>()));
 }

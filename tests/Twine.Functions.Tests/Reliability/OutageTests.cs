@@ -144,4 +144,25 @@ public sealed class OutageTests : IClassFixture<SandboxFixture>
             $"{metricsHost.Deliveries + calendarHost.Deliveries} deliveries; all delivered {app.Time.GetUtcNow() - outageEnds:h\\:mm} (simulated) after Twine recovered; " +
             $"1,000 metrics and 20 events in Twine once each; 30 ingestions succeeded; 0 poisoned.");
     }
+
+    [Fact]
+    public async Task A_permanent_4xx_is_recorded_at_once_not_retried_for_a_day()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox);
+        var (body, _) = ReliabilityApp.Metrics(5, patientId: "5a10000000000000000000ff"); // a patient Twine does not know
+        var id = (await app.PostMetricsAsync(body)).IngestionId;
+        var started = app.Time.GetUtcNow();
+
+        var host = app.MetricsHost();
+        await host.RunUntilDrainedAsync(cancellationToken: ct);
+
+        var record = (await app.Store.GetAsync(id, ct))!;
+        Assert.Equal((IngestionStatus.Failed, 5, null), (record.Status, record.Failed, record.Retry));
+        Assert.NotEmpty(record.Errors);
+        Assert.DoesNotContain(record.Errors, e => e.Code is "RetriesExhausted" or "PoisonMessage");
+        Assert.Equal((1, 0, 0), (host.Deliveries, host.Rescheduled, host.Poisoned));
+        Assert.Equal(1, _sandbox.RequestCount("POST", "/patient_health_metric"));
+        Assert.Equal(started, app.Time.GetUtcNow()); // recorded at once: no simulated time passed
+    }
 }

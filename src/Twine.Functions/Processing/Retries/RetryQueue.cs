@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Twine.Functions.Queues;
 
 namespace Twine.Functions.Processing.Retries;
 
@@ -12,11 +13,13 @@ public interface IRetryQueue
     Task<SendReceipt> SendAsync(QueueClient queue, byte[] messageJson, TimeSpan delay, CancellationToken cancellationToken);
 }
 
-public sealed class StorageRetryQueue : IRetryQueue
+/// <summary>Sends through the app's queue clients; the queues are created on first use, as the edge does.</summary>
+public sealed class StorageRetryQueue(IngestionQueues queues) : IRetryQueue
 {
     public async Task<SendReceipt> SendAsync(QueueClient queue, byte[] messageJson, TimeSpan delay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
+        await queues.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         return (await queue.SendMessageAsync(BinaryData.FromBytes(messageJson), visibilityTimeout: delay, cancellationToken: cancellationToken)
             .ConfigureAwait(false)).Value;
     }
