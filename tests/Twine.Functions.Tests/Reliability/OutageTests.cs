@@ -137,11 +137,12 @@ public sealed class OutageTests : IClassFixture<SandboxFixture>
 
         // Bounded: the instance's circuit lets one probe through per pause instead of every message calling Twine.
         var reschedules = metricsHost.Rescheduled + calendarHost.Rescheduled;
+        var afterRecovery = app.Retries().Sent.Where(r => r.DueAt - r.Delay >= outageEnds).ToList();
         Assert.InRange(callsDuringOutage, 1, 150);
         ReliabilityApp.Report(
             $"Outage: {Outage.TotalHours:0} h of 503 on {(tokenEndpointDown ? "every Twine route" : "every route but POST /oauth/token")}; 10 metrics ingestions (1,000 metrics, 10 messages) and 20 calendar PUTs; " +
             $"{callsDuringOutage} calls reached Twine during the outage ({byRoute}); {reschedules} reschedules; " +
-            $"{metricsHost.Deliveries + calendarHost.Deliveries} deliveries; all delivered {app.Time.GetUtcNow() - outageEnds:h\\:mm} (simulated) after Twine recovered; " +
+            $"{metricsHost.Deliveries + calendarHost.Deliveries} deliveries; {afterRecovery.Count} reschedules after Twine recovered; all delivered {app.Time.GetUtcNow() - outageEnds:h\\:mm} (simulated) after Twine recovered; " +
             $"1,000 metrics and 20 events in Twine once each; 30 ingestions succeeded; 0 poisoned.");
     }
 
