@@ -89,9 +89,9 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             }
 
             entity.Status = IngestionStatus.Accepted.ToWire();
-            if (entity.MessagesDone > 0)
+            if (entity.MessagesDone > 0 || entity.RetryingJson is not null)
             {
-                // Outcomes arrived while the edge was still queueing: the status follows from them.
+                // Outcomes (or reschedules) arrived while the edge was still queueing: the status follows from them.
                 Aggregate(entity, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false));
             }
 

@@ -154,4 +154,19 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
         Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(first, CancellationToken.None))!.Status);
         Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(second, CancellationToken.None))!.Status);
     }
+
+    [Fact]
+    public async Task A_reschedule_before_the_edge_accepts_shows_retrying_once_accepted()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = IngestionId.New(app.Time);
+        var etag = await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 2, 1), "hash",
+            app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable);
+
+        await app.MetricsProcessor().ProcessAsync(Message(id), 1, CancellationToken.None); // rescheduled while the edge is still queueing
+        await app.Store.MarkAcceptedAsync(id, etag, CancellationToken.None);
+
+        Assert.Equal("retrying", (await app.GetStatusAsync(id)).Json["status"]!.GetValue<string>());
+    }
 }

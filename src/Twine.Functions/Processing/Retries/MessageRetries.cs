@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Twine.Client.Errors;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;
 using Twine.Functions.Queues;
@@ -76,6 +77,14 @@ public sealed partial class MessageRetries(
     {
         switch (ProcessingFailureClassifier.Classify(exception))
         {
+            case FailureClass.Permanent when exception is TwineApiException rejected:
+                // A Twine 4xx from a call the processor does not record itself (e.g. the calendar search): Twine's errors.
+                await store.RecordMessageOutcomeAsync(message.IngestionId, new MessageOutcome(message.Kind, message.MessageIndex, message.MessageCount,
+                    message.MetricCount, 0, 0, message.MetricCount, [], TwineFailures.Errors(rejected), TwineFailures.Reason(rejected)), cancellationToken)
+                    .ConfigureAwait(false);
+                LogPermanent(message.IngestionId, message.MessageIndex, exception.GetType().Name);
+                return;
+
             case FailureClass.Permanent:
                 var reason = $"{QueueFailureRecorder.MessageName(message.MessageIndex, message.MessageCount)} could not be written for Twine ({exception.GetType().Name}); not retried.";
                 await failures.RecordUndeliveredAsync(message.Kind, message.IngestionId, message.MessageIndex, message.MessageCount, message.MetricCount,
