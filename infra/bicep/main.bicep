@@ -42,6 +42,9 @@ param emailHashKeySecretName string = ''
 @description('Partners allowed to call the webhooks (letters, digits, - and _). Each signs with the secrets in the Key Vault secret webhook-secret-<partner>, set out of band; with none, every webhook write is refused.')
 param webhookPartners string[] = []
 
+@description('How long a queue message that meets transient Twine failures keeps being rescheduled before it is recorded as failed (a .NET TimeSpan, 00:01:00 to 30.00:00:00; setting Processing__RetryFor).')
+param processingRetryFor string = '1.00:00:00'
+
 @description('Largest number of instances the function app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -198,6 +201,7 @@ module functionApp 'modules/functionapp.bicep' = {
       checkpointsTable: pollingTableNames.checkpoints
     }
     webhookPartners: webhookPartners
+    processingRetryFor: processingRetryFor
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

@@ -79,6 +79,17 @@ public class HostBuilderTests
         Assert.Contains("Twine:BaseAddress", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_retry_age_out_of_range_fails_at_start_with_its_name()
+    {
+        var settings = LocalSettings();
+        settings["Processing:RetryFor"] = "00:00:05";
+        using var host = BuildHost(settings);
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("Processing:RetryFor", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ClientId=0b6d3f39-1b0a-4f7c-9f5e-0d2c3e4f5a6b;Authorization=AAD", "0b6d3f39-1b0a-4f7c-9f5e-0d2c3e4f5a6b")]
     [InlineData(" Authorization=aad ; ClientId=abc ", "abc")]

@@ -83,6 +83,9 @@ param polling {
 @description('Partners whose webhook signing secrets the app reads from Key Vault (WebhooksOptions, section "Webhooks").')
 param webhookPartners string[]
 
+@description('Processing__RetryFor: how long a message is rescheduled after transient Twine failures before it is recorded as failed.')
+param processingRetryFor string
+
 @description('Largest number of instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -262,6 +265,11 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           {
             name: 'Storage__IngestionKeysTable'
             value: tableNames.ingestionKeys
+          }
+          // Queue processing (ProcessingOptions, section "Processing"): the give-up age of rescheduled messages.
+          {
+            name: 'Processing__RetryFor'
+            value: processingRetryFor
           }
           // The timer that polls Twine for changes (PollingOptions, section "PollTwineUpdates").
           {

@@ -25,6 +25,19 @@ public sealed record IngestionRecord
     public string? Operation { get; init; }
     public string? RequestHash { get; init; }
     public DateTimeOffset? ReceivingUntil { get; init; }
+
+    /// <summary>True when processing moved the ingestion on from an abandoned <c>receiving</c> (the edge stopped before accepting).</summary>
+    public bool RecoveredFromReceiving { get; init; }
+
+    /// <summary>While <see cref="IngestionStatus.Retrying"/>: the latest reschedule; null otherwise.</summary>
+    public RetryInfo? Retry { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }
+
+/// <summary>
+/// A message waiting after a transient failure: the attempt number of the latest reschedule, the last error (Twine's
+/// status and code, or what failed; never content), its req_id, when the next attempt runs, and how many of the
+/// ingestion's messages are waiting.
+/// </summary>
+public sealed record RetryInfo(int Attempt, string LastError, string? LastErrorReqId, DateTimeOffset NextAttemptAt, int MessagesWaiting = 1);

@@ -9,6 +9,9 @@ public enum IngestionStatus
     Receiving,
     Accepted,
     Processing,
+
+    /// <summary>At least one message met a transient failure and is rescheduled (see <see cref="IngestionRecord.Retry"/>).</summary>
+    Retrying,
     Succeeded,
     PartlySucceeded,
     Failed,
@@ -28,6 +31,7 @@ public static class IngestionNames
         IngestionStatus.Receiving => "receiving",
         IngestionStatus.Accepted => "accepted",
         IngestionStatus.Processing => "processing",
+        IngestionStatus.Retrying => "retrying",
         IngestionStatus.Succeeded => "succeeded",
         IngestionStatus.PartlySucceeded => "partlySucceeded",
         IngestionStatus.Failed => "failed",
@@ -39,6 +43,7 @@ public static class IngestionNames
         "receiving" => IngestionStatus.Receiving,
         "accepted" => IngestionStatus.Accepted,
         "processing" => IngestionStatus.Processing,
+        "retrying" => IngestionStatus.Retrying,
         "succeeded" => IngestionStatus.Succeeded,
         "partlySucceeded" => IngestionStatus.PartlySucceeded,
         "failed" => IngestionStatus.Failed,

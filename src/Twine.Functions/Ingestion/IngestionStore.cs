@@ -1,4 +1,5 @@
 using Azure;
+using System.Text.Json;
 using Azure.Data.Tables;
 using Twine.Functions.Json;
 using Twine.Functions.Storage;
@@ -88,9 +89,9 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             }
 
             entity.Status = IngestionStatus.Accepted.ToWire();
-            if (entity.MessagesDone > 0)
+            if (entity.MessagesDone > 0 || entity.RetryingJson is not null)
             {
-                // Outcomes arrived while the edge was still queueing: the status follows from them.
+                // Outcomes (or reschedules) arrived while the edge was still queueing: the status follows from them.
                 Aggregate(entity, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false));
             }
 
@@ -140,6 +141,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         entity.Status = IngestionStatus.Receiving.ToWire();
         entity.FailureReason = null;
         entity.FailedWhileReceiving = false;
+        entity.RecoveredFromReceiving = false;
         entity.ReceivingUntil = receivingUntil;
         entity.UpdatedAt = timeProvider.GetUtcNow();
         try
@@ -153,16 +155,24 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         }
     }
 
+    /// <remarks>
+    /// An ingestion that processing moved on from an abandoned <c>receiving</c> (<see cref="IngestionRecord.RecoveredFromReceiving"/>)
+    /// may still miss messages the edge never queued: until every message is done, a retry may take it over and queue
+    /// them all again (the ones already done are recognised by their outcome rows and not sent to Twine again).
+    /// </remarks>
     public static bool CanBeTakenOver(IngestionRecord record, DateTimeOffset now) =>
         (record.Status == IngestionStatus.Receiving && record.ReceivingUntil is { } until && until <= now)
-        || (record.Status == IngestionStatus.Failed && record.FailedWhileReceiving);
+        || (record.Status == IngestionStatus.Failed && record.FailedWhileReceiving)
+        || (record.RecoveredFromReceiving && record.Status is IngestionStatus.Processing or IngestionStatus.Retrying
+            && record.MessagesDone < record.MessagesTotal);
 
     /// <summary>
     /// Records one message's outcome. The result row is inserted once (a second delivery's insert gets 409 and is
     /// dropped); the ingestion row is then recomputed from all result rows and written with its ETag. Recomputing
     /// instead of incrementing makes a repeat harmless: the tables end as one delivery would leave them.
     /// </summary>
-    public async Task RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
+    /// <returns>The ingestion's status after the recompute.</returns>
+    public async Task<IngestionStatus> RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
@@ -193,7 +203,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             // Already recorded by an earlier delivery; still recompute below, in case that delivery stopped before it did.
         }
 
-        await RecomputeAsync(ingestionId, outcome, cancellationToken).ConfigureAwait(false);
+        return await RecomputeAsync(ingestionId, outcome, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -253,30 +263,119 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
 
     /// <summary>
     /// Accepted → processing when a queue function starts on one of its messages (one ETag-conditional write; nothing
-    /// when the ingestion is already further on, still receiving, or has no row yet because it was enqueued directly).
+    /// when the ingestion is already further on, or has no row yet because it was enqueued directly). An ingestion
+    /// still <c>receiving</c> after its lease ran out was abandoned by the edge between queueing and accepting: the
+    /// message proves it was queued, so it moves on to processing too. Returns what was read (null: no row).
     /// </summary>
-    public async Task MarkProcessingAsync(string ingestionId, CancellationToken cancellationToken)
+    public async Task<IngestionRecord?> MarkProcessingAsync(string ingestionId, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
         {
             var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
-            if (entity is null || entity.Status != IngestionStatus.Accepted.ToWire())
+            var now = timeProvider.GetUtcNow();
+            if (entity is null)
             {
-                return;
+                return null;
             }
 
-            entity.Status = IngestionStatus.Processing.ToWire();
-            entity.UpdatedAt = timeProvider.GetUtcNow();
+            if (!MoveOnIfAbandoned(entity, now))
+            {
+                if (entity.Status != IngestionStatus.Accepted.ToWire())
+                {
+                    return ToRecord(entity);
+                }
+
+                entity.Status = IngestionStatus.Processing.ToWire();
+            }
+
+            entity.UpdatedAt = now;
             try
             {
                 await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return;
+                return ToRecord(entity);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
                 // Changed since read (an outcome arrived): read again; it is probably past "accepted" now.
             }
         }
+
+        return await GetAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A message met a transient failure and was rescheduled: the ingestion shows <c>retrying</c> with the attempt, the
+    /// last error and the next attempt time, until its waiting messages are done (their outcomes clear it). An
+    /// ingestion with no row yet (enqueued directly) is created from what the message says; an abandoned
+    /// <c>receiving</c> one moves on; one failed as a whole keeps its status and only notes the message as waiting.
+    /// </summary>
+    public async Task MarkRetryingAsync(string ingestionId, IngestionKind kind, int messageIndex, int messageCount, RetryInfo retry,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
+        {
+            var entity = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var now = timeProvider.GetUtcNow();
+            var isNew = entity is null;
+            entity ??= new IngestionEntity
+            {
+                PartitionKey = ingestionId,
+                Kind = kind.ToWire(),
+                Status = IngestionStatus.Retrying.ToWire(),
+                MessagesTotal = messageCount,
+                CreatedAt = now,
+            };
+            MoveOnIfAbandoned(entity, now);
+            var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, FunctionsJsonContext.Default.ListInt32).ToHashSet();
+            waiting.Add(messageIndex);
+            entity.RetryingJson = JsonSerializer.Serialize([.. waiting.Order()], FunctionsJsonContext.Default.ListInt32);
+            entity.RetryAttempt = retry.Attempt;
+            entity.RetryLastError = retry.LastError;
+            entity.RetryLastReqId = retry.LastErrorReqId;
+            entity.NextAttemptAt = retry.NextAttemptAt;
+            if (entity.FailureReason is null && entity.Status is "accepted" or "processing")
+            {
+                entity.Status = IngestionStatus.Retrying.ToWire();
+            }
+
+            entity.UpdatedAt = now;
+            try
+            {
+                if (isNew)
+                {
+                    await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Written by someone else meanwhile: read again.
+            }
+        }
+
+        throw new InvalidOperationException($"Ingestion {ingestionId}: gave up marking it retrying after {MaxConcurrencyAttempts} concurrent updates.");
+    }
+
+    /// <summary>
+    /// Receiving past its lease: the edge queued this message and stopped before accepting (a crash between enqueue and
+    /// the merge). Moves it to processing; a retry by the partner may still take it over (<see cref="CanBeTakenOver"/>).
+    /// </summary>
+    private static bool MoveOnIfAbandoned(IngestionEntity entity, DateTimeOffset now)
+    {
+        if (entity.Status != IngestionStatus.Receiving.ToWire() || entity.ReceivingUntil is not { } until || until > now)
+        {
+            return false;
+        }
+
+        entity.Status = IngestionStatus.Processing.ToWire();
+        entity.ReceivingUntil = null;
+        entity.RecoveredFromReceiving = true;
+        return true;
     }
 
     /// <summary>One message's recorded outcome (a point read), or null when none is recorded yet.</summary>
@@ -301,7 +400,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         return results;
     }
 
-    private async Task RecomputeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
+    private async Task<IngestionStatus> RecomputeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxConcurrencyAttempts; attempt++)
         {
@@ -319,10 +418,11 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
                 CreatedAt = now,
             };
             var before = isNew ? null : AggregateFingerprint(entity);
+            MoveOnIfAbandoned(entity, now);
             Aggregate(entity, results);
             if (before is not null && before == AggregateFingerprint(entity))
             {
-                return; // a repeated delivery: nothing changed, so nothing is written (not even UpdatedAt)
+                return IngestionNames.ParseStatus(entity.Status); // a repeated delivery: nothing changed, so nothing is written (not even UpdatedAt)
             }
 
             entity.UpdatedAt = now;
@@ -337,7 +437,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
                     await tables.Ingestions.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 }
 
-                return;
+                return IngestionNames.ParseStatus(entity.Status);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
@@ -351,7 +451,8 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
     /// <summary>Everything <see cref="Aggregate"/> sets, to tell whether a recompute changed the row.</summary>
     private static string AggregateFingerprint(IngestionEntity e) =>
         string.Join("\u001f", e.Status, e.Created, e.IgnoredDuplicates, e.Failed, e.MessagesDone, e.MetricsTotal,
-            e.TwineIdsJson, e.TwineIdsTruncated, e.ErrorsJson, e.ErrorsTruncated);
+            e.TwineIdsJson, e.TwineIdsTruncated, e.ErrorsJson, e.ErrorsTruncated, e.RetryingJson, e.RetryAttempt, e.NextAttemptAt,
+            e.ReceivingUntil, e.RecoveredFromReceiving);
 
     private static void Aggregate(IngestionEntity entity, IReadOnlyList<IngestionResultEntity> results)
     {
@@ -382,7 +483,20 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         entity.Failed = failed;
         entity.MessagesDone = results.Count;
         entity.MetricsTotal = Math.Max(entity.MetricsTotal, metrics);
-        entity.Status = AggregateStatus(entity, results.Count, created + ignored, failed + failedMessages).ToWire();
+
+        // Messages that were rescheduled and have an outcome now are no longer waiting.
+        var done = results.Select(r => r.MessageIndex).ToHashSet();
+        var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, FunctionsJsonContext.Default.ListInt32).Where(i => !done.Contains(i)).ToList();
+        if (waiting.Count == 0)
+        {
+            (entity.RetryingJson, entity.RetryAttempt, entity.RetryLastError, entity.RetryLastReqId, entity.NextAttemptAt) = (null, null, null, null, null);
+        }
+        else
+        {
+            entity.RetryingJson = JsonSerializer.Serialize(waiting, FunctionsJsonContext.Default.ListInt32);
+        }
+
+        entity.Status = AggregateStatus(entity, results.Count, created + ignored, failed + failedMessages, waiting.Count > 0).ToWire();
     }
 
     /// <summary>
@@ -390,7 +504,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
     /// failed to queue, outcomes update the counts only, so a retry with the same key still takes it over and
     /// queues every message. A failure marked on the whole ingestion (poison) is final.
     /// </summary>
-    private static IngestionStatus AggregateStatus(IngestionEntity entity, int messagesDone, int succeeded, int failures)
+    private static IngestionStatus AggregateStatus(IngestionEntity entity, int messagesDone, int succeeded, int failures, bool anyWaiting)
     {
         if (entity.FailureReason is not null)
         {
@@ -400,6 +514,11 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         if (entity.Status == IngestionStatus.Receiving.ToWire())
         {
             return IngestionStatus.Receiving;
+        }
+
+        if (messagesDone < entity.MessagesTotal && anyWaiting)
+        {
+            return IngestionStatus.Retrying;
         }
 
         if (messagesDone == 0)
@@ -474,6 +593,11 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         Operation = e.Operation,
         RequestHash = e.RequestHash,
         ReceivingUntil = e.ReceivingUntil,
+        RecoveredFromReceiving = e.RecoveredFromReceiving,
+        Retry = e.NextAttemptAt is { } next && e.RetryAttempt is { } attempt
+            ? new RetryInfo(attempt, e.RetryLastError ?? "", e.RetryLastReqId, next,
+                JsonPropertyLimit.Deserialize(e.RetryingJson, FunctionsJsonContext.Default.ListInt32).Count)
+            : null,
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,
     };

@@ -12,5 +12,6 @@ namespace Twine.Functions.Json;
 [JsonSerializable(typeof(AcceptedResponse))]
 [JsonSerializable(typeof(IngestionStatusResponse))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(List<TwineError>))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

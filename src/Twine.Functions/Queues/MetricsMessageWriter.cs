@@ -17,8 +17,11 @@ public static class MetricsMessageWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>The envelope around the data array, sized with the widest index and count a message can have.</summary>
-    private static readonly int EnvelopeBytes = Write(new string('0', 32), 99999, 99999, []).Length;
+    /// <summary>
+    /// The envelope around the data array, sized with the widest index and count a message can have, plus room for the
+    /// retry members a reschedule adds (<see cref="QueueRetryFields.MaxBytes"/>), so a rescheduled message still fits.
+    /// </summary>
+    public static readonly int EnvelopeBytes = Write(new string('0', 32), 99999, 99999, []).Length + QueueRetryFields.MaxBytes;
 
     /// <summary>
     /// Plans the messages. Returns the problems instead when a single metric cannot fit in one message.

@@ -14,10 +14,17 @@ public static class QueueMessageParser
 {
     public const int SupportedVersion = 1;
 
-    private static readonly string[] MetricsMembers = ["version", "ingestionId", "messageIndex", "messageCount", "data"];
-    private static readonly string[] CalendarMembers = ["version", "ingestionId", "operation", "externalId", "data"];
+    private static readonly string[] MetricsMembers =
+        ["version", "ingestionId", "messageIndex", "messageCount", "data", QueueRetryFields.Attempt, QueueRetryFields.FirstFailedAt];
 
-    public static QueueMessageParseResult<MetricsQueueMessage> ParseMetrics(string text)
+    private static readonly string[] CalendarMembers =
+        ["version", "ingestionId", "operation", "externalId", "data", QueueRetryFields.Attempt, QueueRetryFields.FirstFailedAt];
+
+    /// <summary>How far in the future a <c>firstFailedAt</c> may be (instances' clocks differ a little).</summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+
+    /// <param name="now">The time <c>firstFailedAt</c> must not be after; null skips that one check (contract tests without a clock).</param>
+    public static QueueMessageParseResult<MetricsQueueMessage> ParseMetrics(string text, DateTimeOffset? now = null)
     {
         var errors = new List<ProblemError>();
         if (!TryParse(text, errors, out var root))
@@ -27,6 +34,7 @@ public static class QueueMessageParser
         }
 
         var ingestionId = ReadEnvelope(root, MetricsMembers, errors);
+        var retry = ReadRetry(root, now, errors);
         var index = ReadInt(root, "messageIndex", 0, QueueMessageLimits.MaxMessagesPerIngestion - 1, errors);
         var count = ReadInt(root, "messageCount", 1, QueueMessageLimits.MaxMessagesPerIngestion, errors);
         if (index is { } i && count is { } c && i >= c)
@@ -57,10 +65,11 @@ public static class QueueMessageParser
 
         return errors.Count > 0
             ? new(null, ingestionId, errors)
-            : new(new MetricsQueueMessage(ingestionId!, index!.Value, count!.Value, metrics), ingestionId, errors);
+            : new(new MetricsQueueMessage(ingestionId!, index!.Value, count!.Value, metrics) { Retry = retry, Root = root }, ingestionId, errors);
     }
 
-    public static QueueMessageParseResult<CalendarEventQueueMessage> ParseCalendarEvent(string text)
+    /// <param name="now">As for <see cref="ParseMetrics"/>.</param>
+    public static QueueMessageParseResult<CalendarEventQueueMessage> ParseCalendarEvent(string text, DateTimeOffset? now = null)
     {
         var errors = new List<ProblemError>();
         if (!TryParse(text, errors, out var root))
@@ -70,6 +79,7 @@ public static class QueueMessageParser
         }
 
         var ingestionId = ReadEnvelope(root, CalendarMembers, errors);
+        var retry = ReadRetry(root, now, errors);
         var operation = JsonRules.GetString(root, "operation", "", errors, required: true);
         if (operation is not null and not (CalendarEventMessageWriter.Upsert or CalendarEventMessageWriter.Delete))
         {
@@ -101,7 +111,7 @@ public static class QueueMessageParser
 
         return errors.Count > 0
             ? new(null, ingestionId, errors)
-            : new(new CalendarEventQueueMessage(ingestionId!, operation!, externalId!, hasData ? data : null), ingestionId, errors);
+            : new(new CalendarEventQueueMessage(ingestionId!, operation!, externalId!, hasData ? data : null) { Retry = retry, Root = root }, ingestionId, errors);
     }
 
     /// <summary>
@@ -205,6 +215,34 @@ public static class QueueMessageParser
         return id;
     }
 
+    /// <summary>The optional retry members: both or neither; attempt 1..MaxAttempt; firstFailedAt a timestamp not in the future.</summary>
+    private static QueueRetryState? ReadRetry(JsonElement root, DateTimeOffset? now, List<ProblemError> errors)
+    {
+        var hasAttempt = root.TryGetProperty(QueueRetryFields.Attempt, out _);
+        var hasFirst = root.TryGetProperty(QueueRetryFields.FirstFailedAt, out _);
+        if (!hasAttempt && !hasFirst)
+        {
+            return null;
+        }
+
+        if (hasAttempt != hasFirst)
+        {
+            var missing = hasAttempt ? QueueRetryFields.FirstFailedAt : QueueRetryFields.Attempt;
+            errors.Add(ProblemError.AtPointer("/" + missing, $"'{QueueRetryFields.Attempt}' and '{QueueRetryFields.FirstFailedAt}' come together."));
+            return null;
+        }
+
+        var attempt = ReadInt(root, QueueRetryFields.Attempt, 1, QueueRetryFields.MaxAttempt, errors);
+        var first = JsonRules.GetTimestamp(root, QueueRetryFields.FirstFailedAt, "", errors, required: true);
+        if (first is { } at && now is { } clock && at > clock + ClockSkewAllowance)
+        {
+            errors.Add(ProblemError.AtPointer("/" + QueueRetryFields.FirstFailedAt, $"'{QueueRetryFields.FirstFailedAt}' must not be in the future."));
+            return null;
+        }
+
+        return attempt is { } n && first is { } f ? new QueueRetryState(n, f) : null;
+    }
+
     private static int? ReadInt(JsonElement root, string name, int min, int max, List<ProblemError> errors)
     {
         if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
@@ -231,7 +269,24 @@ public sealed record QueueMessageParseResult<T>(T? Message, string? IngestionId,
 }
 
 /// <param name="Metrics">The patient_health_metric resources as the partner sent them.</param>
-public sealed record MetricsQueueMessage(string IngestionId, int MessageIndex, int MessageCount, IReadOnlyList<JsonElement> Metrics);
+public sealed record MetricsQueueMessage(string IngestionId, int MessageIndex, int MessageCount, IReadOnlyList<JsonElement> Metrics)
+{
+    /// <summary>Present when the message was rescheduled after a transient failure.</summary>
+    public QueueRetryState? Retry { get; init; }
+
+    /// <summary>The whole message as parsed: a reschedule copies it verbatim.</summary>
+    public JsonElement Root { get; init; }
+}
 
 /// <param name="Data">The calendar_event resource for an upsert; null for a delete.</param>
-public sealed record CalendarEventQueueMessage(string IngestionId, string Operation, string ExternalId, JsonElement? Data);
+public sealed record CalendarEventQueueMessage(string IngestionId, string Operation, string ExternalId, JsonElement? Data)
+{
+    /// <summary>Present when the message was rescheduled after a transient failure.</summary>
+    public QueueRetryState? Retry { get; init; }
+
+    /// <summary>The whole message as parsed: a reschedule copies it verbatim.</summary>
+    public JsonElement Root { get; init; }
+}
+
+/// <summary>The retry members of a rescheduled message: reschedules so far, and when the first transient failure was.</summary>
+public sealed record QueueRetryState(int Attempt, DateTimeOffset FirstFailedAt);

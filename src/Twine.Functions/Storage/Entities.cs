@@ -34,6 +34,19 @@ public sealed class IngestionEntity : ITableEntity
     public string? Operation { get; set; }
     public string? RequestHash { get; set; }
     public DateTimeOffset? ReceivingUntil { get; set; }
+
+    /// <summary>True when processing found the ingestion still <c>receiving</c> after its lease and moved it forward.</summary>
+    public bool RecoveredFromReceiving { get; set; }
+
+    /// <summary>JSON array of the indexes of messages rescheduled after a transient failure and not done yet.</summary>
+    public string? RetryingJson { get; set; }
+
+    /// <summary>The latest reschedule: its attempt number, the Twine error (status and code only), its req_id and when it runs.</summary>
+    public int? RetryAttempt { get; set; }
+    public string? RetryLastError { get; set; }
+    public string? RetryLastReqId { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -67,7 +67,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_poison_message_marks_its_ingestion_failed_with_the_reason_once()
+    public async Task A_poison_message_records_its_message_failed_with_the_reason_once()
     {
         await using var app = new TestApp(azurite);
         var id = (await app.PostMetricsAsync(Bodies.Metrics(150))).IngestionId;
@@ -78,8 +78,10 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         await Recorder(app).RecordPoisonAsync(IngestionKind.Metrics, "twine-metrics-poison", text, 5, CancellationToken.None);
         var json = (await app.GetStatusAsync(id)).Json;
 
-        Assert.Equal("failed", json["status"]!.GetValue<string>());
-        Assert.Equal("Message 1 failed 5 times and was moved to twine-metrics-poison.", json["failureReason"]!.GetValue<string>());
+        Assert.Equal("processing", json["status"]!.GetValue<string>()); // message 1 of 2 is still to come
+        Assert.Equal(("PoisonMessage", "Message 2 of 2 failed 5 times and was moved to twine-metrics-poison."),
+            (json["errors"]![0]!["code"]!.GetValue<string>(), json["errors"]![0]!["detail"]!.GetValue<string>()));
+        Assert.Equal(50, json["counts"]!["failed"]!.GetValue<int>());
         Assert.Equal(once.Single().ETag, (await app.RowsAsync(app.Names.IngestionsTable)).Single().ETag); // the repeat wrote nothing
     }
 
@@ -94,7 +96,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var json = (await app.GetStatusAsync(id)).Json;
 
         Assert.Equal(("failed", "calendarEvent"), (json["status"]!.GetValue<string>(), json["kind"]!.GetValue<string>()));
-        Assert.Equal("A message failed 5 times and was moved to twine-calendar-events-poison.", json["failureReason"]!.GetValue<string>());
+        Assert.Equal("Message 1 of 1 failed 5 times and was moved to twine-calendar-events-poison.", json["errors"]![0]!["detail"]!.GetValue<string>());
     }
 
     [Fact]

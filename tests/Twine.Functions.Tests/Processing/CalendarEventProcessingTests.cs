@@ -129,11 +129,12 @@ public sealed class CalendarEventProcessingTests : IClassFixture<SandboxFixture>
         var (id, message) = await PutAsync(app, externalId, body);
         _sandbox.Faults.Add("POST", CreateRoute, FaultKind.ServiceUnavailable);
 
-        var thrown = await Assert.ThrowsAsync<TwineApiException>(() => app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None));
+        await app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None); // rescheduled
         var claimed = (await app.Links.GetAsync(externalId, CancellationToken.None))!;
-        await app.CalendarProcessor().ProcessAsync(message, 2, CancellationToken.None);
+        var rescheduled = Assert.Single(app.Retries().Sent);
+        app.Time.Advance(rescheduled.Delay);
+        await app.CalendarProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
 
-        Assert.True(thrown.IsTransient);
         Assert.Equal((CalendarEventLinkStore.Claimed, null), (claimed.State, claimed.TwineId));
         Assert.Single(await EventsLikeAsync(app, body));
         Assert.Equal(2, _sandbox.RequestCount("POST", CreateRoute)); // the refused one and the one that created it
@@ -168,9 +169,10 @@ public sealed class CalendarEventProcessingTests : IClassFixture<SandboxFixture>
         var (id, message) = await PutAsync(app, externalId, body);
         Assert.NotNull(await app.Links.TryClaimAsync(externalId, IngestionId.New(app.Time), CancellationToken.None)); // an earlier PUT's create, unfinished
 
-        await Assert.ThrowsAsync<LinkBusyException>(() => app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None));
+        await app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None); // rescheduled: the claim is fresh
+        Assert.Equal("the calendar event link is busy with another delivery", (await app.Store.GetAsync(id, CancellationToken.None))!.Retry!.LastError);
         app.Time.Advance(CalendarEventMessageProcessor.ClaimLease);
-        await app.CalendarProcessor().ProcessAsync(message, 2, CancellationToken.None);
+        await app.CalendarProcessor().ProcessAsync(app.Retries().Last, 1, CancellationToken.None);
 
         var link = (await app.Links.GetAsync(externalId, CancellationToken.None))!;
         Assert.Equal((CalendarEventLinkStore.Linked, id), (link.State, link.ClaimedByIngestionId));

@@ -135,25 +135,36 @@ public sealed class MetricsProcessingTests : IClassFixture<SandboxFixture>
     }
 
     [Theory]
-    [InlineData(FaultKind.ServiceUnavailable)]
-    [InlineData(FaultKind.TooManyRequests)]
-    [InlineData(FaultKind.InternalServerError)]
-    public async Task A_transient_twine_failure_is_thrown_for_the_host_to_retry_and_the_retry_succeeds(FaultKind fault)
+    [InlineData(FaultKind.ServiceUnavailable, "503 ServiceUnavailable")]
+    [InlineData(FaultKind.TooManyRequests, "429 TooManyRequests")]
+    [InlineData(FaultKind.InternalServerError, "500 InternalServerError")]
+    public async Task A_transient_twine_failure_reschedules_the_message_shows_retrying_and_the_retry_succeeds(FaultKind fault, string error)
     {
         await using var app = ProcessingApp.Create(_azurite, _sandbox);
         var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(3))).IngestionId;
         var message = Assert.Single(await app.TakeMessagesAsync(app.Names.MetricsQueue));
         _sandbox.Faults.Add("POST", MetricsRoute, fault);
+        var failedAt = app.Time.GetUtcNow();
 
-        var thrown = await Assert.ThrowsAsync<TwineApiException>(() => app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None));
-        var afterFailure = (await app.Store.GetAsync(id, CancellationToken.None))!;
-        await app.MetricsProcessor().ProcessAsync(message, 2, CancellationToken.None);
+        await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None); // rescheduled: returns, the host completes it
+        var status = (await app.GetStatusAsync(id)).Json;
+        var rescheduled = Assert.Single(app.Retries().Sent);
+        app.Time.Advance(rescheduled.Delay);
+        await app.MetricsProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
 
-        Assert.True(thrown.IsTransient);
-        Assert.Single(await app.Store.GetResultsAsync(id, CancellationToken.None));
-        Assert.Equal((IngestionStatus.Processing, 0), (afterFailure.Status, afterFailure.MessagesDone)); // nothing recorded for the failure
+        Assert.Equal("retrying", status["status"]!.GetValue<string>());
+        Assert.Equal(1, status["retry"]!["attempt"]!.GetValue<int>());
+        Assert.Equal($"createPatientHealthMetric: {error}", status["retry"]!["lastError"]!.GetValue<string>());
+        Assert.InRange(rescheduled.Delay, TimeSpan.FromSeconds(24), TimeSpan.FromSeconds(36)); // 30 s ± 20 %
+        Assert.Equal(failedAt + rescheduled.Delay, status["retry"]!["nextAttemptAt"]!.GetValue<DateTimeOffset>());
+        var sent = JsonNode.Parse(rescheduled.Text)!.AsObject();
+        var original = JsonNode.Parse(message)!.AsObject();
+        Assert.Equal((1, failedAt), (sent["attempt"]!.GetValue<int>(), sent["firstFailedAt"]!.GetValue<DateTimeOffset>()));
+        sent.Remove("attempt");
+        sent.Remove("firstFailedAt");
+        Assert.True(JsonNode.DeepEquals(original, sent)); // everything else carried unchanged
         var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
-        Assert.Equal((IngestionStatus.Succeeded, 3), (record.Status, record.Created));
+        Assert.Equal((IngestionStatus.Succeeded, 3, null), (record.Status, record.Created, record.Retry));
         Assert.Equal(3, (await app.SandboxMetricsAsync()).Count);
     }
 
@@ -209,7 +220,7 @@ public sealed class MetricsProcessingTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
-    public async Task Key_vault_unreachable_is_thrown_for_the_host_to_retry_and_nothing_is_recorded()
+    public async Task Key_vault_unreachable_reschedules_the_message_and_records_no_outcome()
     {
         var vault = new Secrets.StandInKeyVault { Unreachable = true };
         await using var app = ProcessingApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
@@ -220,10 +231,13 @@ public sealed class MetricsProcessingTests : IClassFixture<SandboxFixture>
         var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
         var message = Assert.Single(await app.TakeMessagesAsync(app.Names.MetricsQueue));
 
-        await Assert.ThrowsAsync<Twine.Functions.Secrets.TwineCredentialsUnavailableException>(
-            () => app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None));
+        await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None);
 
         Assert.Empty(await app.Store.GetResultsAsync(id, CancellationToken.None));
+        Assert.Single(app.Retries().Sent);
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal(IngestionStatus.Retrying, record.Status);
+        Assert.StartsWith("Twine credentials unavailable", record.Retry!.LastError);
         Assert.Equal(0, _sandbox.RequestCount("POST", MetricsRoute));
     }
 

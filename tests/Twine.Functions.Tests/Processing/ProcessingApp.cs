@@ -27,6 +27,7 @@ internal static class ProcessingApp
         new(azurite, register: (collection, configuration) =>
         {
             services?.Invoke(collection); // e.g. a credentials provider: AddTwineClient keeps one registered before it
+            collection.AddRecordingRetryQueue();
             collection.AddTwineClient(options =>
             {
                 options.BaseAddress = sandbox.BaseAddress;

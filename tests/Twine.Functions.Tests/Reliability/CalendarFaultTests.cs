@@ -46,13 +46,7 @@ public sealed class CalendarFaultTests : IClassFixture<SandboxFixture>
 
         _sandbox.Faults.Add("POST", "/calendar_event", FaultKind.InternalServerError, count: 3);
         _sandbox.Faults.Add("POST", "/calendar_event", FaultKind.DropConnection, count: 2);
-        var host = new AtLeastOnceQueueHost(app.ConnectionString, app.Names.CalendarEventsQueue,
-            (text, dequeueCount, token) => app.CalendarProcessor().ProcessAsync(text, dequeueCount, token),
-            (text, id, token) => app.PoisonHandler().HandleCalendarEventAsync(text, id, token))
-        {
-            BatchSize = 1,
-            DeliverEveryMessageTwice = true,
-        };
+        var host = app.CalendarHost(batchSize: 1, deliverEveryMessageTwice: true);
         await host.RunUntilDrainedAsync(cancellationToken: ct);
         _sandbox.Faults.Clear();
 

@@ -44,7 +44,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(host.Failures >= 1);
-        await run.AssertEveryMetricInTwineOnceAsync(host, "429 Too Many Requests", "3 × 429 `Retry-After: 1` on POST /patient_health_metric (client honours it once, then the host redelivers)");
+        await run.AssertEveryMetricInTwineOnceAsync(host, "429 Too Many Requests", "3 × 429 `Retry-After: 1` on POST /patient_health_metric (client honours it once, then the message is rescheduled)");
     }
 
     [Theory]
@@ -60,7 +60,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.True(host.Failures >= 1, "the client's one retry cannot absorb three faults: the host redelivered");
+        Assert.True(host.Rescheduled >= 1, "the client's one retry cannot absorb three faults: the message was rescheduled");
         await run.AssertEveryMetricInTwineOnceAsync(host, name, how);
     }
 
@@ -175,7 +175,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        Assert.Equal(2, host.FailureKinds.Count(k => k.StartsWith("rescheduled: Twine credentials unavailable", StringComparison.Ordinal)));
         await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault errors",
             "`StandInKeyVault` answers 503 to the first 2 deliveries, then recovers");
     }
@@ -199,7 +199,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        Assert.Equal(2, host.FailureKinds.Count(k => k.StartsWith("rescheduled: Twine credentials unavailable", StringComparison.Ordinal)));
         await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault unreachable",
             "`StandInKeyVault` refuses connections for the first 2 deliveries, then recovers");
     }
@@ -233,7 +233,12 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
                 Interlocked.Add(ref deliveries, 2);
                 await Task.WhenAll(processor.ProcessAsync(text, dequeueCount, ct), processor.ProcessAsync(text, dequeueCount + 1, ct));
             },
-            (text, id, ct) => app.PoisonHandler().HandleMetricsAsync(text, id, ct));
+            (text, id, ct) => app.PoisonHandler().HandleMetricsAsync(text, id, ct))
+        {
+            Retries = app.Retries(),
+            Clock = app.Time,
+            RescheduleErrors = () => app.RescheduleErrors(app.Names.MetricsQueue),
+        };
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.True(deliveries >= 2 * run.Messages);
@@ -242,25 +247,58 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
-    public async Task Poison_messages()
+    public async Task Twine_failing_for_longer_than_the_give_up_age()
     {
         await using var app = ReliabilityApp.Create(_azurite, _sandbox);
         var run = await FaultRun.IngestAsync(app, _sandbox, ingestions: 1);
-        // The first bulk create goes through; every later one fails: one message keeps failing until the host poisons it.
-        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable, count: 1000, after: 1);
+        var started = app.Time.GetUtcNow();
+        // The first bulk create goes through; every later one fails: one message is rescheduled until Processing:RetryFor (24 h).
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable, count: 100_000, after: 1);
 
-        var host = new AtLeastOnceQueueHostBuilder(app) { BatchSize = 1 }.Build();
+        var host = app.MetricsHost(batchSize: 1);
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
         _sandbox.Faults.Clear();
 
-        Assert.Equal((1, 1), (host.Poisoned, host.PoisonHandled));
-        Assert.True(host.Failures >= 5); // maxDequeueCount deliveries of the poisoned message
+        Assert.Equal(0, host.Poisoned);
+        Assert.InRange(app.Time.GetUtcNow() - started, TimeSpan.FromHours(24), TimeSpan.FromHours(25));
+        var record = Assert.Single(await run.RecordsAsync());
+        Assert.Equal(IngestionStatus.PartlySucceeded, record.Status);
+        var error = Assert.Single(record.Errors);
+        Assert.Equal(Twine.Functions.Processing.Retries.MessageRetries.GivenUpCode, error.Code);
+        Assert.Matches("^Message [12] of 2 was not delivered: it kept failing for 24 h \\(\\d+ attempts; last error: [^)]+\\) and Processing:RetryFor is 24 h\\.$", error.Detail);
+        await run.AssertNothingLostAsync(host, "Twine failing for longer than the give-up age",
+            "503 on every POST /patient_health_metric after the first; the other message is rescheduled (30 s … hourly) until Processing:RetryFor (24 h), then recorded",
+            $"**partlySucceeded** (`RetriesExhausted` after {host.Rescheduled} reschedules and {_sandbox.RequestCount("POST", MetricsRoute) - 1} failed creates in 24 simulated hours); the other message's metrics are in Twine");
+    }
+
+    [Fact]
+    public async Task Poison_messages()
+    {
+        // An exception no rule classifies (a credentials provider with a bug): thrown, retried by the host, then poisoned.
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox,
+            services => services.AddSingleton<ITwineCredentialsProvider>(new BrokenCredentials()));
+        var run = await FaultRun.IngestAsync(app, _sandbox, ingestions: 1);
+
+        var host = app.MetricsHost(batchSize: 1);
+        await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal((2, 2), (host.Poisoned, host.PoisonHandled));
+        Assert.Equal(10, host.Thrown); // maxDequeueCount deliveries of each message
         var record = Assert.Single(await run.RecordsAsync());
         Assert.Equal(IngestionStatus.Failed, record.Status);
-        Assert.Matches($"Message [01] failed 5 times and was moved to {app.Names.MetricsQueue}-poison.", record.FailureReason);
+        Assert.Equal(["Message 1 of 2 failed 5 times with InvalidOperationException and is moved to the poison queue.",
+                "Message 2 of 2 failed 5 times with InvalidOperationException and is moved to the poison queue."],
+            record.Errors.Select(e => e.Detail).Order());
+        Assert.All(record.Errors, e => Assert.Equal(Twine.Functions.Processing.Retries.MessageRetries.UnclassifiedCode, e.Code));
         await run.AssertNothingLostAsync(host, "poison message",
-            "503 on every POST /patient_health_metric after the first; a message fails 5 deliveries → `<queue>-poison` → poison handler",
-            "**failed** (reason: \"Message n failed 5 times and was moved to …-poison.\"); the other message's metrics are in Twine");
+            "an unclassified exception (`InvalidOperationException` from the credentials provider) on every delivery; each message fails 5 deliveries → `<queue>-poison` → poison handler",
+            "**failed** (each message's error names the exception type: \"Message n of 2 failed 5 times with InvalidOperationException and is moved to the poison queue.\")");
+    }
+
+    private sealed class BrokenCredentials : ITwineCredentialsProvider
+    {
+        public ValueTask<TwineCredentials> GetCredentialsAsync(bool refresh, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("A bug in a credentials provider.");
     }
 
     /// <summary>A stand-in vault holding the sandbox's client id and secret under the app's default secret names.</summary>
@@ -285,15 +323,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         public Func<int, Task>? BeforeDelivery { get; init; }
         public bool DeliverEveryMessageTwice { get; init; }
 
-        public AtLeastOnceQueueHost Build() =>
-            new(app.ConnectionString, app.Names.MetricsQueue,
-                (text, dequeueCount, ct) => app.MetricsProcessor().ProcessAsync(text, dequeueCount, ct),
-                (text, id, ct) => app.PoisonHandler().HandleMetricsAsync(text, id, ct))
-            {
-                BatchSize = BatchSize,
-                BeforeDelivery = BeforeDelivery,
-                DeliverEveryMessageTwice = DeliverEveryMessageTwice,
-            };
+        public AtLeastOnceQueueHost Build() => app.MetricsHost(batchSize: BatchSize, beforeDelivery: BeforeDelivery, deliverEveryMessageTwice: DeliverEveryMessageTwice);
     }
 }
 

@@ -51,7 +51,7 @@ internal sealed class FaultRun
     }
 
     private static string Kinds(AtLeastOnceQueueHost host) =>
-        host.FailureKinds.IsEmpty ? "" : " (" + string.Join(", ", host.FailureKinds.GroupBy(k => k).Select(g => $"{g.Count()}× {g.Key}")) + ")";
+        host.FailureKinds.Count == 0 ? "" : " (" + string.Join(", ", host.FailureKinds.GroupBy(k => k).Select(g => $"{g.Count()}× {g.Key}")) + ")";
 
     public async Task<List<IngestionRecord>> RecordsAsync()
     {

@@ -44,6 +44,7 @@ internal static class ReliabilityApp
                 var clock = (FakeTimeProvider)collection.Last(d => d.ServiceType == typeof(TimeProvider)).ImplementationInstance!;
                 collection.AddSingleton<TimeProvider>(new FakeClockRealTimers(clock));
                 services?.Invoke(collection);
+                collection.AddRecordingRetryQueue();
                 collection.AddTwineClient(options =>
                 {
                     options.BaseAddress = sandbox.BaseAddress;
@@ -104,15 +105,45 @@ internal static class ReliabilityApp
     }
 
     /// <summary>The at-least-once driver of the app's metrics queue and its poison queue, as the Functions host runs them.</summary>
-    public static AtLeastOnceQueueHost MetricsHost(this TestApp app, string? connectionString = null) =>
+    public static AtLeastOnceQueueHost MetricsHost(this TestApp app, string? connectionString = null, int batchSize = 16,
+        Func<int, Task>? beforeDelivery = null, bool deliverEveryMessageTwice = false, Func<DateTimeOffset, Task>? clockMoved = null) =>
         new(connectionString ?? app.ConnectionString, app.Names.MetricsQueue,
             (text, dequeueCount, ct) => app.MetricsProcessor().ProcessAsync(text, dequeueCount, ct),
-            (text, messageId, ct) => app.PoisonHandler().HandleMetricsAsync(text, messageId, ct));
+            (text, messageId, ct) => app.PoisonHandler().HandleMetricsAsync(text, messageId, ct))
+        {
+            Retries = app.Retries(),
+            Clock = app.Time,
+            RescheduleErrors = () => app.RescheduleErrors(app.Names.MetricsQueue),
+            BatchSize = batchSize,
+            BeforeDelivery = beforeDelivery,
+            DeliverEveryMessageTwice = deliverEveryMessageTwice,
+            ClockMoved = clockMoved,
+        };
 
-    public static AtLeastOnceQueueHost CalendarHost(this TestApp app, string? connectionString = null) =>
+    public static AtLeastOnceQueueHost CalendarHost(this TestApp app, string? connectionString = null, int batchSize = 16,
+        bool deliverEveryMessageTwice = false, Func<DateTimeOffset, Task>? clockMoved = null) =>
         new(connectionString ?? app.ConnectionString, app.Names.CalendarEventsQueue,
             (text, dequeueCount, ct) => app.CalendarProcessor().ProcessAsync(text, dequeueCount, ct),
-            (text, messageId, ct) => app.PoisonHandler().HandleCalendarEventAsync(text, messageId, ct));
+            (text, messageId, ct) => app.PoisonHandler().HandleCalendarEventAsync(text, messageId, ct))
+        {
+            Retries = app.Retries(),
+            Clock = app.Time,
+            RescheduleErrors = () => app.RescheduleErrors(app.Names.CalendarEventsQueue),
+            BatchSize = batchSize,
+            DeliverEveryMessageTwice = deliverEveryMessageTwice,
+            ClockMoved = clockMoved,
+        };
+
+    /// <summary>The last error of each reschedule of a queue's messages, as the app logged it (status and code only).</summary>
+    public static IEnumerable<string> RescheduleErrors(this TestApp app, string queueName)
+    {
+        var kind = queueName == app.Names.MetricsQueue ? "createPatientHealthMetric" : null;
+        return app.Logs.GetSnapshot()
+            .Where(r => r.Category == typeof(Twine.Functions.Processing.Retries.MessageRetries).FullName && r.Message.Contains("rescheduled as attempt", StringComparison.Ordinal))
+            .Select(r => r.StructuredState?.FirstOrDefault(kv => kv.Key == "Error").Value ?? "")
+            .Where(e => kind is null ? !e.StartsWith("createPatientHealthMetric", StringComparison.Ordinal) : !e.Contains("calendar", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+    }
 
     /// <summary>Messages in a queue (visible or leased).</summary>
     public static async Task<int> QueueCountAsync(string connectionString, string queueName)

@@ -46,7 +46,13 @@ public sealed partial class QueueFailureRecorder(IngestionStore store, ILogger<Q
         return true;
     }
 
-    /// <summary>A poison message: the ingestion it names is marked failed with the reason. False when it names none.</summary>
+    public const string PoisonCode = "PoisonMessage";
+
+    /// <summary>
+    /// A poison message: recorded like a message processing gave up on (<see cref="RecordUndeliveredAsync"/>), with the
+    /// reason "Message 2 of 3 failed 5 times and was moved to twine-metrics-poison." (1-based, as in the docs).
+    /// False when it names no ingestion.
+    /// </summary>
     public async Task<bool> RecordPoisonAsync(IngestionKind kind, string poisonQueueName, string? messageText, long dequeueCount, CancellationToken cancellationToken)
     {
         var envelope = QueueMessageParser.PeekEnvelope(messageText);
@@ -56,12 +62,37 @@ public sealed partial class QueueFailureRecorder(IngestionStore store, ILogger<Q
             return false;
         }
 
-        var which = envelope.MessageIndex is { } index ? $"Message {index}" : "A message";
+        var (index, count) = kind == IngestionKind.CalendarEvent ? (0, 1) : (envelope.MessageIndex, envelope.MessageCount);
+        var which = index is { } i && count is { } n ? MessageName(i, n) : "A message";
         var reason = $"{which} failed {dequeueCount} times and was moved to {poisonQueueName}.";
-        await store.MarkFailedAsync(id, reason, cancellationToken, kind, envelope.MessageCount ?? 1).ConfigureAwait(false);
-        LogPoison(id, envelope.MessageIndex, dequeueCount);
+        await RecordUndeliveredAsync(kind, id, index, count, kind == IngestionKind.Metrics ? envelope.MetricCount : 1, PoisonCode, reason, null, cancellationToken)
+            .ConfigureAwait(false);
+        LogPoison(id, index, dequeueCount);
         return true;
     }
+
+    /// <summary>
+    /// A message that will not be delivered (moved to poison, or given up after retrying for Processing:RetryFor, or
+    /// failing with an unclassified exception on its last attempt): one shape for all. When its index is known it is
+    /// recorded as that message's failed outcome with one error (<paramref name="code"/>, the reason, Twine's req_id);
+    /// the ingestion's status then follows from all its messages. Otherwise the whole ingestion is marked failed.
+    /// </summary>
+    public async Task RecordUndeliveredAsync(IngestionKind kind, string ingestionId, int? messageIndex, int? messageCount, int metricCount,
+        string code, string reason, string? requestId, CancellationToken cancellationToken)
+    {
+        if (messageIndex is { } i && messageCount is { } n)
+        {
+            await store.RecordMessageOutcomeAsync(ingestionId, new MessageOutcome(kind, i, n, metricCount, 0, 0, metricCount, [],
+                [new TwineError(code, reason, null, requestId)], reason), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await store.MarkFailedAsync(ingestionId, reason, cancellationToken, kind, messageCount ?? 1).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How reasons name a message: 1-based, "Message 2 of 3".</summary>
+    public static string MessageName(int messageIndex, int messageCount) => $"Message {messageIndex + 1} of {messageCount}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: malformed queue message (index {MessageIndex}, {ProblemCount} problems) recorded as failed")]
     private partial void LogMalformed(string ingestionId, int? messageIndex, int problemCount);

@@ -46,6 +46,7 @@ public sealed class IngestionStatusHandler(IngestionStore store)
             Errors = record.Errors,
             ErrorsTruncated = record.ErrorsTruncated,
             FailureReason = record.FailureReason,
+            Retry = record.Status == IngestionStatus.Retrying ? record.Retry : null,
             CreatedAt = record.CreatedAt,
             UpdatedAt = record.UpdatedAt,
         };

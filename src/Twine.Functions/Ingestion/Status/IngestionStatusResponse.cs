@@ -16,6 +16,9 @@ public sealed record IngestionStatusResponse
     public required IReadOnlyList<TwineError> Errors { get; init; }
     public bool ErrorsTruncated { get; init; }
     public string? FailureReason { get; init; }
+
+    /// <summary>Only while <c>retrying</c>: the latest reschedule (attempt, last Twine error, req_id, next attempt time, messages waiting).</summary>
+    public RetryInfo? Retry { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }

@@ -9,6 +9,7 @@ using Twine.Functions.Http;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Failures;
+using Twine.Functions.Processing.Retries;
 using Twine.Functions.Queues;
 using Twine.Functions.Storage;
 using TwineError = Twine.Functions.Ingestion.TwineError;
@@ -25,9 +26,12 @@ namespace Twine.Functions.Processing.CalendarEvents;
 public sealed partial class CalendarEventMessageProcessor(
     ITwineClient twine,
     IngestionStore store,
+    IngestionQueues queues,
     CalendarEventLinkStore links,
     CreatedEventFinder finder,
     QueueFailureRecorder failures,
+    MessageRetries retries,
+    UnattributedMessages unattributed,
     TimeProvider timeProvider,
     ILogger<CalendarEventMessageProcessor> logger)
 {
@@ -35,27 +39,49 @@ public sealed partial class CalendarEventMessageProcessor(
     private const int MessageIndex = 0;
 
     /// <summary>
-    /// How long another ingestion's unfinished claim (or delete) is waited for (by throwing, so the host retries) before
-    /// this message takes the link over. Shorter than the host's retries of one message (5 × 30 s).
+    /// How long another ingestion's unfinished claim (or delete) is waited for (rescheduled) before this message takes
+    /// the link over. About the first two steps of the retry schedule (30 s, 1 min).
     /// </summary>
     public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(1);
 
     public const string UnknownExternalIdCode = "UnknownExternalId";
 
-    public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    public Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken) =>
+        ProcessAsync(messageText, dequeueCount, null, cancellationToken);
+
+    public async Task ProcessAsync(string messageText, long dequeueCount, string? messageId, CancellationToken cancellationToken)
     {
-        var parsed = QueueMessageParser.ParseCalendarEvent(messageText);
+        var parsed = QueueMessageParser.ParseCalendarEvent(messageText, timeProvider.GetUtcNow());
         if (parsed.Message is not { } message)
         {
-            await failures.RecordMalformedAsync(IngestionKind.CalendarEvent, messageText, parsed.Errors, cancellationToken).ConfigureAwait(false);
+            if (!await failures.RecordMalformedAsync(IngestionKind.CalendarEvent, messageText, parsed.Errors, cancellationToken).ConfigureAwait(false))
+            {
+                await unattributed.ParkAsync(IngestionKind.CalendarEvent, messageText, messageId, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
         using var scope = ProcessingLogScope.Begin(logger, message.IngestionId, MessageIndex, dequeueCount);
+        var processing = new ProcessingMessage(IngestionKind.CalendarEvent, queues.CalendarEvents, message.IngestionId, MessageIndex, 1, 1,
+            message.Root, message.Retry);
+        try
+        {
+            await DeliverAsync(message, processing, messageText, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await retries.HandleAsync(processing, e, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(CalendarEventQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
+        CancellationToken cancellationToken)
+    {
         if (await store.GetResultAsync(message.IngestionId, MessageIndex, cancellationToken).ConfigureAwait(false) is { } recorded)
         {
             LogAlreadyRecorded(message.IngestionId);
-            await store.RecordMessageOutcomeAsync(message.IngestionId, new MessageOutcome(IngestionKind.CalendarEvent, MessageIndex, 1,
+            await RecordAsync(processing, new MessageOutcome(IngestionKind.CalendarEvent, MessageIndex, 1,
                 recorded.MetricCount, recorded.Created, 0, recorded.Failed, [], [], recorded.ReasonIfFailed), cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -63,11 +89,12 @@ public sealed partial class CalendarEventMessageProcessor(
         CalendarEventResource? resource = null;
         if (message.Data is { } data && (resource = ToResource(data)) is null)
         {
-            IReadOnlyList<ProblemError> problems = [ProblemError.AtPointer("/data", "The calendar_event could not be read.")];
+            IReadOnlyList<ProblemError> problems = [ProblemError.AtPointer("/data", "The calendar_event could not be read or cannot be sent to Twine as JSON.")];
             await failures.RecordMalformedAsync(IngestionKind.CalendarEvent, messageText, problems, cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        retries.EnsureTwineAvailable();
         await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         LogProcessing(message.IngestionId, message.Operation, dequeueCount);
         MessageOutcome outcome;
@@ -88,8 +115,16 @@ public sealed partial class CalendarEventMessageProcessor(
             throw;
         }
 
-        await store.RecordMessageOutcomeAsync(message.IngestionId, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.Operation, outcome.Created, outcome.Failed);
+    }
+
+    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken).ConfigureAwait(false) == IngestionStatus.Receiving)
+        {
+            await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<MessageOutcome> UpsertAsync(CalendarEventQueueMessage message, CalendarEventResource resource, CancellationToken cancellationToken)
@@ -267,9 +302,15 @@ public sealed partial class CalendarEventMessageProcessor(
     {
         try
         {
-            return data.Deserialize(TwineJsonContext.Default.CalendarEventResource) is { Attributes: not null } resource ? resource : null;
+            if (data.Deserialize(TwineJsonContext.Default.CalendarEventResource) is not { Attributes: not null } resource)
+            {
+                return null;
+            }
+
+            _ = JsonSerializer.SerializeToUtf8Bytes(resource, TwineJsonContext.Default.CalendarEventResource);
+            return resource;
         }
-        catch (JsonException)
+        catch (Exception e) when (ProcessingFailureClassifier.Classify(e) == FailureClass.Permanent)
         {
             return null;
         }
@@ -337,10 +378,10 @@ public sealed partial class CalendarEventMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine refused {Operation}: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, string operation, int statusCode, string? errorCode, string? reqId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: transient Twine failure in {Operation}: {StatusCode} ({FailureKind}, req_id {ReqId}) on attempt {DequeueCount}; the host will retry")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: transient Twine failure in {Operation}: {StatusCode} ({FailureKind}, req_id {ReqId}) on delivery {DequeueCount}; rescheduling")]
     private partial void LogTransient(string ingestionId, string operation, int statusCode, string failureKind, string? reqId, long dequeueCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine credentials unavailable (Key Vault status {VaultStatus}) on attempt {DequeueCount}; the host will retry")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine credentials unavailable (Key Vault status {VaultStatus}) on delivery {DequeueCount}; rescheduling")]
     private partial void LogCredentialsUnavailable(string ingestionId, int? vaultStatus, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: calendar event {Operation} recorded: {Succeeded} succeeded, {Failed} failed")]
@@ -352,7 +393,7 @@ public sealed partial class CalendarEventMessageProcessor(
 
 /// <summary>
 /// The externalId's link row is being changed by another delivery (or another ingestion's create or delete is still
-/// running). Transient: thrown so the host retries the message once the other writer has finished.
+/// running). Transient: the message is rescheduled and runs again once the other writer has finished.
 /// </summary>
 public sealed class LinkBusyException(string ingestionId, string what)
     : Exception($"Ingestion {ingestionId}: the calendar event link {what}; retrying later.");

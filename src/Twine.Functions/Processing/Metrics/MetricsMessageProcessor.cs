@@ -7,49 +7,78 @@ using Twine.Client.Serialization;
 using Twine.Functions.Http;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;
+using Twine.Functions.Processing.Retries;
 using Twine.Functions.Queues;
 
 namespace Twine.Functions.Processing.Metrics;
 
 /// <summary>
 /// One metrics queue message: validate it as strictly as the HTTP edge, bulk-create its metrics in Twine with
-/// <c>ignore_duplicates</c>, record the outcome. Transient failures (429, 5xx, timeouts, credentials unreadable,
-/// storage) are thrown so the host retries the message; Twine's rejections (4xx) and malformed messages are recorded
-/// and not thrown. Safe to run twice for one message: Twine skips the repeated metrics and the outcome row for the
-/// message index is written once.
+/// <c>ignore_duplicates</c>, record the outcome. A failure goes to <see cref="MessageRetries"/>: transient ones (429,
+/// 5xx, timeouts, credentials unreadable, Twine paused on this instance) reschedule the message with back-off until
+/// Processing:RetryFor; Twine's rejections (4xx), malformed and unserialisable messages are recorded and not retried;
+/// storage errors are thrown for the host. Safe to run twice for one message: Twine skips the repeated metrics and the
+/// outcome row for the message index is written once.
 /// </summary>
 public sealed partial class MetricsMessageProcessor(
     ITwineClient twine,
     IngestionStore store,
+    IngestionQueues queues,
     QueueFailureRecorder failures,
+    MessageRetries retries,
+    UnattributedMessages unattributed,
+    TimeProvider timeProvider,
     ILogger<MetricsMessageProcessor> logger)
 {
-    public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    public Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken) =>
+        ProcessAsync(messageText, dequeueCount, null, cancellationToken);
+
+    public async Task ProcessAsync(string messageText, long dequeueCount, string? messageId, CancellationToken cancellationToken)
     {
-        var parsed = QueueMessageParser.ParseMetrics(messageText);
+        var parsed = QueueMessageParser.ParseMetrics(messageText, timeProvider.GetUtcNow());
         if (parsed.Message is not { } message)
         {
-            await failures.RecordMalformedAsync(IngestionKind.Metrics, messageText, parsed.Errors, cancellationToken).ConfigureAwait(false);
+            if (!await failures.RecordMalformedAsync(IngestionKind.Metrics, messageText, parsed.Errors, cancellationToken).ConfigureAwait(false))
+            {
+                await unattributed.ParkAsync(IngestionKind.Metrics, messageText, messageId, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
         using var scope = ProcessingLogScope.Begin(logger, message.IngestionId, message.MessageIndex, dequeueCount);
+        var processing = new ProcessingMessage(IngestionKind.Metrics, queues.Metrics, message.IngestionId, message.MessageIndex,
+            message.MessageCount, message.Metrics.Count, message.Root, message.Retry);
+        try
+        {
+            await DeliverAsync(message, processing, messageText, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await retries.HandleAsync(processing, e, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeliverAsync(MetricsQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
+        CancellationToken cancellationToken)
+    {
         if (await store.GetResultAsync(message.IngestionId, message.MessageIndex, cancellationToken).ConfigureAwait(false) is { } recorded)
         {
             // Delivered again after its outcome was recorded: Twine is not called again; the aggregate is recomputed in
             // case the earlier delivery stopped between the two writes.
             LogAlreadyRecorded(message.IngestionId, message.MessageIndex);
-            await store.RecordMessageOutcomeAsync(message.IngestionId, Outcome(message, recorded), cancellationToken).ConfigureAwait(false);
+            await RecordAsync(processing, Outcome(message, recorded), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (ToResources(message) is not { } resources)
+        var problems = new List<ProblemError>();
+        if (ToResources(message, problems) is not { } resources)
         {
-            IReadOnlyList<ProblemError> problems = [ProblemError.AtPointer("/data", "The metrics could not be read as patient_health_metric resources.")];
             await failures.RecordMalformedAsync(IngestionKind.Metrics, messageText, problems, cancellationToken).ConfigureAwait(false);
             return;
         }
 
+        retries.EnsureTwineAvailable();
         await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         LogSending(message.IngestionId, message.MessageIndex, message.MessageCount, resources.Count, dequeueCount);
 
@@ -81,32 +110,45 @@ public sealed partial class MetricsMessageProcessor(
             throw;
         }
 
-        await store.RecordMessageOutcomeAsync(message.IngestionId, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.MessageIndex, outcome.Created, outcome.IgnoredDuplicates, outcome.Failed);
     }
 
-    /// <summary>The metrics as the client's models; null when one cannot be read (the parser should have refused it).</summary>
-    private static List<PatientHealthMetricResource>? ToResources(MetricsQueueMessage message)
+    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken).ConfigureAwait(false) == IngestionStatus.Receiving)
+        {
+            await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The metrics as the client's models, each checked to be writable as Twine's JSON (a number such as 1e400 parses
+    /// but reads as infinity, which JSON cannot carry); null with a problem per metric when one cannot be read or written.
+    /// </summary>
+    private static List<PatientHealthMetricResource>? ToResources(MetricsQueueMessage message, List<ProblemError> problems)
     {
         var resources = new List<PatientHealthMetricResource>(message.Metrics.Count);
-        try
+        for (var i = 0; i < message.Metrics.Count; i++)
         {
-            foreach (var metric in message.Metrics)
+            try
             {
-                if (metric.Deserialize(TwineJsonContext.Default.PatientHealthMetricResource) is not { } resource)
+                if (message.Metrics[i].Deserialize(TwineJsonContext.Default.PatientHealthMetricResource) is not { } resource)
                 {
-                    return null;
+                    problems.Add(ProblemError.AtPointer($"/data/{i}", "The metric could not be read as a patient_health_metric resource."));
+                    continue;
                 }
 
+                _ = JsonSerializer.SerializeToUtf8Bytes(resource, TwineJsonContext.Default.PatientHealthMetricResource);
                 resources.Add(resource);
             }
-        }
-        catch (JsonException)
-        {
-            return null;
+            catch (Exception e) when (ProcessingFailureClassifier.Classify(e) == FailureClass.Permanent)
+            {
+                problems.Add(ProblemError.AtPointer($"/data/{i}", $"The metric cannot be sent to Twine as JSON ({e.GetType().Name}: e.g. a number out of range)."));
+            }
         }
 
-        return resources;
+        return problems.Count == 0 ? resources : null;
     }
 
     private static MessageOutcome Outcome(MetricsQueueMessage message, Storage.IngestionResultEntity row) =>
@@ -122,10 +164,10 @@ public sealed partial class MetricsMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine refused the metrics: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, int messageIndex, int statusCode, string? errorCode, string? reqId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: transient Twine failure {StatusCode} ({FailureKind}, req_id {ReqId}) on attempt {DequeueCount}; the host will retry")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: transient Twine failure {StatusCode} ({FailureKind}, req_id {ReqId}) on delivery {DequeueCount}; rescheduling")]
     private partial void LogTransient(string ingestionId, int messageIndex, int statusCode, string failureKind, string? reqId, long dequeueCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine credentials unavailable (Key Vault status {VaultStatus}) on attempt {DequeueCount}; the host will retry")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine credentials unavailable (Key Vault status {VaultStatus}) on delivery {DequeueCount}; rescheduling")]
     private partial void LogCredentialsUnavailable(string ingestionId, int messageIndex, int? vaultStatus, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} recorded: {Created} created, {Ignored} ignored, {Failed} failed")]

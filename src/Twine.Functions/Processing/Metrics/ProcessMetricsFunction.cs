@@ -10,5 +10,5 @@ public sealed class ProcessMetricsFunction(MetricsMessageProcessor processor)
         [QueueTrigger(ProcessingQueues.MetricsQueue, Connection = ProcessingQueues.Connection)] string message,
         FunctionContext context,
         CancellationToken cancellationToken) =>
-        processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), cancellationToken);
+        processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), QueueTriggerData.MessageId(context), cancellationToken);
 }

@@ -1,0 +1,172 @@
+using System.Text;
+using System.Text.Json;
+using Twine.Functions.Ingestion;
+using Twine.Functions.Queues;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Sandbox;
+using Twine.Sandbox.Faults;
+
+namespace Twine.Functions.Tests.Processing;
+
+/// <summary>
+/// Messages the processors must not lose or retry pointlessly: values JSON cannot carry, ingestions the edge left in
+/// <c>receiving</c> or never wrote, messages that name no ingestion, and Twine's Retry-After. Through the processors,
+/// against Azurite and the sandbox.
+/// </summary>
+public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
+{
+    private const string MetricsRoute = "/patient_health_metric";
+    private readonly AzuriteFixture _azurite;
+    private readonly SandboxServer _sandbox;
+
+    public ProcessingEdgeCaseTests(AzuriteFixture azurite, SandboxFixture sandbox)
+    {
+        _azurite = azurite;
+        _sandbox = sandbox.Server;
+        _sandbox.Reset();
+    }
+
+    /// <summary>A version-1 metrics message as a partner might enqueue it directly.</summary>
+    private static string Message(string ingestionId, int metrics = 2)
+    {
+        var data = ProcessingApp.Metrics(metrics)["data"]!.AsArray().Select(m => Encoding.UTF8.GetBytes(m!.ToJsonString())).ToList();
+        return Encoding.UTF8.GetString(MetricsMessageWriter.Write(ingestionId, 0, 1, data));
+    }
+
+    [Fact]
+    public async Task A_blood_pressure_of_1e400_is_recorded_as_failed_at_once_and_never_retried()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = IngestionId.New(app.Time);
+        var metric = """{"type":"patient_health_metric","attributes":{"type":"blood_pressure","occurred_at":"2017-03-14T11:00:57.000Z","systolic":1e400,"diastolic":80},"relationships":{"patient":{"data":{"type":"patient","id":"5a1000000000000000000003"}}}}""";
+        var text = Encoding.UTF8.GetString(MetricsMessageWriter.Write(id, 0, 1, [Encoding.UTF8.GetBytes(metric)]));
+        Assert.True(QueueMessageParser.ParseMetrics(text).IsValid); // the contract lets it through: a number
+
+        await app.MetricsProcessor().ProcessAsync(text, 1, CancellationToken.None);
+
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((IngestionStatus.Failed, 1), (record.Status, record.Failed));
+        var error = Assert.Single(record.Errors);
+        Assert.Equal(("InvalidQueueMessage", "/data/0"), (error.Code, error.Pointer));
+        Assert.Contains("ArgumentException", error.Detail, StringComparison.Ordinal);
+        Assert.Empty(app.Retries().Sent);
+        Assert.Equal(0, _sandbox.RequestCount("POST", MetricsRoute));
+    }
+
+    [Fact]
+    public async Task An_ingestion_the_edge_left_receiving_past_its_lease_moves_on_to_succeeded()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = IngestionId.New(app.Time);
+        Assert.NotNull(await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 2, 1), "hash",
+            app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None));
+        Assert.Equal(404, (await app.GetStatusAsync(id)).Status); // the edge died between enqueue and "accepted"
+        app.Time.Advance(IngestionAcceptor.ReceivingLease);
+
+        await app.MetricsProcessor().ProcessAsync(Message(id), 1, CancellationToken.None);
+
+        var status = await app.GetStatusAsync(id);
+        Assert.Equal((200, "succeeded"), (status.Status, status.Json["status"]!.GetValue<string>()));
+        Assert.True((await app.Store.GetAsync(id, CancellationToken.None))!.RecoveredFromReceiving);
+        Assert.Empty(app.Retries().Sent);
+    }
+
+    [Fact]
+    public async Task A_message_processed_while_the_edge_is_still_receiving_comes_back_to_move_the_ingestion_on()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = IngestionId.New(app.Time);
+        Assert.NotNull(await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 2, 1), "hash",
+            app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None));
+
+        await app.MetricsProcessor().ProcessAsync(Message(id), 1, CancellationToken.None); // delivered, counted; the edge has not accepted
+
+        var afterFirst = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((IngestionStatus.Receiving, 2), (afterFirst.Status, afterFirst.Created));
+        var followUp = Assert.Single(app.Retries().Sent);
+        Assert.True(followUp.Delay > IngestionAcceptor.ReceivingLease);
+        app.Time.Advance(followUp.Delay); // the edge never came back
+
+        await app.MetricsProcessor().ProcessAsync(followUp.Text, 1, CancellationToken.None);
+
+        Assert.Equal("succeeded", (await app.GetStatusAsync(id)).Json["status"]!.GetValue<string>());
+        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the follow-up found the outcome: Twine not called again
+    }
+
+    [Fact]
+    public async Task A_message_for_an_ingestion_with_no_row_is_recorded_not_dropped()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var delivered = IngestionId.New(app.Time);
+        var failing = IngestionId.New(app.Time);
+
+        await app.MetricsProcessor().ProcessAsync(Message(delivered), 1, CancellationToken.None);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable);
+        await app.MetricsProcessor().ProcessAsync(Message(failing), 1, CancellationToken.None);
+
+        Assert.Equal("succeeded", (await app.GetStatusAsync(delivered)).Json["status"]!.GetValue<string>());
+        var retrying = (await app.GetStatusAsync(failing)).Json;
+        Assert.Equal(("retrying", 1), (retrying["status"]!.GetValue<string>(), retrying["retry"]!["attempt"]!.GetValue<int>()));
+        Assert.Single(app.Retries().Sent);
+    }
+
+    [Fact]
+    public async Task A_message_that_names_no_valid_ingestion_is_kept_for_an_operator()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var text = Message(IngestionId.New(app.Time)).Replace("\"ingestionId\":\"", "\"ingestionId\":\"X", StringComparison.Ordinal);
+
+        await app.MetricsProcessor().ProcessAsync(text, 1, "queue-message-7", CancellationToken.None);
+
+        Assert.Equal([text], await app.DecodedMessagesAsync(app.Names.MetricsQueue + "-unattributed"));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("queue-message-7", StringComparison.Ordinal) && r.Message.Contains("-unattributed", StringComparison.Ordinal));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionsTable));
+    }
+
+    [Fact]
+    public async Task Retry_after_sets_the_delay_at_least_that_long_and_other_messages_wait_without_calling_twine()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var first = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
+        var second = (await app.PostMetricsAsync(ProcessingApp.Metrics(3))).IngestionId;
+        var messages = await app.DecodedMessagesAsync(app.Names.MetricsQueue);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, retryAfter: TimeSpan.FromMinutes(10));
+
+        foreach (var message in messages)
+        {
+            await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None);
+        }
+
+        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the second message did not call Twine
+        Assert.Equal(2, app.Retries().Sent.Count);
+        Assert.All(app.Retries().Sent, r => Assert.True(r.Delay >= TimeSpan.FromMinutes(10), r.Delay.ToString()));
+        var paused = (await app.Store.GetAsync(first, CancellationToken.None))!.Retry!.LastError
+            + " / " + (await app.Store.GetAsync(second, CancellationToken.None))!.Retry!.LastError;
+        Assert.Contains("429 TooManyRequests", paused, StringComparison.Ordinal);
+        Assert.Contains("Twine calls paused on this instance after 429 TooManyRequests", paused, StringComparison.Ordinal);
+
+        app.Time.Advance(TimeSpan.FromMinutes(12));
+        foreach (var rescheduled in app.Retries().Sent.ToList())
+        {
+            await app.MetricsProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
+        }
+
+        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(first, CancellationToken.None))!.Status);
+        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(second, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_reschedule_before_the_edge_accepts_shows_retrying_once_accepted()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = IngestionId.New(app.Time);
+        var etag = await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 2, 1), "hash",
+            app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.ServiceUnavailable);
+
+        await app.MetricsProcessor().ProcessAsync(Message(id), 1, CancellationToken.None); // rescheduled while the edge is still queueing
+        await app.Store.MarkAcceptedAsync(id, etag, CancellationToken.None);
+
+        Assert.Equal("retrying", (await app.GetStatusAsync(id)).Json["status"]!.GetValue<string>());
+    }
+}
