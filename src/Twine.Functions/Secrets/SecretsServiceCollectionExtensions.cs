@@ -1,4 +1,3 @@
-using Azure.Identity;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +9,8 @@ namespace Twine.Functions.Secrets;
 public static class SecretsServiceCollectionExtensions
 {
     /// <summary>
-    /// Twine credentials from Key Vault when <c>TwineSecrets:VaultUri</c> is set (DefaultAzureCredential: the app's
-    /// managed identity in Azure); otherwise the Twine client's own <c>Twine:ClientId</c>/<c>Twine:ClientSecret</c>
+    /// Twine credentials from Key Vault when <c>TwineSecrets:VaultUri</c> is set (the app's one <see cref="AppCredential"/>:
+    /// its managed identity in Azure); otherwise the Twine client's own <c>Twine:ClientId</c>/<c>Twine:ClientSecret</c>
     /// settings, the embedded default for a laptop. Call before AddTwineClient.
     /// </summary>
     public static IServiceCollection AddTwineSecrets(this IServiceCollection services, IConfiguration configuration)
@@ -25,18 +24,19 @@ public static class SecretsServiceCollectionExtensions
             return services;
         }
 
+        services.AddAppCredential(configuration);
         services.AddAzureClients(clients =>
-        {
-            clients.AddSecretClient(vaultUri);
-            clients.UseCredential(new DefaultAzureCredential(new DefaultAzureCredentialOptions
-            {
-                // A user-assigned identity is named by its client id (AZURE_CLIENT_ID in the app settings).
-                ManagedIdentityClientId = configuration["AZURE_CLIENT_ID"],
-            }));
-        });
+            clients.AddSecretClient(vaultUri).WithCredential(sp => sp.GetRequiredService<AppCredential>().Credential));
         services.TryAddSingleton<TimeProvider>(TimeProvider.System);
         services.AddSingleton<KeyVaultTwineCredentialsProvider>();
         services.AddSingleton<ITwineCredentialsProvider>(sp => sp.GetRequiredService<KeyVaultTwineCredentialsProvider>());
+        return services;
+    }
+
+    /// <summary>The app's one <see cref="AppCredential"/>; registering it again changes nothing.</summary>
+    public static IServiceCollection AddAppCredential(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(new AppCredential(configuration));
         return services;
     }
 }
