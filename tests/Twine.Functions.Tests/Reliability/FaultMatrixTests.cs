@@ -172,7 +172,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(SecretUnavailableException)));
         await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault errors",
             "`StandInKeyVault` answers 503 to the first 2 deliveries, then recovers");
     }
@@ -196,7 +196,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         }.Build();
         await host.RunUntilDrainedAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(TwineCredentialsUnavailableException)));
+        Assert.Equal(2, host.FailureKinds.Count(k => k == nameof(SecretUnavailableException)));
         await run.AssertEveryMetricInTwineOnceAsync(host, "Key Vault unreachable",
             "`StandInKeyVault` refuses connections for the first 2 deliveries, then recovers");
     }
@@ -273,8 +273,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     /// <summary>The app with its Twine credentials read from <paramref name="vault"/> through the real SecretClient.</summary>
     private TestApp AppReadingCredentialsFrom(StandInKeyVault vault) =>
         ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
-            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri }),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+            vault.CreateTwineCredentialsProvider(sp.GetRequiredService<TimeProvider>())));
 
     private sealed class AtLeastOnceQueueHostBuilder(TestApp app)
     {
