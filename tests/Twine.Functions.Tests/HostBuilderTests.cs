@@ -1,3 +1,4 @@
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,6 +67,34 @@ public class HostBuilderTests
         using var host = BuildHost(settings);
 
         Assert.IsType<KeyVaultTwineCredentialsProvider>(host.Services.GetRequiredService<ITwineCredentialsProvider>());
+    }
+
+    [Fact]
+    public void With_a_vault_one_SecretClient_and_one_secret_reader_serve_Twine_credentials_and_partner_secrets()
+    {
+        var settings = LocalSettings();
+        settings["TwineSecrets:VaultUri"] = "https://twine-test.vault.azure.net/";
+        settings["Webhooks:Partners:acme:SecretName"] = "webhook-secret-acme";
+        using var host = BuildHost(settings);
+
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Single(host.Services.GetServices<SecretClient>());
+        Assert.Single(host.Services.GetServices<CachedSecretReader>());
+        Assert.Single(host.Services.GetServices<AppCredential>());
+        Assert.Same(host.Services.GetRequiredService<SecretClient>(), host.Services.GetRequiredService<SecretClient>());
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("2.00:00:00")]
+    public void A_secret_time_to_live_out_of_range_fails_at_start_with_its_name(string timeToLive)
+    {
+        var settings = LocalSettings();
+        settings["TwineSecrets:CacheTimeToLive"] = timeToLive;
+        using var host = BuildHost(settings);
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("CacheTimeToLive", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
     [
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-        // DefaultAzureCredential's choice of user-assigned identity (SecretsServiceCollectionExtensions reads it too).
+        // DefaultAzureCredential's choice of user-assigned identity (AppCredential reads it after TwineStorage__clientId).
         "AZURE_CLIENT_ID",
     ];
 
@@ -254,6 +254,20 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         Assert.Equal(new TwineSecretsOptions().ClientIdSecretName, deployment.AppSetting("TwineSecrets__ClientIdSecretName"));
         Assert.Equal(new TwineSecretsOptions().ClientSecretSecretName, deployment.AppSetting("TwineSecrets__ClientSecretSecretName"));
         Assert.Empty(deployment.OfType("Microsoft.KeyVault/vaults/secrets"));
+    }
+
+    [Fact]
+    public void Every_vault_secret_shares_one_time_to_live_which_the_app_accepts()
+    {
+        // One setting for the Twine credentials and the partners' webhook secrets; the retired Webhooks one is not set.
+        var setting = deployment.AppSetting("TwineSecrets__CacheTimeToLive");
+        Assert.NotNull(setting);
+        Assert.DoesNotContain("Webhooks__CacheTimeToLive", TemplateSettings);
+
+        var options = new TwineSecretsOptions { CacheTimeToLive = TimeSpan.Parse(setting, System.Globalization.CultureInfo.InvariantCulture) };
+        var result = new TwineSecretsOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal(new TwineSecretsOptions().CacheTimeToLive, options.CacheTimeToLive); // what a laptop uses
     }
 
     [Fact]

@@ -209,7 +209,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             name: 'TwineStorage__tableServiceUri'
             value: storageAccount.properties.primaryEndpoints.table
           }
-          // DefaultAzureCredential (Key Vault, the app's storage clients) picks the user-assigned identity by it.
+          // The app's one DefaultAzureCredential (Key Vault, the app's storage clients) picks the user-assigned identity by it
+          // (after TwineStorage__clientId, which names the same identity).
           {
             name: 'AZURE_CLIENT_ID'
             value: identityClientId
@@ -228,7 +229,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             name: 'Twine__BaseAddress'
             value: twineBaseAddress
           }
-          // Where the Twine credentials live (TwineSecretsOptions, section "TwineSecrets"): secret names, not values.
+          // The app's Key Vault (TwineSecretsOptions, section "TwineSecrets"): where the Twine credentials live (secret
+          // names, not values; partners' webhook secrets are named by Webhooks__Partners__<partner>__SecretName), and
+          // how long a secret read from it is reused (every secret alike; partners' rotations are picked up within it).
           {
             name: 'TwineSecrets__VaultUri'
             value: keyVaultUri
@@ -240,6 +243,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           {
             name: 'TwineSecrets__ClientSecretSecretName'
             value: twineSecretNames.clientSecret
+          }
+          {
+            name: 'TwineSecrets__CacheTimeToLive'
+            value: '00:05:00'
           }
           // Queue and table names (StorageOptions, section "Storage"), the same ones the storage module creates.
           {

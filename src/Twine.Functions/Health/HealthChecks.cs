@@ -53,7 +53,7 @@ public sealed class TwineCredentialsHealthCheck(ITwineCredentialsProvider creden
             await credentials.GetCredentialsAsync(refresh: false, cancellationToken);
             return HealthCheckResult.Healthy($"Twine credentials readable from {source}");
         }
-        catch (TwineCredentialsUnavailableException ex)
+        catch (SecretUnavailableException ex)
         {
             return HealthCheckResult.Unhealthy(ex.Message); // names vault and secret, never a value
         }
@@ -78,7 +78,7 @@ public sealed class TwineTokenHealthCheck(ITwineTokenProvider tokens) : IHealthC
         {
             return HealthCheckResult.Unhealthy($"Twine token not obtainable: {ex.Message}");
         }
-        catch (Exception ex) when (ex is TwineCredentialsUnavailableException or InvalidOperationException)
+        catch (Exception ex) when (ex is SecretUnavailableException or InvalidOperationException)
         {
             return HealthCheckResult.Unhealthy("Twine token not obtainable: credentials unavailable");
         }

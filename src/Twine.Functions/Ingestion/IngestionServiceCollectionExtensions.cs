@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -10,6 +9,7 @@ using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Ingestion.Status;
 using Twine.Functions.Queues;
+using Twine.Functions.Secrets;
 using Twine.Functions.Storage;
 using Twine.Functions.Webhooks;
 
@@ -28,13 +28,9 @@ public static class IngestionServiceCollectionExtensions
         services.AddOptions<StorageConnectionOptions>().Configure(o => StorageConnectionOptions.Bind(o, configuration)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageConnectionOptions>, StorageConnectionOptionsValidator>());
 
-        // Used only when TwineStorage names service URIs (managed identity in Azure, developer credentials on a laptop);
-        // a connection string (Azurite) needs none. A user-assigned identity is named by TwineStorage__clientId (the
-        // Functions convention, which the queue triggers read too) or AZURE_CLIENT_ID.
-        var credential = new Lazy<DefaultAzureCredential>(() => new DefaultAzureCredential(new DefaultAzureCredentialOptions
-        {
-            ManagedIdentityClientId = configuration[$"{StorageConnectionOptions.SettingName}:clientId"] ?? configuration["AZURE_CLIENT_ID"],
-        }));
+        // The app's one credential (AppCredential), used only when TwineStorage names service URIs (managed identity in
+        // Azure, developer credentials on a laptop); a connection string (Azurite) needs none.
+        services.AddAppCredential(configuration);
         services.AddAzureClients(clients =>
         {
             clients.AddClient<TableServiceClient, TableClientOptions>((options, tokenCredential, provider) =>
@@ -43,7 +39,7 @@ public static class IngestionServiceCollectionExtensions
                 return connection.UsesConnectionString
                     ? new TableServiceClient(connection.ConnectionString, options)
                     : new TableServiceClient(connection.TableServiceUri, tokenCredential, options);
-            }).WithCredential(_ => credential.Value);
+            }).WithCredential(sp => sp.GetRequiredService<AppCredential>().Credential);
             clients.AddClient<QueueServiceClient, QueueClientOptions>((options, tokenCredential, provider) =>
             {
                 options.MessageEncoding = QueueMessageEncoding.Base64; // what the Functions queue trigger reads by default
@@ -51,7 +47,7 @@ public static class IngestionServiceCollectionExtensions
                 return connection.UsesConnectionString
                     ? new QueueServiceClient(connection.ConnectionString, options)
                     : new QueueServiceClient(connection.QueueServiceUri, tokenCredential, options);
-            }).WithCredential(_ => credential.Value);
+            }).WithCredential(sp => sp.GetRequiredService<AppCredential>().Credential);
         });
 
         services.TryAddSingleton(TimeProvider.System);

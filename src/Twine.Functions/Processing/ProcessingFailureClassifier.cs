@@ -32,7 +32,7 @@ public static class ProcessingFailureClassifier
     {
         TwineApiException e when TwineFailures.IsPermanent(e) => FailureClass.Permanent,
         TwineApiException => FailureClass.Transient, // 408, 429, 5xx, timeout, connection failure, open circuit, unreadable answer
-        TwineCredentialsUnavailableException => FailureClass.Transient,
+        SecretUnavailableException => FailureClass.Transient,
         LinkBusyException => FailureClass.Transient,
         TwinePausedException => FailureClass.Transient,
 
@@ -57,7 +57,7 @@ public static class ProcessingFailureClassifier
     public static string Describe(Exception exception) => exception switch
     {
         TwineApiException e => $"{e.Operation}: {(e.StatusCode is { } s ? $"{(int)s} {e.ErrorCode ?? s.ToString()}" : e.Kind.ToString())}",
-        TwineCredentialsUnavailableException e => $"Twine credentials unavailable (Key Vault status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})",
+        SecretUnavailableException e => $"Twine credentials unavailable (Key Vault status {e.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})",
         LinkBusyException => "the calendar event link is busy with another delivery",
         TwinePausedException e => $"Twine calls paused on this instance after {e.LastFailure ?? "a failure"}",
         _ => exception.GetType().Name,

@@ -103,7 +103,7 @@ public sealed partial class WebhookVerifier(PartnerSecretStore secrets, TimeProv
             {
                 keys = await secrets.GetKeysAsync(partner, cancellationToken).ConfigureAwait(false);
             }
-            catch (PartnerSecretsUnavailableException)
+            catch (Secrets.SecretUnavailableException)
             {
                 unavailable = true;
                 continue;

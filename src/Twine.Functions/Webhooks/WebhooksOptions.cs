@@ -13,10 +13,13 @@ public sealed class WebhooksOptions
 {
     public const string SectionName = "Webhooks";
 
-    public Dictionary<string, PartnerOptions> Partners { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// The setting this section had for how long vault secrets are cached; every secret now shares
+    /// <c>TwineSecrets:CacheTimeToLive</c>, and a start-up check refuses this one instead of ignoring it.
+    /// </summary>
+    public const string RetiredCacheTimeToLiveKey = SectionName + ":CacheTimeToLive";
 
-    /// <summary>How long secrets read from Key Vault are reused before being read again.</summary>
-    public TimeSpan CacheTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+    public Dictionary<string, PartnerOptions> Partners { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 public sealed class PartnerOptions
@@ -30,15 +33,18 @@ public sealed class PartnerOptions
     public static string DefaultSecretName(string partner) => "webhook-secret-" + partner.ToLowerInvariant();
 }
 
-/// <summary>Start-up checks: partner names, every configured secret well formed, and a vault for partners without one.</summary>
-public sealed partial class WebhooksOptionsValidator(bool vaultConfigured) : IValidateOptions<WebhooksOptions>
+/// <summary>
+/// Start-up checks across settings: partner names, every configured secret well formed, a vault for partners without
+/// one, and no retired <c>Webhooks:CacheTimeToLive</c> (<paramref name="retiredCacheTimeToLiveSet"/>).
+/// </summary>
+public sealed partial class WebhooksOptionsValidator(bool vaultConfigured, bool retiredCacheTimeToLiveSet = false) : IValidateOptions<WebhooksOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhooksOptions options)
     {
         var failures = new List<string>();
-        if (options.CacheTimeToLive < TimeSpan.FromSeconds(1) || options.CacheTimeToLive > TimeSpan.FromDays(1))
+        if (retiredCacheTimeToLiveSet)
         {
-            failures.Add("Webhooks:CacheTimeToLive must be between 00:00:01 and 1.00:00:00.");
+            failures.Add($"{WebhooksOptions.RetiredCacheTimeToLiveKey} is no longer read: set TwineSecrets:CacheTimeToLive (default 00:05:00), the time to live of every Key Vault secret, and remove it.");
         }
 
         foreach (var (partner, settings) in options.Partners)

@@ -1,8 +1,6 @@
-using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Secrets;
 
@@ -12,20 +10,21 @@ public static class WebhooksServiceCollectionExtensions
 {
     /// <summary>
     /// Partner signature verification for the write endpoints (section <c>Webhooks</c>). Secrets not listed in
-    /// configuration are read with the SecretClient that <see cref="SecretsServiceCollectionExtensions.AddTwineSecrets"/>
-    /// registers when <c>TwineSecrets:VaultUri</c> is set. Validated at start-up.
+    /// configuration are read with the app's <see cref="CachedSecretReader"/>
+    /// (<see cref="SecretsServiceCollectionExtensions.AddSecretReader"/>) when <c>TwineSecrets:VaultUri</c> is set.
+    /// Validated at start-up.
     /// </summary>
     public static IServiceCollection AddPartnerSignatures(this IServiceCollection services, IConfiguration configuration)
     {
-        var vaultConfigured = configuration.GetSection(TwineSecretsOptions.SectionName).GetValue<Uri?>(nameof(TwineSecretsOptions.VaultUri)) is not null;
+        var vaultConfigured = services.AddSecretReader(configuration);
+        var retiredCacheTimeToLiveSet = configuration[WebhooksOptions.RetiredCacheTimeToLiveKey] is not null;
         services.AddOptions<WebhooksOptions>().Bind(configuration.GetSection(WebhooksOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhooksOptions>>(new WebhooksOptionsValidator(vaultConfigured)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhooksOptions>>(
+            new WebhooksOptionsValidator(vaultConfigured, retiredCacheTimeToLiveSet)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PartnerSecretStore(
             sp.GetRequiredService<IOptions<WebhooksOptions>>(),
-            sp.GetService<SecretClient>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<PartnerSecretStore>>()));
+            sp.GetService<CachedSecretReader>()));
         services.TryAddSingleton<WebhookVerifier>();
         return services;
     }

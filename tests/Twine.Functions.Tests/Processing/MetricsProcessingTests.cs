@@ -224,10 +224,7 @@ public sealed class MetricsProcessingTests : IClassFixture<SandboxFixture>
     {
         var vault = new Secrets.StandInKeyVault { Unreachable = true };
         await using var app = ProcessingApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
-            new Twine.Functions.Secrets.KeyVaultTwineCredentialsProvider(vault.CreateClient(),
-                Microsoft.Extensions.Options.Options.Create(new Twine.Functions.Secrets.TwineSecretsOptions { VaultUri = Secrets.StandInKeyVault.VaultUri }),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Twine.Functions.Secrets.KeyVaultTwineCredentialsProvider>>())));
+            vault.CreateTwineCredentialsProvider(sp.GetRequiredService<TimeProvider>())));
         var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
         var message = Assert.Single(await app.TakeMessagesAsync(app.Names.MetricsQueue));
 

@@ -43,7 +43,7 @@ public sealed class ProcessingFailureClassifierTests
 
     [Fact]
     public void Credentials_unavailable_is_transient() =>
-        Assert.Equal(FailureClass.Transient, ProcessingFailureClassifier.Classify(new TwineCredentialsUnavailableException("vault down", 503, null)));
+        Assert.Equal(FailureClass.Transient, ProcessingFailureClassifier.Classify(new Twine.Functions.Secrets.SecretUnavailableException("vault down", "twine-client-secret", 503, null)));
 
     [Fact]
     public void A_busy_calendar_link_is_transient() =>

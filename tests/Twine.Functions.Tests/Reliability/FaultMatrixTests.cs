@@ -314,8 +314,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
     /// <summary>The app with its Twine credentials read from <paramref name="vault"/> through the real SecretClient.</summary>
     private TestApp AppReadingCredentialsFrom(StandInKeyVault vault) =>
         ReliabilityApp.Create(_azurite, _sandbox, s => s.AddSingleton<ITwineCredentialsProvider>(sp =>
-            new KeyVaultTwineCredentialsProvider(vault.CreateClient(), Options.Create(new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri }),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultTwineCredentialsProvider>>())));
+            vault.CreateTwineCredentialsProvider(sp.GetRequiredService<TimeProvider>())));
 
     private sealed class AtLeastOnceQueueHostBuilder(TestApp app)
     {

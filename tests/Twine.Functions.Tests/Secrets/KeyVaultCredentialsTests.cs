@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Twine.Functions.Secrets;
 
@@ -16,18 +14,11 @@ public sealed class KeyVaultCredentialsTests : IDisposable
     {
         _vault.Set("twine-client-id", "id-1");
         _vault.Set("twine-client-secret", "secret-1");
-        _provider = new KeyVaultTwineCredentialsProvider(
-            _vault.CreateClient(),
-            Options.Create(new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri, CacheTimeToLive = TimeSpan.FromMinutes(10) }),
-            _time,
-            NullLogger<KeyVaultTwineCredentialsProvider>.Instance);
+        _provider = _vault.CreateTwineCredentialsProvider(_time,
+            new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri, CacheTimeToLive = TimeSpan.FromMinutes(10) });
     }
 
-    public void Dispose()
-    {
-        _provider.Dispose();
-        _vault.Dispose();
-    }
+    public void Dispose() => _vault.Dispose();
 
     [Fact]
     public async Task Reads_both_secrets_and_reuses_them_within_the_time_to_live()
@@ -37,7 +28,7 @@ public sealed class KeyVaultCredentialsTests : IDisposable
         var second = await _provider.GetCredentialsAsync(refresh: false, TestContext.Current.CancellationToken);
 
         Assert.Equal(("id-1", "secret-1"), (first.ClientId, first.ClientSecret));
-        Assert.Same(first, second);
+        Assert.Equal(first, second);
         Assert.Equal(2, _vault.SecretReads);
     }
 
@@ -83,7 +74,7 @@ public sealed class KeyVaultCredentialsTests : IDisposable
     {
         _vault.Unreachable = true;
 
-        var error = await Assert.ThrowsAsync<TwineCredentialsUnavailableException>(
+        var error = await Assert.ThrowsAsync<SecretUnavailableException>(
             () => _provider.GetCredentialsAsync(refresh: false, TestContext.Current.CancellationToken).AsTask());
 
         Assert.Null(error.Status);
@@ -98,7 +89,7 @@ public sealed class KeyVaultCredentialsTests : IDisposable
     {
         _vault.FailWith = status;
 
-        var error = await Assert.ThrowsAsync<TwineCredentialsUnavailableException>(
+        var error = await Assert.ThrowsAsync<SecretUnavailableException>(
             () => _provider.GetCredentialsAsync(refresh: false, TestContext.Current.CancellationToken).AsTask());
 
         Assert.Equal((int)status, error.Status);
@@ -107,13 +98,10 @@ public sealed class KeyVaultCredentialsTests : IDisposable
     [Fact]
     public async Task A_missing_secret_names_the_secret_but_not_a_value()
     {
-        var provider = new KeyVaultTwineCredentialsProvider(
-            _vault.CreateClient(),
-            Options.Create(new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri, ClientSecretSecretName = "not-there" }),
-            _time,
-            NullLogger<KeyVaultTwineCredentialsProvider>.Instance);
+        var provider = _vault.CreateTwineCredentialsProvider(_time,
+            new TwineSecretsOptions { VaultUri = StandInKeyVault.VaultUri, ClientSecretSecretName = "not-there" });
 
-        var error = await Assert.ThrowsAsync<TwineCredentialsUnavailableException>(
+        var error = await Assert.ThrowsAsync<SecretUnavailableException>(
             () => provider.GetCredentialsAsync(refresh: false, TestContext.Current.CancellationToken).AsTask());
 
         Assert.Equal(404, error.Status);

@@ -5,6 +5,7 @@ using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Twine.Functions.Secrets;
 using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Tests.Signatures;
@@ -22,12 +23,14 @@ internal sealed class SignatureHarness : IDisposable
     {
         Time = new FakeTimeProvider(now ?? new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
         var options = new WebhooksOptions { Partners = new(partners, StringComparer.OrdinalIgnoreCase) };
+        var secrets = new TwineSecretsOptions { VaultUri = vault?.VaultUri };
         if (cacheTimeToLive is { } ttl)
         {
-            options.CacheTimeToLive = ttl;
+            secrets.CacheTimeToLive = ttl;
         }
 
-        _store = new PartnerSecretStore(Options.Create(options), vault, Time, NullLogger<PartnerSecretStore>.Instance);
+        var reader = vault is null ? null : new CachedSecretReader(vault, Options.Create(secrets), Time, NullLogger<CachedSecretReader>.Instance);
+        _store = new PartnerSecretStore(Options.Create(options), reader);
         Verifier = new WebhookVerifier(_store, Time, NullLogger<WebhookVerifier>.Instance);
     }
 
@@ -54,7 +57,10 @@ internal sealed class SignatureHarness : IDisposable
         return result.Problem is { } problem ? Outcome.Of(problem) : new Outcome(200, null, result.Partner);
     }
 
-    public void Dispose() => _store.Dispose();
+    /// <summary>Nothing to release any more (the vault's reader holds no lock object); kept so that tests may <c>using</c> a harness.</summary>
+    public void Dispose()
+    {
+    }
 
     internal sealed record Outcome(int Status, string? Header, string? Partner)
     {

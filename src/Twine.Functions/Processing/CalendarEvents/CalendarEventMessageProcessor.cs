@@ -109,7 +109,7 @@ public sealed partial class CalendarEventMessageProcessor(
             LogTransient(message.IngestionId, e.Operation, TwineFailures.Status(e), e.Kind.ToString(), e.RequestId, dequeueCount);
             throw;
         }
-        catch (Secrets.TwineCredentialsUnavailableException e)
+        catch (Secrets.SecretUnavailableException e)
         {
             LogCredentialsUnavailable(message.IngestionId, e.Status, dequeueCount);
             throw;

@@ -104,7 +104,7 @@ public sealed partial class MetricsMessageProcessor(
             LogTransient(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.Kind.ToString(), e.RequestId, dequeueCount);
             throw;
         }
-        catch (Secrets.TwineCredentialsUnavailableException e)
+        catch (Secrets.SecretUnavailableException e)
         {
             LogCredentialsUnavailable(message.IngestionId, message.MessageIndex, e.Status, dequeueCount);
             throw;
