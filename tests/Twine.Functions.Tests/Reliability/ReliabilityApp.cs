@@ -44,11 +44,13 @@ internal static class ReliabilityApp
                     options.BaseAddress = sandbox.BaseAddress;
                     options.ClientId = sandbox.ClientId;
                     options.ClientSecret = sandbox.ClientSecret;
-                    options.MaxRetryAttempts = MaxRetryAttempts;
-                    options.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-                    options.AttemptTimeout = AttemptTimeout;
-                    options.TotalTimeout = TimeSpan.FromSeconds(10);
                     client?.Invoke(options);
+                }, resilience =>
+                {
+                    resilience.Retry.MaxRetryAttempts = MaxRetryAttempts;
+                    resilience.Retry.Delay = TimeSpan.FromMilliseconds(10);
+                    resilience.AttemptTimeout.Timeout = AttemptTimeout;
+                    resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(10);
                 });
                 collection.AddProcessing(configuration);
             });
@@ -87,7 +89,7 @@ internal static class ReliabilityApp
             options.BaseAddress = sandbox.BaseAddress;
             options.ClientId = sandbox.ClientId;
             options.ClientSecret = sandbox.ClientSecret;
-            options.MaxRetryAttempts = 0;
+            options.EnableRetries = false;
         });
         await using var provider = services.BuildServiceProvider();
         var mine = await provider.GetRequiredService<ITwineClient>()
