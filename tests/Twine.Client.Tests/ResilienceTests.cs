@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Twine.Client.Errors;
 using Twine.Client.Tests.Infrastructure;
 using Twine.Sandbox;
