@@ -57,8 +57,11 @@ public static class PollBacklogHarness
                     options.BaseAddress = sandbox.BaseAddress;
                     options.ClientId = sandbox.ClientId;
                     options.ClientSecret = sandbox.ClientSecret;
-                    options.AttemptTimeout = TimeSpan.FromSeconds(60);
-                    options.TotalTimeout = TimeSpan.FromSeconds(120);
+                }, resilience =>
+                {
+                    resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);
+                    resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(120);
+                    resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120); // at least twice the attempt timeout
                 });
                 services.AddPolling(configuration);
                 await using var provider = services.BuildServiceProvider();

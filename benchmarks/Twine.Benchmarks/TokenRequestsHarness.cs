@@ -42,9 +42,15 @@ public static class TokenRequestsHarness
             options.BaseAddress = sandbox.BaseAddress;
             options.ClientId = sandbox.ClientId;
             options.ClientSecret = sandbox.ClientSecret;
+        }, resilience =>
+        {
             // 1,000 calls at once queue on the loopback connection pool; the default 10 s would cut them short.
-            options.AttemptTimeout = TimeSpan.FromSeconds(60);
-            options.TotalTimeout = TimeSpan.FromSeconds(120);
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(120);
+            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120); // at least twice the attempt timeout
+
+            // The standard handler admits 1,000 concurrent calls and queues none: leave room for the token request.
+            resilience.RateLimiter.DefaultRateLimiterOptions.PermitLimit = 2_000;
         });
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<ITwineClient>();

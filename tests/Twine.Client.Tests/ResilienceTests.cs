@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Twine.Client.Errors;
 using Twine.Client.Tests.Infrastructure;
 using Twine.Sandbox;
@@ -66,9 +67,45 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task A_handler_added_after_AddTwineClient_sees_every_attempt()
+    {
+        // What the Functions app does to observe attempts: AddHttpMessageHandler on the builder AddTwineClient returns.
+        var seen = 0;
+        await using var host = await TwineTestHost.StartAsync(http: b => b.AddHttpMessageHandler(() => new TamperingHandler(request =>
+        {
+            if (request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.EndsWith("/patient/" + Seed.Patient, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref seen);
+            }
+
+            return Task.CompletedTask;
+        })));
+        await WarmUpAsync(host);
+        host.Sandbox.Faults.Add("GET", PatientRoute, FaultKind.ServiceUnavailable, count: 2, retryAfter: TimeSpan.FromSeconds(1));
+
+        await host.DriveAsync(host.Client.FetchPatientAsync(Seed.Patient, Ct), () => Gets(host) < 3);
+
+        Assert.Equal(3, Gets(host));
+        Assert.Equal(3, Volatile.Read(ref seen));
+    }
+
+    [Fact]
+    public async Task With_retries_disabled_a_GET_is_sent_once()
+    {
+        await using var host = await TwineTestHost.StartAsync(o => o.EnableRetries = false);
+        await WarmUpAsync(host);
+        host.Sandbox.Faults.Add("GET", PatientRoute, FaultKind.ServiceUnavailable, count: 1);
+
+        var ex = await Assert.ThrowsAsync<TwineApiException>(() => host.Client.FetchPatientAsync(Seed.Patient, Ct).WaitAsync(TwineTestHost.NoRetryGuard, Ct));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ex.StatusCode);
+        Assert.Equal(1, Gets(host));
+    }
+
+    [Fact]
     public async Task A_slow_attempt_times_out_and_the_retry_succeeds()
     {
-        await using var host = await TwineTestHost.StartAsync(o => o.AttemptTimeout = TimeSpan.FromSeconds(2));
+        await using var host = await TwineTestHost.StartAsync(resilience: o => o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2));
         await WarmUpAsync(host);
         host.Sandbox.Faults.Add("GET", PatientRoute, FaultKind.Delay, count: 1, delay: TimeSpan.FromSeconds(2));
 
@@ -84,10 +121,10 @@ public sealed class ResilienceTests
     [Fact]
     public async Task Timeouts_on_every_attempt_surface_as_a_transient_TwineApiException()
     {
-        await using var host = await TwineTestHost.StartAsync(o =>
+        await using var host = await TwineTestHost.StartAsync(resilience: o =>
         {
-            o.AttemptTimeout = TimeSpan.FromSeconds(2);
-            o.MaxRetryAttempts = 1;
+            o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
+            o.Retry.MaxRetryAttempts = 1;
         });
         await WarmUpAsync(host);
         host.Sandbox.Faults.Add("GET", PatientRoute, FaultKind.Delay, count: 2, delay: TimeSpan.FromSeconds(2));
@@ -181,13 +218,14 @@ public sealed class ResilienceTests
     [Fact]
     public async Task The_circuit_opens_after_repeated_failures_and_stops_sending()
     {
-        await using var host = await TwineTestHost.StartAsync(o =>
-        {
-            o.MaxRetryAttempts = 0;
-            o.CircuitBreakerMinimumThroughput = 4;
-            o.CircuitBreakerFailureRatio = 0.5;
-            o.CircuitBreakerBreakDuration = TimeSpan.FromSeconds(30);
-        });
+        await using var host = await TwineTestHost.StartAsync(
+            o => o.EnableRetries = false,
+            resilience: o =>
+            {
+                o.CircuitBreaker.MinimumThroughput = 4;
+                o.CircuitBreaker.FailureRatio = 0.5;
+                o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(30);
+            });
         await WarmUpAsync(host);
         host.Sandbox.Faults.Add("GET", PatientRoute, FaultKind.InternalServerError, count: 10);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Http.Resilience;
 using Twine.Client;
 using Twine.Functions.Secrets;
 using Twine.Functions.Storage;
@@ -29,9 +30,22 @@ internal static partial class AppConfiguration
     /// <summary>Options section name to the options type bound from it.</summary>
     public static IReadOnlyDictionary<string, Type> OptionsSections { get; } = FindOptionsSections();
 
-    /// <summary>Every <c>Section__Property</c> the options classes bind.</summary>
+    /// <summary>
+    /// Subsections bound to a library's options type instead of a property of the app's options class:
+    /// <c>Twine:Resilience</c> is the standard resilience handler's <see cref="HttpStandardResilienceOptions"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Type> LibraryOptionsSections { get; } = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
+    {
+        [SettingName(TwineClientOptions.SectionName, TwineClientOptions.ResilienceSectionName)] = typeof(HttpStandardResilienceOptions),
+    };
+
+    /// <summary>
+    /// Every <c>Section__Property</c> the options classes bind, and every <c>Section__Sub__...__Property</c> of a library's
+    /// options (e.g. <c>Twine__Resilience__Retry__MaxRetryAttempts</c>).
+    /// </summary>
     public static IReadOnlySet<string> OptionsKeys { get; } = OptionsSections
         .SelectMany(s => BindableProperties(s.Value).Select(p => SettingName(s.Key, p.Name)))
+        .Concat(LibraryOptionsSections.SelectMany(s => ScalarSettings(s.Key, s.Value, depth: 3)))
         .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Settings named by <c>%Section:Key%</c> binding expressions in the functions' attributes.</summary>
@@ -66,6 +80,22 @@ internal static partial class AppConfiguration
     public static IEnumerable<PropertyInfo> BindableProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0);
+
+    /// <summary>Settings a configuration value can set: scalar properties, and those of nested options objects (not delegates).</summary>
+    private static IEnumerable<string> ScalarSettings(string prefix, Type type, int depth) =>
+        BindableProperties(type).SelectMany(p =>
+        {
+            var propertyType = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            if (propertyType.IsPrimitive || propertyType.IsEnum || propertyType == typeof(string) || propertyType == typeof(TimeSpan)
+                || propertyType == typeof(decimal) || propertyType == typeof(Uri))
+            {
+                return [SettingName(prefix, p.Name)];
+            }
+
+            return depth > 0 && propertyType.IsClass && !typeof(Delegate).IsAssignableFrom(propertyType)
+                ? ScalarSettings(SettingName(prefix, p.Name), propertyType, depth - 1)
+                : [];
+        });
 
     private static Dictionary<string, Type> FindOptionsSections()
     {

@@ -75,6 +75,11 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         Assert.Contains(TwineSecretsOptions.SectionName, AppConfiguration.OptionsSections.Keys);
         Assert.Contains(StorageOptions.SectionName, AppConfiguration.OptionsSections.Keys);
         Assert.Contains("Twine__BaseAddress", AppConfiguration.OptionsKeys);
+        Assert.Contains("Twine__EnableRetries", AppConfiguration.OptionsKeys);
+        Assert.Contains("Twine__Resilience__AttemptTimeout__Timeout", AppConfiguration.OptionsKeys);
+        Assert.Contains("Twine__Resilience__Retry__MaxRetryAttempts", AppConfiguration.OptionsKeys);
+        Assert.Contains("Twine__Resilience__CircuitBreaker__SamplingDuration", AppConfiguration.OptionsKeys);
+        Assert.DoesNotContain("Twine__MaxRetryAttempts", AppConfiguration.OptionsKeys);
         Assert.Contains("Storage__MetricsQueue", AppConfiguration.BindingExpressionKeys);
         Assert.Contains(StorageConnectionOptions.SettingName, AppConfiguration.TriggerConnections);
         Assert.Contains("Storage__IngestionsTable", AppConfiguration.RequiredKeys);

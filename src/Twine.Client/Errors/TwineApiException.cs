@@ -30,7 +30,7 @@ public sealed class TwineApiException : Exception
 
     public TwineFailureKind Kind { get; }
 
-    /// <summary>Null when Twine did not answer (timeout, connection failure, open circuit).</summary>
+    /// <summary>Null when Twine did not answer (timeout, connection failure, open circuit, rate limited).</summary>
     public HttpStatusCode? StatusCode { get; }
 
     public IReadOnlyList<TwineError> Errors { get; }
@@ -47,7 +47,7 @@ public sealed class TwineApiException : Exception
     /// </summary>
     public bool IsTransient => Kind switch
     {
-        TwineFailureKind.Timeout or TwineFailureKind.ConnectionFailure or TwineFailureKind.CircuitOpen => true,
+        TwineFailureKind.Timeout or TwineFailureKind.ConnectionFailure or TwineFailureKind.CircuitOpen or TwineFailureKind.RateLimited => true,
         TwineFailureKind.ErrorResponse => StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int?)StatusCode >= 500,
         _ => false,
     };
@@ -70,6 +70,7 @@ public sealed class TwineApiException : Exception
                 TwineFailureKind.ConnectionFailure => "connection failure",
                 TwineFailureKind.CircuitOpen => "circuit open",
                 TwineFailureKind.InvalidResponse => "invalid response",
+                TwineFailureKind.RateLimited => "rate limited",
                 _ => kind.ToString(),
             });
         }

@@ -64,4 +64,7 @@ public enum TwineFailureKind
 
     /// <summary>Twine answered with a body the client could not read.</summary>
     InvalidResponse,
+
+    /// <summary>The client's own concurrency limit (<c>Twine:Resilience:RateLimiter</c>) refused the call; it was not sent.</summary>
+    RateLimited,
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
+using Polly.RateLimiting;
 using Polly.Timeout;
 using Twine.Client.Errors;
 using Twine.Client.Serialization;
@@ -14,8 +15,9 @@ namespace Twine.Client.Http;
 public static class TwineRequestOptions
 {
     /// <summary>
-    /// Whether repeating the request cannot create a duplicate. The retry strategy only retries requests marked true:
-    /// GETs, metric creates with ignore_duplicates, the token request; not plain creates.
+    /// Whether repeating the request cannot create a duplicate. The standard resilience handler's retry (its ShouldHandle,
+    /// set in AddTwineClient) only retries requests marked true: GETs, PATCHes, metric creates with ignore_duplicates,
+    /// the token request; not plain creates. Unmarked requests are not retried.
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> Retryable = new("Twine.Retryable");
 
@@ -72,6 +74,7 @@ internal static class TwineHttp
     {
         TimeoutRejectedException => TwineFailureKind.Timeout,
         BrokenCircuitException => TwineFailureKind.CircuitOpen,
+        RateLimiterRejectedException => TwineFailureKind.RateLimited,
         HttpRequestException => TwineFailureKind.ConnectionFailure,
         // HttpClient.Timeout or an abort without the caller cancelling.
         OperationCanceledException => TwineFailureKind.Timeout,

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -16,29 +15,53 @@ public static class TwineServiceCollectionExtensions
     /// <summary>The named HttpClient (and resilience pipeline) every Twine request goes through.</summary>
     public const string HttpClientName = "Twine";
 
-    /// <summary>Registers the client with options bound from the configuration section <c>Twine</c> (of the IConfiguration in DI).</summary>
+    /// <summary>
+    /// Registers the client with options bound from the configuration section <c>Twine</c> (of the IConfiguration in DI),
+    /// and the resilience options from <c>Twine:Resilience</c>.
+    /// </summary>
     public static IHttpClientBuilder AddTwineClient(this IServiceCollection services) =>
-        services.AddTwineClient(builder => builder.BindConfiguration(TwineClientOptions.SectionName));
+        services.AddTwineClient(
+            client => client.BindConfiguration(TwineClientOptions.SectionName),
+            resilience => resilience.BindConfiguration(ConfigurationPath.Combine(TwineClientOptions.SectionName, TwineClientOptions.ResilienceSectionName), StrictBinding));
 
-    /// <summary>Registers the client with options bound from <paramref name="section"/> (normally <c>configuration.GetSection("Twine")</c>).</summary>
+    /// <summary>
+    /// Registers the client with options bound from <paramref name="section"/> (normally <c>configuration.GetSection("Twine")</c>),
+    /// and the resilience options from its subsection <c>Resilience</c>.
+    /// </summary>
     public static IHttpClientBuilder AddTwineClient(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        return services.AddTwineClient(builder => builder.Bind(section));
+        return services.AddTwineClient(
+            client => client.Bind(section),
+            resilience => resilience.Bind(section.GetSection(TwineClientOptions.ResilienceSectionName), StrictBinding));
     }
 
-    /// <summary>Registers the client with options set in code.</summary>
-    public static IHttpClientBuilder AddTwineClient(this IServiceCollection services, Action<TwineClientOptions> configure)
+    /// <summary>Registers the client with options set in code; <paramref name="configureResilience"/> changes the resilience defaults.</summary>
+    public static IHttpClientBuilder AddTwineClient(
+        this IServiceCollection services,
+        Action<TwineClientOptions> configure,
+        Action<HttpStandardResilienceOptions>? configureResilience = null)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        return services.AddTwineClient(builder => builder.Configure(configure));
+        return services.AddTwineClient(
+            client => client.Configure(configure),
+            resilience =>
+            {
+                if (configureResilience is not null)
+                {
+                    resilience.Configure(configureResilience);
+                }
+            });
     }
 
-    private static IHttpClientBuilder AddTwineClient(this IServiceCollection services, Action<OptionsBuilder<TwineClientOptions>> configureOptions)
+    private static IHttpClientBuilder AddTwineClient(
+        this IServiceCollection services,
+        Action<OptionsBuilder<TwineClientOptions>> configureClient,
+        Action<OptionsBuilder<HttpStandardResilienceOptions>> configureResilience)
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        configureOptions(services.AddOptions<TwineClientOptions>().ValidateOnStart());
+        configureClient(services.AddOptions<TwineClientOptions>().ValidateOnStart());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TwineClientOptions>, TwineClientOptionsValidator>());
 
         // Tests register a FakeTimeProvider before this; the resilience pipeline resolves the same one from DI.
@@ -48,65 +71,68 @@ public static class TwineServiceCollectionExtensions
         services.TryAddSingleton<TwineTokenProvider>();
         services.TryAddSingleton<ITwineTokenProvider>(sp => sp.GetRequiredService<TwineTokenProvider>());
 
-        var builder = services
-            .AddHttpClient<ITwineClient, TwineClient>(HttpClientName, static (sp, http) =>
-            {
-                var options = sp.GetRequiredService<IOptions<TwineClientOptions>>().Value;
-                http.BaseAddress = WithTrailingSlash(options.BaseAddress!);
-
-                // The pipeline's total timeout bounds each call; HttpClient's own 100 s would cut it short or confuse it.
-                http.Timeout = Timeout.InfiniteTimeSpan;
-            });
-
-        builder.AddResilienceHandler("twine", static (pipeline, context) =>
+        var builder = services.AddHttpClient<ITwineClient, TwineClient>(HttpClientName, static (sp, http) =>
         {
-            var options = context.ServiceProvider.GetRequiredService<IOptions<TwineClientOptions>>().Value;
-            ConfigurePipeline(pipeline, options);
+            var options = sp.GetRequiredService<IOptions<TwineClientOptions>>().Value;
+            http.BaseAddress = WithTrailingSlash(options.BaseAddress!);
         });
+
+        // The standard pipeline, outermost first: rate limiter, total timeout, retry, circuit breaker, attempt timeout.
+        // It sets HttpClient.Timeout to infinite so the total timeout bounds each call, and validates its options at
+        // start-up. It is the first DelegatingHandler on this builder, so a handler a caller adds to the returned builder
+        // afterwards (AddHttpMessageHandler) sits inside it, between the pipeline and the socket: it runs once per
+        // attempt, retries included (the Functions app adds one to observe each attempt). Add no handler before this one.
+        var resilience = builder.AddStandardResilienceHandler();
+        var resilienceOptions = services.AddOptions<HttpStandardResilienceOptions>(resilience.PipelineName).Configure(ApplyDefaults);
+        configureResilience(resilienceOptions);
+
+        // After every Configure, so that no setting (nor a Retry replaced in code) can make a create retryable.
+        resilienceOptions.PostConfigure<IOptionsMonitor<TwineClientOptions>>(static (options, client) =>
+            OnlyRetryWhatIsSafeToRepeat(options.Retry, client));
 
         return builder;
     }
 
-    /// <summary>Total timeout, then retry, then circuit breaker, then per-attempt timeout (outermost first).</summary>
-    private static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, TwineClientOptions options)
+    /// <summary>
+    /// The client's defaults, spelt out even where the standard handler's are the same so that a library update does not
+    /// change them; settings bound or configured afterwards win.
+    /// </summary>
+    private static void ApplyDefaults(HttpStandardResilienceOptions options)
     {
-        pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "twine-total", Timeout = options.TotalTimeout });
+        options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
+        options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(60);
 
-        if (options.MaxRetryAttempts > 0)
-        {
-            var retry = new HttpRetryStrategyOptions
-            {
-                Name = "twine-retry",
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                Delay = options.RetryBaseDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
+        // Jittered exponential back-off from 1 s; a Retry-After header on 429/503 sets the delay instead
+        // (HttpRetryStrategyOptions.ShouldRetryAfterHeader, true by default).
+        options.Retry.MaxRetryAttempts = 3;
+        options.Retry.Delay = TimeSpan.FromSeconds(1);
 
-                // Retry-After on 429/503 sets the delay instead of the back-off.
-                ShouldRetryAfterHeader = true,
-            };
+        options.CircuitBreaker.FailureRatio = 0.5;
+        options.CircuitBreaker.MinimumThroughput = 20;
+        options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
+        options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
+    }
 
-            // Transient (408, 429, 5xx, connection failure, attempt timeout) AND marked safe to repeat.
-            var isTransient = retry.ShouldHandle;
-            retry.ShouldHandle = async args =>
-                IsRetryable(args.Context.GetRequestMessage()) && await isTransient(args).ConfigureAwait(false);
-            pipeline.AddRetry(retry);
-        }
-
-        pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-        {
-            Name = "twine-circuit-breaker",
-            FailureRatio = options.CircuitBreakerFailureRatio,
-            MinimumThroughput = options.CircuitBreakerMinimumThroughput,
-            SamplingDuration = options.CircuitBreakerSamplingDuration,
-            BreakDuration = options.CircuitBreakerBreakDuration,
-        });
-
-        pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "twine-attempt", Timeout = options.AttemptTimeout });
+    /// <summary>
+    /// The standard retry handles transient outcomes (408, 429, 5xx, connection failure, attempt timeout) whatever the
+    /// request; here it also requires the request to be marked safe to repeat (<see cref="TwineRequestOptions.Retryable"/>),
+    /// so a create that could make a duplicate is sent once. With <see cref="TwineClientOptions.EnableRetries"/> false
+    /// nothing is retried. (The client options are read per outcome, not here: their own validation reports their errors.)
+    /// </summary>
+    private static void OnlyRetryWhatIsSafeToRepeat(HttpRetryStrategyOptions retry, IOptionsMonitor<TwineClientOptions> client)
+    {
+        var isTransient = retry.ShouldHandle;
+        retry.ShouldHandle = async args =>
+            client.CurrentValue.EnableRetries
+            && IsRetryable(args.Context.GetRequestMessage())
+            && await isTransient(args).ConfigureAwait(false);
     }
 
     private static bool IsRetryable(HttpRequestMessage? request) =>
         request is not null && request.Options.TryGetValue(TwineRequestOptions.Retryable, out var retryable) && retryable;
+
+    /// <summary>A misspelt resilience setting fails at start-up instead of being ignored (as the library's own binding does).</summary>
+    private static void StrictBinding(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
 
     private static Uri WithTrailingSlash(Uri uri) =>
         uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Time.Testing;
 using Twine.Client;
 using Twine.Client.Auth;
@@ -36,7 +37,8 @@ internal sealed class TwineTestHost : IAsyncDisposable
         Action<TwineClientOptions>? configure = null,
         Action<IServiceCollection>? services = null,
         Action<IHttpClientBuilder>? http = null,
-        Action<SandboxOptions>? sandbox = null)
+        Action<SandboxOptions>? sandbox = null,
+        Action<HttpStandardResilienceOptions>? resilience = null)
     {
         var time = new ObservableFakeTimeProvider(new DateTimeOffset(2025, 1, 6, 9, 0, 0, TimeSpan.Zero));
         var sandboxOptions = new SandboxOptions { Port = 0, TimeProvider = time };
@@ -51,13 +53,18 @@ internal sealed class TwineTestHost : IAsyncDisposable
             options.BaseAddress = server.BaseAddress;
             options.ClientId = server.ClientId;
             options.ClientSecret = server.ClientSecret;
-
-            // Long enough that advancing the fake clock for a retry delay never times out an attempt by accident.
-            options.AttemptTimeout = TimeSpan.FromMinutes(2);
-            options.TotalTimeout = TimeSpan.FromMinutes(30);
-            options.RetryBaseDelay = TimeSpan.FromSeconds(2);
-            options.MaxRetryAttempts = 3;
             configure?.Invoke(options);
+        }, options =>
+        {
+            // Long enough that advancing the fake clock for a retry delay never times out an attempt by accident.
+            options.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(30);
+            options.Retry.Delay = TimeSpan.FromSeconds(2);
+            options.Retry.MaxRetryAttempts = 3;
+
+            // The standard handler asks for at least twice the attempt timeout.
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(5);
+            resilience?.Invoke(options);
         });
         http?.Invoke(builder);
 

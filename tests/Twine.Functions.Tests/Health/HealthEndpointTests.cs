@@ -34,7 +34,7 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString(),
             ["Twine:ClientId"] = SandboxOptions.DefaultClientId,
             ["Twine:ClientSecret"] = SandboxOptions.DefaultClientSecret,
-            ["Twine:MaxRetryAttempts"] = "0",
+            ["Twine:EnableRetries"] = "false",
         };
         change?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

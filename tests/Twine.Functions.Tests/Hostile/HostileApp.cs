@@ -69,7 +69,7 @@ public sealed class HostileApp : IAsyncLifetime
             settings["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString();
             settings["Twine:ClientId"] = _sandbox.ClientId;
             settings["Twine:ClientSecret"] = _sandbox.ClientSecret;
-            settings["Twine:MaxRetryAttempts"] = "0";
+            settings["Twine:EnableRetries"] = "false";
             settings[$"{PollingOptions.SectionName}:Organization"] = "58c4554710123c5c40dbab81";
             settings[$"{PollingOptions.SectionName}:EmailSenders"] = "5a0c8e27a9d454cc150997c9";
             settings[$"{PollingOptions.SectionName}:EmailHistoryTable"] = "EmailHistory" + suffix;

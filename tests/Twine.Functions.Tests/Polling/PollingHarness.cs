@@ -83,10 +83,14 @@ public sealed class PollingHarness : IAsyncDisposable
                 options.BaseAddress = sandbox!.BaseAddress;
                 options.ClientId = sandbox.ClientId;
                 options.ClientSecret = sandbox.ClientSecret;
-                options.MaxRetryAttempts = maxRetryAttempts;
-                options.RetryBaseDelay = TimeSpan.FromSeconds(1);
-                options.AttemptTimeout = TimeSpan.FromMinutes(2);
-                options.TotalTimeout = TimeSpan.FromMinutes(5);
+                options.EnableRetries = maxRetryAttempts > 0;
+            }, resilience =>
+            {
+                resilience.Retry.MaxRetryAttempts = Math.Max(1, maxRetryAttempts);
+                resilience.Retry.Delay = TimeSpan.FromSeconds(1);
+                resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
+                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(5);
+                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(4); // at least twice the attempt timeout
             });
             services.AddPolling(configuration);
             if (pollerTime is not null)

@@ -33,9 +33,12 @@ internal static class ProcessingApp
                 options.BaseAddress = sandbox.BaseAddress;
                 options.ClientId = sandbox.ClientId;
                 options.ClientSecret = sandbox.ClientSecret;
-                options.MaxRetryAttempts = 0;
-                options.AttemptTimeout = TimeSpan.FromSeconds(20);
-                options.TotalTimeout = TimeSpan.FromSeconds(30);
+                options.EnableRetries = false;
+            }, resilience =>
+            {
+                resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(20);
+                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(30);
+                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(40); // at least twice the attempt timeout
             });
             collection.AddProcessing(configuration);
         });

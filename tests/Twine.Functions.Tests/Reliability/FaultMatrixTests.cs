@@ -70,7 +70,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         // The sandbox holds the request three times as long as the attempt timeout, so the timeout trips however fast or
         // slow the machine is; healthy answers stay far below the 2 s even on a loaded machine (500 ms did not).
         var attemptTimeout = TimeSpan.FromSeconds(2);
-        await using var app = ReliabilityApp.Create(_azurite, _sandbox, client: options => options.AttemptTimeout = attemptTimeout);
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox, resilience: standard => standard.AttemptTimeout.Timeout = attemptTimeout);
         var run = await FaultRun.IngestAsync(app, _sandbox);
         _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.Delay, count: 3, delay: TimeSpan.FromSeconds(6));
 

@@ -34,7 +34,8 @@ internal static class ReliabilityApp
         SandboxServer sandbox,
         Action<IServiceCollection>? services = null,
         string? connectionString = null,
-        Action<TwineClientOptions>? client = null) =>
+        Action<TwineClientOptions>? client = null,
+        Action<Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions>? resilience = null) =>
         new(azurite,
             configure: connectionString is null ? null : settings => settings["TwineStorage"] = connectionString,
             register: (collection, configuration) =>
@@ -50,11 +51,14 @@ internal static class ReliabilityApp
                     options.BaseAddress = sandbox.BaseAddress;
                     options.ClientId = sandbox.ClientId;
                     options.ClientSecret = sandbox.ClientSecret;
-                    options.MaxRetryAttempts = MaxRetryAttempts;
-                    options.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-                    options.AttemptTimeout = AttemptTimeout;
-                    options.TotalTimeout = TimeSpan.FromSeconds(10);
                     client?.Invoke(options);
+                }, standard =>
+                {
+                    standard.Retry.MaxRetryAttempts = MaxRetryAttempts;
+                    standard.Retry.Delay = TimeSpan.FromMilliseconds(10);
+                    standard.AttemptTimeout.Timeout = AttemptTimeout;
+                    standard.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(10);
+                    resilience?.Invoke(standard);
                 });
                 collection.AddProcessing(configuration);
             });
@@ -93,7 +97,7 @@ internal static class ReliabilityApp
             options.BaseAddress = sandbox.BaseAddress;
             options.ClientId = sandbox.ClientId;
             options.ClientSecret = sandbox.ClientSecret;
-            options.MaxRetryAttempts = 0;
+            options.EnableRetries = false;
         });
         await using var provider = services.BuildServiceProvider();
         var mine = await provider.GetRequiredService<ITwineClient>()
