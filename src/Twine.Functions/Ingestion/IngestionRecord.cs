@@ -11,6 +11,7 @@ public sealed record IngestionRecord
     public int MessagesDone { get; init; }
     public int Created { get; init; }
     public int IgnoredDuplicates { get; init; }
+    public int Superseded { get; init; }
     public int Failed { get; init; }
     public IReadOnlyList<string> TwineIds { get; init; } = [];
     public bool TwineIdsTruncated { get; init; }

@@ -186,6 +186,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             MetricCount = outcome.MetricCount,
             Created = outcome.Created,
             IgnoredDuplicates = outcome.IgnoredDuplicates,
+            Superseded = outcome.Superseded,
             Failed = outcome.Failed,
             TwineIdsJson = idsJson,
             TwineIdsTruncated = idsTruncated,
@@ -450,7 +451,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
 
     /// <summary>Everything <see cref="Aggregate"/> sets, to tell whether a recompute changed the row.</summary>
     private static string AggregateFingerprint(IngestionEntity e) =>
-        string.Join("\u001f", e.Status, e.Created, e.IgnoredDuplicates, e.Failed, e.MessagesDone, e.MetricsTotal,
+        string.Join("\u001f", e.Status, e.Created, e.IgnoredDuplicates, e.Superseded, e.Failed, e.MessagesDone, e.MetricsTotal,
             e.TwineIdsJson, e.TwineIdsTruncated, e.ErrorsJson, e.ErrorsTruncated, e.RetryingJson, e.RetryAttempt, e.NextAttemptAt,
             e.ReceivingUntil, e.RecoveredFromReceiving);
 
@@ -460,11 +461,12 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         var errors = new List<TwineError>();
         var idsTruncated = false;
         var errorsTruncated = false;
-        int created = 0, ignored = 0, failed = 0, metrics = 0, failedMessages = 0;
+        int created = 0, ignored = 0, superseded = 0, failed = 0, metrics = 0, failedMessages = 0;
         foreach (var r in results)
         {
             created += r.Created;
             ignored += r.IgnoredDuplicates;
+            superseded += r.Superseded;
             failed += r.Failed;
             metrics += r.MetricCount;
             failedMessages += r.ReasonIfFailed is null ? 0 : 1;
@@ -480,6 +482,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         entity.ErrorsTruncated = errorsTruncated || errorsCut;
         entity.Created = created;
         entity.IgnoredDuplicates = ignored;
+        entity.Superseded = superseded;
         entity.Failed = failed;
         entity.MessagesDone = results.Count;
         entity.MetricsTotal = Math.Max(entity.MetricsTotal, metrics);
@@ -496,7 +499,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             entity.RetryingJson = JsonSerializer.Serialize(waiting, FunctionsJsonContext.Default.ListInt32);
         }
 
-        entity.Status = AggregateStatus(entity, results.Count, created + ignored, failed + failedMessages, waiting.Count > 0).ToWire();
+        entity.Status = AggregateStatus(entity, results.Count, created + ignored + superseded, failed + failedMessages, waiting.Count > 0).ToWire();
     }
 
     /// <summary>
@@ -582,6 +585,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         MessagesDone = e.MessagesDone,
         Created = e.Created,
         IgnoredDuplicates = e.IgnoredDuplicates,
+        Superseded = e.Superseded,
         Failed = e.Failed,
         TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, FunctionsJsonContext.Default.ListString),
         TwineIdsTruncated = e.TwineIdsTruncated,

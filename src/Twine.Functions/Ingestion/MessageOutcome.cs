@@ -7,6 +7,8 @@ namespace Twine.Functions.Ingestion;
 /// <param name="MessageCount">How many messages the ingestion has, from the message itself: lets an ingestion that
 /// was enqueued directly by a partner (no row from the HTTP edge) be recorded too.</param>
 /// <param name="Created">Resources Twine created (or, for calendar events, created, updated or deleted).</param>
+/// <param name="Superseded">Calendar writes not sent to Twine because a newer write for the same externalId was applied
+/// first (docs/PROCESSING.md, ordering): a documented outcome, not a failure.</param>
 /// <param name="ReasonIfFailed">Why the message failed as a whole (permanent Twine rejection, malformed message, poison).</param>
 public sealed record MessageOutcome(
     IngestionKind Kind,
@@ -18,4 +20,5 @@ public sealed record MessageOutcome(
     int Failed,
     IReadOnlyList<string> TwineIds,
     IReadOnlyList<TwineError> Errors,
-    string? ReasonIfFailed = null);
+    string? ReasonIfFailed = null,
+    int Superseded = 0);

@@ -12,7 +12,7 @@ public static class CalendarEventMessageWriter
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Write(string ingestionId, string operation, string externalId, JsonElement? data)
+    public static byte[] Write(string ingestionId, string operation, string externalId, JsonElement? data, CalendarWriteOrder? order = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -22,6 +22,14 @@ public static class CalendarEventMessageWriter
             writer.WriteString("ingestionId", ingestionId);
             writer.WriteString("operation", operation);
             writer.WriteString("externalId", externalId);
+            if (order is not null)
+            {
+                writer.WriteStartObject(CalendarWriteOrder.Member);
+                writer.WriteNumber("signedAt", order.SignedAt);
+                writer.WriteString("receivedAt", order.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteEndObject();
+            }
+
             if (data is { } resource)
             {
                 writer.WritePropertyName("data");

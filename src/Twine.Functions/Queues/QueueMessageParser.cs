@@ -18,7 +18,7 @@ public static class QueueMessageParser
         ["version", "ingestionId", "messageIndex", "messageCount", "data", QueueRetryFields.Attempt, QueueRetryFields.FirstFailedAt];
 
     private static readonly string[] CalendarMembers =
-        ["version", "ingestionId", "operation", "externalId", "data", QueueRetryFields.Attempt, QueueRetryFields.FirstFailedAt];
+        ["version", "ingestionId", "operation", "externalId", "data", CalendarWriteOrder.Member, QueueRetryFields.Attempt, QueueRetryFields.FirstFailedAt];
 
     /// <summary>How far in the future a <c>firstFailedAt</c> may be (instances' clocks differ a little).</summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
@@ -92,6 +92,7 @@ public static class QueueMessageParser
             errors.Add(ProblemError.AtPointer("/externalId", problem));
         }
 
+        var order = ReadOrder(root, errors);
         var hasData = root.TryGetProperty("data", out var data) && data.ValueKind != JsonValueKind.Null;
         if (operation == CalendarEventMessageWriter.Upsert)
         {
@@ -111,7 +112,7 @@ public static class QueueMessageParser
 
         return errors.Count > 0
             ? new(null, ingestionId, errors)
-            : new(new CalendarEventQueueMessage(ingestionId!, operation!, externalId!, hasData ? data : null) { Retry = retry, Root = root }, ingestionId, errors);
+            : new(new CalendarEventQueueMessage(ingestionId!, operation!, externalId!, hasData ? data : null) { Retry = retry, Root = root, Order = order }, ingestionId, errors);
     }
 
     /// <summary>
@@ -216,6 +217,33 @@ public static class QueueMessageParser
     }
 
     /// <summary>The optional retry members: both or neither; attempt 1..MaxAttempt; firstFailedAt a timestamp not in the future.</summary>
+    /// <summary>The optional <c>order</c> member: <c>{"signedAt": Unix seconds, "receivedAt": timestamp}</c>; null when absent.</summary>
+    private static CalendarWriteOrder? ReadOrder(JsonElement root, List<ProblemError> errors)
+    {
+        if (!root.TryGetProperty(CalendarWriteOrder.Member, out var order) || order.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        const string pointer = "/" + CalendarWriteOrder.Member;
+        if (order.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(ProblemError.AtPointer(pointer, "'order' must be an object with 'signedAt' and 'receivedAt'."));
+            return null;
+        }
+
+        JsonRules.CheckMembers(order, pointer, ["signedAt", "receivedAt"], errors);
+        long? signedAt = order.TryGetProperty("signedAt", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var n)
+            && n >= 0 && n <= CalendarWriteOrder.MaxSignedAt ? n : null;
+        if (signedAt is null)
+        {
+            errors.Add(ProblemError.AtPointer(pointer + "/signedAt", $"'signedAt' must be an integer number of seconds from 0 to {CalendarWriteOrder.MaxSignedAt}."));
+        }
+
+        var receivedAt = JsonRules.GetTimestamp(order, "receivedAt", pointer, errors, required: true);
+        return signedAt is { } at && receivedAt is { } received ? new CalendarWriteOrder(at, received) : null;
+    }
+
     private static QueueRetryState? ReadRetry(JsonElement root, DateTimeOffset? now, List<ProblemError> errors)
     {
         var hasAttempt = root.TryGetProperty(QueueRetryFields.Attempt, out _);
@@ -281,6 +309,9 @@ public sealed record MetricsQueueMessage(string IngestionId, int MessageIndex, i
 /// <param name="Data">The calendar_event resource for an upsert; null for a delete.</param>
 public sealed record CalendarEventQueueMessage(string IngestionId, string Operation, string ExternalId, JsonElement? Data)
 {
+    /// <summary>The write's order for its externalId (absent in a message a partner enqueued without one: then it is applied unordered).</summary>
+    public CalendarWriteOrder? Order { get; init; }
+
     /// <summary>Present when the message was rescheduled after a transient failure.</summary>
     public QueueRetryState? Retry { get; init; }
 

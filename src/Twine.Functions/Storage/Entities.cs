@@ -18,6 +18,7 @@ public sealed class IngestionEntity : ITableEntity
     public int MessagesDone { get; set; }
     public int Created { get; set; }
     public int IgnoredDuplicates { get; set; }
+    public int Superseded { get; set; }
     public int Failed { get; set; }
 
     /// <summary>JSON array of Twine ids, cut to fit one property (64 KiB); see <see cref="TwineIdsTruncated"/>.</summary>
@@ -63,6 +64,7 @@ public sealed class IngestionResultEntity : ITableEntity
     public int MetricCount { get; set; }
     public int Created { get; set; }
     public int IgnoredDuplicates { get; set; }
+    public int Superseded { get; set; }
     public int Failed { get; set; }
     public string? TwineIdsJson { get; set; }
     public bool TwineIdsTruncated { get; set; }
@@ -99,4 +101,7 @@ public sealed class CalendarEventLinkEntity : ITableEntity
     public string? ClaimedByIngestionId { get; set; }
     public DateTimeOffset ClaimedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The order (<see cref="Queues.CalendarWriteOrder.Key"/>) of the newest write applied or under way; older writes are superseded.</summary>
+    public string? LastOrder { get; set; }
 }

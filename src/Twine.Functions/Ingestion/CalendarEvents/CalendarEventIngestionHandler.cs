@@ -12,7 +12,8 @@ namespace Twine.Functions.Ingestion.CalendarEvents;
 /// body names the event and the method), then one upsert or delete message is queued and the ingestion accepted.
 /// Whether a PUT creates or updates is decided when the message is processed, from the CalendarEventLinks row.
 /// </summary>
-public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<CalendarEventIngestionHandler> logger)
+public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier,
+    TimeProvider timeProvider, ILogger<CalendarEventIngestionHandler> logger)
 {
     public const string InstancePrefix = "/api/calendar-events/";
 
@@ -41,9 +42,11 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             return Refused(framing);
         }
 
+        // Writes for one externalId apply in this order: the signed timestamp (verified above), then when it arrived.
+        var order = new CalendarWriteOrder(long.Parse(request.Webhook.Timestamp!, System.Globalization.CultureInfo.InvariantCulture), timeProvider.GetUtcNow());
         var read = operation == CalendarEventMessageWriter.Upsert
-            ? CalendarEventRequestReader.ReadPut(externalId!, signed.Body)
-            : CalendarEventRequestReader.ReadDelete(externalId!, signed.Body);
+            ? CalendarEventRequestReader.ReadPut(externalId!, signed.Body, order)
+            : CalendarEventRequestReader.ReadDelete(externalId!, signed.Body, order);
         if (read.MalformedReason is { } reason)
         {
             return Refused(Problems.MalformedJson(instance, reason));

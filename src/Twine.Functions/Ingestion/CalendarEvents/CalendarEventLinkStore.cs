@@ -18,7 +18,9 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     public const string Deleting = "deleting";
 
     /// <summary>Inserts a <c>claimed</c> link. Null when a link for this externalId already exists.</summary>
-    public async Task<CalendarEventLinkEntity?> TryClaimAsync(string externalId, string ingestionId, CancellationToken cancellationToken)
+    /// <param name="order">The claiming write's order (<see cref="Queues.CalendarWriteOrder"/>), kept as the last order applied.</param>
+    public async Task<CalendarEventLinkEntity?> TryClaimAsync(string externalId, string ingestionId, CancellationToken cancellationToken,
+        Queues.CalendarWriteOrder? order = null)
     {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
@@ -29,6 +31,7 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
             ClaimedByIngestionId = ingestionId,
             ClaimedAt = now,
             UpdatedAt = now,
+            LastOrder = order?.Key,
         };
         try
         {
@@ -67,11 +70,16 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
         }
     }
 
-    /// <summary>Writes the link's new state if nobody changed it since it was read (ETag); false when someone did.</summary>
-    public async Task<bool> TryUpdateAsync(CalendarEventLinkEntity link, string state, string? twineId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the link's new state if nobody changed it since it was read (ETag); false when someone did. With an
+    /// <paramref name="order"/>, the link keeps the later of it and the order it had: writes older than that are superseded.
+    /// </summary>
+    public async Task<bool> TryUpdateAsync(CalendarEventLinkEntity link, string state, string? twineId, CancellationToken cancellationToken,
+        Queues.CalendarWriteOrder? order = null)
     {
         link.State = state;
         link.TwineId = twineId;
+        link.LastOrder = order?.Latest(link.LastOrder) ?? link.LastOrder;
         link.UpdatedAt = timeProvider.GetUtcNow();
         try
         {

@@ -21,13 +21,15 @@ public static class CalendarEventRequestReader
     /// <summary>Room left in a message for the fields processing may add when it reschedules the message.</summary>
     public const int ReservedMessageBytes = 256;
 
-    public static CalendarEventRequest ReadPut(string externalId, ReadOnlyMemory<byte> body) =>
-        Read(externalId, CalendarEventMessageWriter.Upsert, body);
+    /// <param name="order">The write's order for its externalId (<see cref="CalendarWriteOrder"/>), carried in the message.</param>
+    public static CalendarEventRequest ReadPut(string externalId, ReadOnlyMemory<byte> body, CalendarWriteOrder? order = null) =>
+        Read(externalId, CalendarEventMessageWriter.Upsert, body, order);
 
-    public static CalendarEventRequest ReadDelete(string externalId, ReadOnlyMemory<byte> body) =>
-        Read(externalId, CalendarEventMessageWriter.Delete, body);
+    /// <inheritdoc cref="ReadPut"/>
+    public static CalendarEventRequest ReadDelete(string externalId, ReadOnlyMemory<byte> body, CalendarWriteOrder? order = null) =>
+        Read(externalId, CalendarEventMessageWriter.Delete, body, order);
 
-    private static CalendarEventRequest Read(string externalId, string operation, ReadOnlyMemory<byte> body)
+    private static CalendarEventRequest Read(string externalId, string operation, ReadOnlyMemory<byte> body, CalendarWriteOrder? order)
     {
         var upsert = operation == CalendarEventMessageWriter.Upsert;
         if (body.IsEmpty)
@@ -90,13 +92,13 @@ public static class CalendarEventRequestReader
             }
 
             // One message per event: it must fit the queue's 64 KiB (after base64) on its own, with room for retry fields.
-            var probe = CalendarEventMessageWriter.Write(new string('0', IngestionId.Length), operation, externalId, data);
+            var probe = CalendarEventMessageWriter.Write(new string('0', IngestionId.Length), operation, externalId, data, order);
             if (probe.Length + ReservedMessageBytes > QueueMessageLimits.MaxJsonBytes)
             {
                 return new(null, [ProblemError.AtPointer("/data", "Too large to queue.")], null, TooLarge: true);
             }
 
-            return new(new CalendarEventMessage(operation, externalId, data?.Clone()), [], null);
+            return new(new CalendarEventMessage(operation, externalId, data?.Clone(), order), [], null);
         }
     }
 }
@@ -108,7 +110,7 @@ public static class CalendarEventRequestReader
 public sealed record CalendarEventRequest(CalendarEventMessage? Accepted, IReadOnlyList<ProblemError> Errors, string? MalformedReason, bool TooLarge = false);
 
 /// <param name="Data">The calendar_event resource (cloned: it outlives the request's document); null for a delete.</param>
-public sealed record CalendarEventMessage(string Operation, string ExternalId, JsonElement? Data)
+public sealed record CalendarEventMessage(string Operation, string ExternalId, JsonElement? Data, CalendarWriteOrder? Order = null)
 {
-    public byte[] Message(string ingestionId) => CalendarEventMessageWriter.Write(ingestionId, Operation, ExternalId, Data);
+    public byte[] Message(string ingestionId) => CalendarEventMessageWriter.Write(ingestionId, Operation, ExternalId, Data, Order);
 }

@@ -40,7 +40,7 @@ public sealed class IngestionStatusHandler(IngestionStore store)
             Status = record.Status.ToWire(),
             ExternalId = record.ExternalId,
             Operation = record.Operation,
-            Counts = new IngestionCounts(record.MetricsTotal, record.MessagesTotal, record.MessagesDone, record.Created, record.IgnoredDuplicates, record.Failed),
+            Counts = new IngestionCounts(record.MetricsTotal, record.MessagesTotal, record.MessagesDone, record.Created, record.IgnoredDuplicates, record.Failed, record.Superseded),
             TwineIds = record.TwineIds,
             TwineIdsTruncated = record.TwineIdsTruncated,
             Errors = record.Errors,

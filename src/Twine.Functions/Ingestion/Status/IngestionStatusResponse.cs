@@ -23,4 +23,5 @@ public sealed record IngestionStatusResponse
     public required DateTimeOffset UpdatedAt { get; init; }
 }
 
-public sealed record IngestionCounts(int MetricsTotal, int MessagesTotal, int MessagesDone, int Created, int IgnoredDuplicates, int Failed);
+/// <param name="Superseded">Calendar writes not applied because a newer write for the same externalId was (not a failure).</param>
+public sealed record IngestionCounts(int MetricsTotal, int MessagesTotal, int MessagesDone, int Created, int IgnoredDuplicates, int Failed, int Superseded);

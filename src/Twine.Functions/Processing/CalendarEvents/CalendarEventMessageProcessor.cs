@@ -130,9 +130,14 @@ public sealed partial class CalendarEventMessageProcessor(
     private async Task<MessageOutcome> UpsertAsync(CalendarEventQueueMessage message, CalendarEventResource resource, CancellationToken cancellationToken)
     {
         var link = await links.GetAsync(message.ExternalId, cancellationToken).ConfigureAwait(false);
+        if (message.Order?.IsOlderThan(link?.LastOrder) == true)
+        {
+            return Superseded(message);
+        }
+
         if (link is null)
         {
-            var claim = await links.TryClaimAsync(message.ExternalId, message.IngestionId, cancellationToken).ConfigureAwait(false)
+            var claim = await links.TryClaimAsync(message.ExternalId, message.IngestionId, cancellationToken, message.Order).ConfigureAwait(false)
                 ?? throw new LinkBusyException(message.IngestionId, "was claimed by another delivery at the same moment");
             return await CreateAndLinkAsync(message, resource, claim, cancellationToken).ConfigureAwait(false);
         }
@@ -140,6 +145,7 @@ public sealed partial class CalendarEventMessageProcessor(
         switch (link.State)
         {
             case CalendarEventLinkStore.Linked when link.TwineId is { } twineId:
+                await StampOrderAsync(message, link, cancellationToken).ConfigureAwait(false);
                 return await UpdateAsync(message, resource, twineId, cancellationToken).ConfigureAwait(false);
 
             case CalendarEventLinkStore.Deleting when link.TwineId is not null && !LeaseOver(link):
@@ -147,13 +153,14 @@ public sealed partial class CalendarEventMessageProcessor(
 
             case CalendarEventLinkStore.Deleting when link.TwineId is { } twineId:
                 // A delete that never finished: the event may still exist, so this PUT updates it.
+                await StampOrderAsync(message, link, cancellationToken).ConfigureAwait(false);
                 return await UpdateAsync(message, resource, twineId, cancellationToken).ConfigureAwait(false);
 
             case CalendarEventLinkStore.Claimed:
                 // An earlier attempt claimed the link and may have created the event before stopping: find it first.
                 if (await finder.FindAsync(resource, link.ClaimedAt, cancellationToken).ConfigureAwait(false) is { Id: { } foundId })
                 {
-                    if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Linked, foundId, cancellationToken).ConfigureAwait(false))
+                    if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Linked, foundId, cancellationToken, message.Order).ConfigureAwait(false))
                     {
                         throw new LinkBusyException(message.IngestionId, "changed while the created event was adopted");
                     }
@@ -187,7 +194,7 @@ public sealed partial class CalendarEventMessageProcessor(
         }
 
         link.ClaimedByIngestionId = message.IngestionId;
-        if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Claimed, null, cancellationToken).ConfigureAwait(false))
+        if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Claimed, null, cancellationToken, message.Order).ConfigureAwait(false))
         {
             throw new LinkBusyException(message.IngestionId, "changed while it was being claimed");
         }
@@ -212,7 +219,7 @@ public sealed partial class CalendarEventMessageProcessor(
 
         var twineId = created.Data?.Id ?? throw new InvalidOperationException("createCalendarEvent answered without an id.");
         LogCreated(message.IngestionId, twineId, created.Meta?.ReqId);
-        if (!await links.TryUpdateAsync(claim, CalendarEventLinkStore.Linked, twineId, cancellationToken).ConfigureAwait(false))
+        if (!await links.TryUpdateAsync(claim, CalendarEventLinkStore.Linked, twineId, cancellationToken, message.Order).ConfigureAwait(false))
         {
             // Someone changed the claim since it was written: retry; the redelivery finds this event and adopts it.
             throw new LinkBusyException(message.IngestionId, "changed before the created event could be linked");
@@ -238,6 +245,11 @@ public sealed partial class CalendarEventMessageProcessor(
     private async Task<MessageOutcome> DeleteAsync(CalendarEventQueueMessage message, CancellationToken cancellationToken)
     {
         var link = await links.GetAsync(message.ExternalId, cancellationToken).ConfigureAwait(false);
+        if (message.Order?.IsOlderThan(link?.LastOrder) == true)
+        {
+            return Superseded(message);
+        }
+
         switch (link?.State)
         {
             case null:
@@ -246,6 +258,8 @@ public sealed partial class CalendarEventMessageProcessor(
                     "No calendar event is linked to this externalId; nothing was deleted.");
 
             case CalendarEventLinkStore.Deleted:
+                // Still the newest delete: an older PUT that arrives after it must not bring the event back.
+                await StampOrderAsync(message, link, cancellationToken).ConfigureAwait(false);
                 LogAlreadyDeleted(message.IngestionId, link.TwineId);
                 return new MessageOutcome(IngestionKind.CalendarEvent, MessageIndex, 1, 1, 0, 0, 0, link.TwineId is { } id ? [id] : [], []);
 
@@ -259,7 +273,7 @@ public sealed partial class CalendarEventMessageProcessor(
 
         var twineId = link.TwineId!;
         var wasDeleting = link.State == CalendarEventLinkStore.Deleting;
-        if (!wasDeleting && !await links.TryUpdateAsync(link, CalendarEventLinkStore.Deleting, twineId, cancellationToken).ConfigureAwait(false))
+        if (!wasDeleting && !await links.TryUpdateAsync(link, CalendarEventLinkStore.Deleting, twineId, cancellationToken, message.Order).ConfigureAwait(false))
         {
             throw new LinkBusyException(message.IngestionId, "changed while it was being marked for deletion");
         }
@@ -288,7 +302,7 @@ public sealed partial class CalendarEventMessageProcessor(
             return Rejected(message.IngestionId, e);
         }
 
-        if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Deleted, twineId, cancellationToken).ConfigureAwait(false))
+        if (!await links.TryUpdateAsync(link, CalendarEventLinkStore.Deleted, twineId, cancellationToken, message.Order).ConfigureAwait(false))
         {
             throw new LinkBusyException(message.IngestionId, "changed before the delete could be recorded");
         }
@@ -344,6 +358,30 @@ public sealed partial class CalendarEventMessageProcessor(
 
         return new CalendarEventUpdateResource { Id = twineId, Attributes = attributes, Relationships = resource.Relationships };
     }
+
+    /// <summary>
+    /// Before a write that leaves the link's state as it is (an update of a linked event, a repeated delete), the link
+    /// takes this write's order with the ETag it was read with, so that an older write that arrives or is rescheduled
+    /// after it is superseded. Another delivery changing the link first: rescheduled, and read again.
+    /// </summary>
+    private async Task StampOrderAsync(CalendarEventQueueMessage message, CalendarEventLinkEntity link, CancellationToken cancellationToken)
+    {
+        if (message.Order is { } order && order.Latest(link.LastOrder) != link.LastOrder
+            && !await links.TryUpdateAsync(link, link.State, link.TwineId, cancellationToken, order).ConfigureAwait(false))
+        {
+            throw new LinkBusyException(message.IngestionId, "changed while this write's order was being recorded");
+        }
+    }
+
+    /// <summary>A newer write for this externalId was applied first: this one is not sent to Twine (not a failure).</summary>
+    private MessageOutcome Superseded(CalendarEventQueueMessage message)
+    {
+        LogSuperseded(message.IngestionId, message.Operation);
+        return new(IngestionKind.CalendarEvent, MessageIndex, 1, 1, 0, 0, 0, [], [], null, Superseded: 1);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: {Operation} superseded by a newer write for its externalId; not sent to Twine")]
+    private partial void LogSuperseded(string ingestionId, string operation);
 
     private static MessageOutcome Succeeded(string twineId) =>
         new(IngestionKind.CalendarEvent, MessageIndex, 1, 1, 1, 0, 0, [twineId], []);
