@@ -15,7 +15,7 @@ public sealed record IngestionRecord
     public int Failed { get; init; }
     public IReadOnlyList<string> TwineIds { get; init; } = [];
     public bool TwineIdsTruncated { get; init; }
-    public IReadOnlyList<TwineError> Errors { get; init; } = [];
+    public IReadOnlyList<IngestionError> Errors { get; init; } = [];
     public bool ErrorsTruncated { get; init; }
     public string? FailureReason { get; init; }
 

@@ -177,7 +177,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, FunctionsJsonContext.Default.ListString);
-        var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, FunctionsJsonContext.Default.ListTwineError);
+        var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, FunctionsJsonContext.Default.ListIngestionError);
         var result = new IngestionResultEntity
         {
             PartitionKey = ingestionId,
@@ -458,7 +458,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
     private static void Aggregate(IngestionEntity entity, IReadOnlyList<IngestionResultEntity> results)
     {
         var ids = new List<string>();
-        var errors = new List<TwineError>();
+        var errors = new List<IngestionError>();
         var idsTruncated = false;
         var errorsTruncated = false;
         int created = 0, ignored = 0, superseded = 0, failed = 0, metrics = 0, failedMessages = 0;
@@ -471,13 +471,13 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
             metrics += r.MetricCount;
             failedMessages += r.ReasonIfFailed is null ? 0 : 1;
             ids.AddRange(JsonPropertyLimit.Deserialize(r.TwineIdsJson, FunctionsJsonContext.Default.ListString));
-            errors.AddRange(JsonPropertyLimit.Deserialize(r.ErrorsJson, FunctionsJsonContext.Default.ListTwineError));
+            errors.AddRange(JsonPropertyLimit.Deserialize(r.ErrorsJson, FunctionsJsonContext.Default.ListIngestionError));
             idsTruncated |= r.TwineIdsTruncated;
             errorsTruncated |= r.ErrorsTruncated;
         }
 
         (entity.TwineIdsJson, var idsCut) = JsonPropertyLimit.Serialize(ids, FunctionsJsonContext.Default.ListString);
-        (entity.ErrorsJson, var errorsCut) = JsonPropertyLimit.Serialize(errors, FunctionsJsonContext.Default.ListTwineError);
+        (entity.ErrorsJson, var errorsCut) = JsonPropertyLimit.Serialize(errors, FunctionsJsonContext.Default.ListIngestionError);
         entity.TwineIdsTruncated = idsTruncated || idsCut;
         entity.ErrorsTruncated = errorsTruncated || errorsCut;
         entity.Created = created;
@@ -589,7 +589,7 @@ public sealed class IngestionStore(StorageTables tables, TimeProvider timeProvid
         Failed = e.Failed,
         TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, FunctionsJsonContext.Default.ListString),
         TwineIdsTruncated = e.TwineIdsTruncated,
-        Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, FunctionsJsonContext.Default.ListTwineError),
+        Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, FunctionsJsonContext.Default.ListIngestionError),
         ErrorsTruncated = e.ErrorsTruncated,
         FailureReason = e.FailureReason,
         FailedWhileReceiving = e.FailedWhileReceiving,

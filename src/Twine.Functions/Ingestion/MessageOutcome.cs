@@ -19,6 +19,6 @@ public sealed record MessageOutcome(
     int IgnoredDuplicates,
     int Failed,
     IReadOnlyList<string> TwineIds,
-    IReadOnlyList<TwineError> Errors,
+    IReadOnlyList<IngestionError> Errors,
     string? ReasonIfFailed = null,
     int Superseded = 0);

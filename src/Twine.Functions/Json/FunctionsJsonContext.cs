@@ -13,5 +13,5 @@ namespace Twine.Functions.Json;
 [JsonSerializable(typeof(IngestionStatusResponse))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<int>))]
-[JsonSerializable(typeof(List<TwineError>))]
+[JsonSerializable(typeof(List<IngestionError>))]
 public sealed partial class FunctionsJsonContext : JsonSerializerContext;

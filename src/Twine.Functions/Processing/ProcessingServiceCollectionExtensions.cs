@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +18,7 @@ public static class ProcessingServiceCollectionExtensions
     /// <see cref="IngestionServiceCollectionExtensions.AddIngestion"/> registers (stores, storage clients, queue names)
     /// and the Twine client (AddTwineSecrets, then AddTwineClient); the host registers both before this.
     /// Settings: section <c>Processing</c> (<see cref="ProcessingOptions"/>, validated at start-up); the trigger queue
-    /// names are the <c>Storage</c> section's, see <see cref="ProcessingQueues"/>. Adds <see cref="TwineAvailabilityHandler"/>
+    /// names are the <c>Storage</c> section's, see <see cref="IngestionQueues"/>. Adds <see cref="TwineAvailabilityHandler"/>
     /// to the Twine client's HttpClient: registered after AddTwineClient, it sits inside the client's resilience pipeline.
     /// </summary>
     public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)

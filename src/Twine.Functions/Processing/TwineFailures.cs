@@ -1,7 +1,6 @@
 using Twine.Client.Errors;
 using Twine.Functions.Http;
 using Twine.Functions.Ingestion;
-using TwineError = Twine.Functions.Ingestion.TwineError;
 
 namespace Twine.Functions.Processing;
 
@@ -17,15 +16,15 @@ public static class TwineFailures
     /// </summary>
     public static bool IsPermanent(TwineApiException e) => !e.IsTransient && e.Kind == TwineFailureKind.ErrorResponse;
 
-    public static List<TwineError> Errors(TwineApiException e)
+    public static List<IngestionError> Errors(TwineApiException e)
     {
         if (e.Errors.Count == 0)
         {
-            return [new TwineError(e.StatusCode?.ToString(), null, null, e.RequestId)];
+            return [new IngestionError(e.StatusCode?.ToString(), null, null, e.RequestId)];
         }
 
         return [.. e.Errors.Take(Problems.MaxErrorsListed)
-            .Select(x => new TwineError(x.Code, x.Detail, x.Source?.Pointer ?? x.Source?.Parameter, e.RequestId))];
+            .Select(x => new IngestionError(x.Code, x.Detail, x.Source?.Pointer ?? x.Source?.Parameter, e.RequestId))];
     }
 
     public static string Reason(TwineApiException e) =>

@@ -5,11 +5,31 @@ using Twine.Functions.Storage;
 namespace Twine.Functions.Queues;
 
 /// <summary>
-/// The two work queues, created on first use. The <see cref="QueueServiceClient"/> is registered with
-/// <c>MessageEncoding = Base64</c>: the Functions queue trigger decodes base64 by default.
+/// The two work queues, in one place for the HTTP edge (which sends), processing (which reschedules) and the queue
+/// triggers (which bind the same names as binding expressions). Created on first use. The <see cref="QueueServiceClient"/>
+/// is registered with <c>MessageEncoding = Base64</c>: the Functions queue trigger decodes base64 by default.
 /// </summary>
 public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options)
 {
+    /// <summary>
+    /// The triggers' queue names as binding expressions: the host resolves <c>%Storage:MetricsQueue%</c> from the app
+    /// setting <c>Storage__MetricsQueue</c>, the same setting <see cref="StorageOptions"/> binds, so the edge and the
+    /// triggers always name the same queue.
+    /// </summary>
+    public const string MetricsQueueBinding = "%Storage:MetricsQueue%";
+    public const string CalendarEventsQueueBinding = "%Storage:CalendarEventsQueue%";
+
+    /// <summary>The queue extension moves a message that failed <see cref="MaxDequeueCount"/> times to <c>&lt;queue&gt;-poison</c>.</summary>
+    public const string PoisonSuffix = "-poison";
+    public const string MetricsPoisonQueueBinding = MetricsQueueBinding + PoisonSuffix;
+    public const string CalendarEventsPoisonQueueBinding = CalendarEventsQueueBinding + PoisonSuffix;
+
+    /// <summary>The connection setting every trigger names (a connection string, or service URIs for managed identity).</summary>
+    public const string Connection = StorageConnectionOptions.SettingName;
+
+    /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal): quoted in poison reasons.</summary>
+    public const int MaxDequeueCount = 5;
+
     private readonly CreateOnce _created = new();
 
     public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);

@@ -14,7 +14,7 @@ public sealed class OutcomeRecordingTests(AzuriteFixture azurite)
 
     private static MessageOutcome Rejected(int index, int count, int metrics) => new(
         IngestionKind.Metrics, index, count, metrics, 0, 0, metrics, [],
-        [new TwineError("InvalidRequest", "Patient not found", "/data/0/relationships/patient", "req-7f3a")],
+        [new IngestionError("InvalidRequest", "Patient not found", "/data/0/relationships/patient", "req-7f3a")],
         "Twine refused the message (409).");
 
     private static async Task<string> AcceptedIngestionAsync(TestApp app, int metrics)

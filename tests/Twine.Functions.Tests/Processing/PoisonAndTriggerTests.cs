@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
@@ -75,7 +76,7 @@ public sealed class PoisonAndTriggerTests : IClassFixture<SandboxFixture>
     {
         var queues = JsonNode.Parse(File.ReadAllText(RepoPaths.InRepo("host.json")))!["extensions"]!["queues"]!;
 
-        Assert.Equal(ProcessingQueues.MaxDequeueCount, queues["maxDequeueCount"]!.GetValue<int>());
+        Assert.Equal(IngestionQueues.MaxDequeueCount, queues["maxDequeueCount"]!.GetValue<int>());
         Assert.Equal("base64", queues["messageEncoding"]!.GetValue<string>()); // what IngestionQueues writes
         Assert.Equal(TimeSpan.FromSeconds(30), TimeSpan.Parse(queues["visibilityTimeout"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
         Assert.InRange(queues["batchSize"]!.GetValue<int>(), 1, 32);

@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using System.Collections.Concurrent;
 using System.Text;
 using Azure;
@@ -27,7 +28,7 @@ internal sealed class AtLeastOnceQueueHost(
     Func<string, string, CancellationToken, Task> poison)
 {
     private readonly QueueClient _queue = new(connectionString, queueName); // raw text (base64), as the service holds it
-    private readonly QueueClient _poison = new(connectionString, queueName + ProcessingQueues.PoisonSuffix);
+    private readonly QueueClient _poison = new(connectionString, queueName + IngestionQueues.PoisonSuffix);
     private readonly ConcurrentDictionary<string, byte> _deliveredOnce = new();
     private int _deliveries;
     private int _failures;
@@ -39,7 +40,7 @@ internal sealed class AtLeastOnceQueueHost(
     public string QueueName => queueName;
 
     /// <summary>host.json <c>maxDequeueCount</c>.</summary>
-    public int MaxDequeueCount { get; init; } = ProcessingQueues.MaxDequeueCount;
+    public int MaxDequeueCount { get; init; } = IngestionQueues.MaxDequeueCount;
 
     /// <summary>How long a received message stays invisible (what a crashed instance leaves behind).</summary>
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -32,7 +32,7 @@ public sealed partial class QueueFailureRecorder(IngestionStore store, ILogger<Q
         var (index, count) = kind == IngestionKind.CalendarEvent ? (0, 1) : (envelope.MessageIndex, envelope.MessageCount);
         if (index is { } i && count is { } n)
         {
-            var errors = problems.Take(Problems.MaxErrorsListed).Select(p => new TwineError(MalformedCode, p.Detail, p.Pointer, null)).ToList();
+            var errors = problems.Take(Problems.MaxErrorsListed).Select(p => new IngestionError(MalformedCode, p.Detail, p.Pointer, null)).ToList();
             var metrics = kind == IngestionKind.Metrics ? envelope.MetricCount : 1;
             await store.RecordMessageOutcomeAsync(id, new MessageOutcome(kind, i, n, metrics, 0, 0, metrics, [], errors, reason), cancellationToken)
                 .ConfigureAwait(false);
@@ -83,7 +83,7 @@ public sealed partial class QueueFailureRecorder(IngestionStore store, ILogger<Q
         if (messageIndex is { } i && messageCount is { } n)
         {
             await store.RecordMessageOutcomeAsync(ingestionId, new MessageOutcome(kind, i, n, metricCount, 0, 0, metricCount, [],
-                [new TwineError(code, reason, null, requestId)], reason), cancellationToken).ConfigureAwait(false);
+                [new IngestionError(code, reason, null, requestId)], reason), cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -13,7 +13,7 @@ public sealed record IngestionStatusResponse
     public required IngestionCounts Counts { get; init; }
     public required IReadOnlyList<string> TwineIds { get; init; }
     public bool TwineIdsTruncated { get; init; }
-    public required IReadOnlyList<TwineError> Errors { get; init; }
+    public required IReadOnlyList<IngestionError> Errors { get; init; }
     public bool ErrorsTruncated { get; init; }
     public string? FailureReason { get; init; }
 

@@ -12,7 +12,6 @@ using Twine.Functions.Ingestion.Failures;
 using Twine.Functions.Processing.Retries;
 using Twine.Functions.Queues;
 using Twine.Functions.Storage;
-using TwineError = Twine.Functions.Ingestion.TwineError;
 
 namespace Twine.Functions.Processing.CalendarEvents;
 
@@ -254,7 +253,7 @@ public sealed partial class CalendarEventMessageProcessor(
         {
             case null:
                 // Chosen: a failure the operator can see, not a silent no-op; the partner may have mixed up its ids.
-                return Failed([new TwineError(UnknownExternalIdCode, "No calendar event is linked to this externalId; nothing was deleted.", null, null)],
+                return Failed([new IngestionError(UnknownExternalIdCode, "No calendar event is linked to this externalId; nothing was deleted.", null, null)],
                     "No calendar event is linked to this externalId; nothing was deleted.");
 
             case CalendarEventLinkStore.Deleted:
@@ -267,7 +266,7 @@ public sealed partial class CalendarEventMessageProcessor(
                 throw new LinkBusyException(message.IngestionId, "is still being created");
 
             case CalendarEventLinkStore.Claimed:
-                return Failed([new TwineError(UnknownExternalIdCode, "The event's creation never finished; nothing was deleted.", null, null)],
+                return Failed([new IngestionError(UnknownExternalIdCode, "The event's creation never finished; nothing was deleted.", null, null)],
                     "The calendar event's creation never finished; nothing was deleted.");
         }
 
@@ -386,7 +385,7 @@ public sealed partial class CalendarEventMessageProcessor(
     private static MessageOutcome Succeeded(string twineId) =>
         new(IngestionKind.CalendarEvent, MessageIndex, 1, 1, 1, 0, 0, [twineId], []);
 
-    private static MessageOutcome Failed(IReadOnlyList<TwineError> errors, string reason) =>
+    private static MessageOutcome Failed(IReadOnlyList<IngestionError> errors, string reason) =>
         new(IngestionKind.CalendarEvent, MessageIndex, 1, 1, 0, 0, 1, [], errors, reason);
 
     private MessageOutcome Rejected(string ingestionId, TwineApiException e)

@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.CalendarEvents;
@@ -7,7 +8,7 @@ public sealed class ProcessCalendarEventsFunction(CalendarEventMessageProcessor 
 {
     [Function("ProcessCalendarEvents")]
     public Task Run(
-        [QueueTrigger(ProcessingQueues.CalendarEventsQueue, Connection = ProcessingQueues.Connection)] string message,
+        [QueueTrigger(IngestionQueues.CalendarEventsQueueBinding, Connection = IngestionQueues.Connection)] string message,
         FunctionContext context,
         CancellationToken cancellationToken) =>
         processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), QueueTriggerData.MessageId(context), cancellationToken);

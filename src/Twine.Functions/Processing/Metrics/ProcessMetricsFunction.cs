@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.Metrics;
@@ -7,7 +8,7 @@ public sealed class ProcessMetricsFunction(MetricsMessageProcessor processor)
 {
     [Function("ProcessMetrics")]
     public Task Run(
-        [QueueTrigger(ProcessingQueues.MetricsQueue, Connection = ProcessingQueues.Connection)] string message,
+        [QueueTrigger(IngestionQueues.MetricsQueueBinding, Connection = IngestionQueues.Connection)] string message,
         FunctionContext context,
         CancellationToken cancellationToken) =>
         processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), QueueTriggerData.MessageId(context), cancellationToken);

@@ -1,3 +1,4 @@
+using Twine.Functions.Queues;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.Poison;
@@ -7,14 +8,14 @@ public sealed class PoisonMessageFunctions(PoisonMessageHandler handler)
 {
     [Function("RecordPoisonMetrics")]
     public Task Metrics(
-        [QueueTrigger(ProcessingQueues.MetricsPoisonQueue, Connection = ProcessingQueues.Connection)] string message,
+        [QueueTrigger(IngestionQueues.MetricsPoisonQueueBinding, Connection = IngestionQueues.Connection)] string message,
         FunctionContext context,
         CancellationToken cancellationToken) =>
         handler.HandleMetricsAsync(message, QueueTriggerData.MessageId(context), cancellationToken);
 
     [Function("RecordPoisonCalendarEvents")]
     public Task CalendarEvents(
-        [QueueTrigger(ProcessingQueues.CalendarEventsPoisonQueue, Connection = ProcessingQueues.Connection)] string message,
+        [QueueTrigger(IngestionQueues.CalendarEventsPoisonQueueBinding, Connection = IngestionQueues.Connection)] string message,
         FunctionContext context,
         CancellationToken cancellationToken) =>
         handler.HandleCalendarEventAsync(message, QueueTriggerData.MessageId(context), cancellationToken);

@@ -101,7 +101,7 @@ public sealed partial class MessageRetries(
                 break;
 
             default:
-                if (dequeueCount >= ProcessingQueues.MaxDequeueCount && exception is not OperationCanceledException)
+                if (dequeueCount >= IngestionQueues.MaxDequeueCount && exception is not OperationCanceledException)
                 {
                     await TryRecordLastAttemptAsync(message, exception, dequeueCount, cancellationToken).ConfigureAwait(false);
                 }
