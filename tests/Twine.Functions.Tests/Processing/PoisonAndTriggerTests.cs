@@ -28,6 +28,23 @@ public sealed class PoisonAndTriggerTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task The_queue_functions_hand_the_bound_message_text_to_their_processor_and_handler()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(150))).IngestionId;
+        var messages = await app.TakeMessagesAsync(app.Names.MetricsQueue);
+        Azure.Storage.Queues.Models.QueueMessage Bound(string text, long dequeueCount) =>
+            Azure.Storage.Queues.Models.QueuesModelFactory.QueueMessage("queue-message-id", "pop", BinaryData.FromString(text), dequeueCount);
+
+        await new ProcessMetricsFunction(app.MetricsProcessor()).Run(Bound(messages[0], 1), CancellationToken.None);
+        await new PoisonMessageFunctions(app.PoisonHandler()).Metrics(Bound(messages[1], 5), CancellationToken.None);
+
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((100, 50, 2), (record.Created, record.Failed, record.MessagesDone));
+        Assert.Contains(record.Errors, e => e.Code == "PoisonMessage");
+    }
+
+    [Fact]
     public async Task A_poisoned_metrics_message_is_recorded_as_its_message_failed_with_a_one_based_reason()
     {
         await using var app = ProcessingApp.Create(_azurite, _sandbox);
@@ -101,7 +118,8 @@ public sealed class PoisonAndTriggerTests : IClassFixture<SandboxFixture>
 
         Assert.Equal(queueName, trigger.QueueName);
         Assert.Equal(StorageConnectionOptions.SettingName, trigger.Connection);
-        Assert.Equal(typeof(string), parameter.ParameterType); // decoded text, parsed strictly by the processors
+        // The queue extension's own QueueMessage (text decoded from base64 by the host, dequeue count, id), not binding data read by hand.
+        Assert.Equal(typeof(Azure.Storage.Queues.Models.QueueMessage), parameter.ParameterType);
         // The setting named inside %...% is the one StorageOptions binds, so the edge and the trigger share the queue.
         var setting = queueName.Split('%')[1].Split(':');
         Assert.Equal(StorageOptions.SectionName, setting[0]);

@@ -111,7 +111,8 @@ public sealed class OutageTests : IClassFixture<SandboxFixture>
             .Select(kv => $"{kv.Key} {kv.Value - before.GetValueOrDefault(kv.Key)}"));
         Assert.Equal("retrying", statusDuringOutage!["status"]!.GetValue<string>());
         Assert.True(statusDuringOutage["retry"]!["attempt"]!.GetValue<int>() >= 3);
-        Assert.Contains("503", statusDuringOutage["retry"]!["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Twine's 503, or the client's own circuit breaker, opened by those 503s (on a loaded machine it may open first).
+        Assert.Matches("503|CircuitOpen", statusDuringOutage["retry"]!["lastError"]!.GetValue<string>());
 
         // Every metric and every event in Twine exactly once.
         var (distinct, total) = await ReliabilityApp.CountInTwineAsync(_sandbox, instants);

@@ -1,15 +1,15 @@
 using Twine.Functions.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.CalendarEvents;
 
-/// <summary>The calendar-events queue trigger. Binds the decoded message and hands over.</summary>
+/// <summary>The calendar-events queue trigger. Binds the queue message (its text decoded from base64 by the host, its dequeue count and id) and hands over.</summary>
 public sealed class ProcessCalendarEventsFunction(CalendarEventMessageProcessor processor)
 {
     [Function("ProcessCalendarEvents")]
     public Task Run(
-        [QueueTrigger(IngestionQueues.CalendarEventsQueueBinding, Connection = IngestionQueues.Connection)] string message,
-        FunctionContext context,
+        [QueueTrigger(IngestionQueues.CalendarEventsQueueBinding, Connection = IngestionQueues.Connection)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), QueueTriggerData.MessageId(context), cancellationToken);
+        processor.ProcessAsync(message.MessageText, message.DequeueCount, message.MessageId, cancellationToken);
 }

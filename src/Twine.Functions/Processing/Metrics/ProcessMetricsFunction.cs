@@ -1,15 +1,15 @@
 using Twine.Functions.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.Metrics;
 
-/// <summary>The metrics queue trigger. Binds the decoded message (base64 → UTF-8 JSON) and hands over.</summary>
+/// <summary>The metrics queue trigger. Binds the queue message (its text decoded from base64 by the host, its dequeue count and id) and hands over.</summary>
 public sealed class ProcessMetricsFunction(MetricsMessageProcessor processor)
 {
     [Function("ProcessMetrics")]
     public Task Run(
-        [QueueTrigger(IngestionQueues.MetricsQueueBinding, Connection = IngestionQueues.Connection)] string message,
-        FunctionContext context,
+        [QueueTrigger(IngestionQueues.MetricsQueueBinding, Connection = IngestionQueues.Connection)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        processor.ProcessAsync(message, QueueTriggerData.DequeueCount(context), QueueTriggerData.MessageId(context), cancellationToken);
+        processor.ProcessAsync(message.MessageText, message.DequeueCount, message.MessageId, cancellationToken);
 }

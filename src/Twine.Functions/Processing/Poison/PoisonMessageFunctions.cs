@@ -1,4 +1,5 @@
 using Twine.Functions.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Twine.Functions.Processing.Poison;
@@ -8,15 +9,13 @@ public sealed class PoisonMessageFunctions(PoisonMessageHandler handler)
 {
     [Function("RecordPoisonMetrics")]
     public Task Metrics(
-        [QueueTrigger(IngestionQueues.MetricsPoisonQueueBinding, Connection = IngestionQueues.Connection)] string message,
-        FunctionContext context,
+        [QueueTrigger(IngestionQueues.MetricsPoisonQueueBinding, Connection = IngestionQueues.Connection)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleMetricsAsync(message, QueueTriggerData.MessageId(context), cancellationToken);
+        handler.HandleMetricsAsync(message.MessageText, message.MessageId, cancellationToken);
 
     [Function("RecordPoisonCalendarEvents")]
     public Task CalendarEvents(
-        [QueueTrigger(IngestionQueues.CalendarEventsPoisonQueueBinding, Connection = IngestionQueues.Connection)] string message,
-        FunctionContext context,
+        [QueueTrigger(IngestionQueues.CalendarEventsPoisonQueueBinding, Connection = IngestionQueues.Connection)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        handler.HandleCalendarEventAsync(message, QueueTriggerData.MessageId(context), cancellationToken);
+        handler.HandleCalendarEventAsync(message.MessageText, message.MessageId, cancellationToken);
 }
