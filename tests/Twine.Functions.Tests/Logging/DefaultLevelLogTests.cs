@@ -112,7 +112,7 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         Assert.Equal(200, (await ExecuteAsync(services, await services.GetRequiredService<CalendarEventQueryHandler>().HandleAsync(visit, ct))).Status);
 
         var records = logs.GetSnapshot();
-        var texts = records.Select(r => (r.Category, r.Level, Text: Text(r))).ToList();
+        var texts = records.Select(r => (r.Category, r.Level, Text: LogRecordText.Of(r))).ToList();
 
         // The app's own lines are there: every ingestion id, in Twine.* categories.
         foreach (var id in ids)
@@ -249,30 +249,6 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
             (text, dequeueCount, ct) => services.GetRequiredService<CalendarEventMessageProcessor>().ProcessAsync(text, dequeueCount, ct),
             (text, messageId, ct) => services.GetRequiredService<PoisonMessageHandler>().HandleCalendarEventAsync(text, messageId, ct));
 
-    /// <summary>Everything a log record carries, as text: message, event, structured state, scopes, exception.</summary>
-    private static string Text(FakeLogRecord record)
-    {
-        var parts = new List<string?> { record.Message, record.Id.Name, record.Exception?.ToString() };
-        foreach (var pair in record.StructuredState ?? [])
-        {
-            parts.Add(pair.Key);
-            parts.Add(pair.Value);
-        }
-
-        foreach (var scope in record.Scopes)
-        {
-            parts.Add(scope?.ToString());
-            if (scope is IEnumerable items and not string)
-            {
-                foreach (var item in items)
-                {
-                    parts.Add(item?.ToString());
-                }
-            }
-        }
-
-        return string.Join(" | ", parts.Where(p => p is not null));
-    }
 
     [GeneratedRegex("[0-9a-fA-F]{64}")]
     private static partial Regex Sha256Hex();

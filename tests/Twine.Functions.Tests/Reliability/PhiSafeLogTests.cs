@@ -96,7 +96,7 @@ public sealed class PhiSafeLogTests : IClassFixture<SandboxFixture>
         Assert.True(metricsHost.Failures >= 1);
 
         var records = app.Logs.GetSnapshot();
-        var texts = records.Select(r => (r.Category, Text: Text(r))).ToList();
+        var texts = records.Select(r => (r.Category, Text: LogRecordText.Of(r))).ToList();
         var thrown = metricsHost.Exceptions.Concat(calendarHost.Exceptions).Select(e => e.ToString()).ToList(); // none: failures are rescheduled now
         Assert.Contains(records, r => r.Message.Contains("rescheduled as attempt", StringComparison.Ordinal));
 
@@ -131,7 +131,7 @@ public sealed class PhiSafeLogTests : IClassFixture<SandboxFixture>
         var result = await h.PollAsync();
 
         Assert.True(result.RowsWritten >= 2);
-        var texts = h.App.Logs.GetSnapshot().Select(r => (r.Category, Text: Text(r))).ToList();
+        var texts = h.App.Logs.GetSnapshot().Select(r => (r.Category, Text: LogRecordText.Of(r))).ToList();
         Assert.NotEmpty(texts);
         foreach (var marker in new[] { "PHI-TITLE-Zebra", address, Polling.PollingHarness.Patient })
         {
@@ -142,28 +142,4 @@ public sealed class PhiSafeLogTests : IClassFixture<SandboxFixture>
         ReliabilityApp.Report($"PHI (polling): {texts.Count} log records searched for the event title, the email address and the patient id: 0 found (event {eventId}, email {emailId} polled)");
     }
 
-    /// <summary>Everything a log record carries, as text: message, level, event, structured state, scopes, exception.</summary>
-    private static string Text(FakeLogRecord record)
-    {
-        var parts = new List<string?> { record.Message, record.Id.Name, record.Exception?.ToString() };
-        foreach (var pair in record.StructuredState ?? [])
-        {
-            parts.Add(pair.Key);
-            parts.Add(pair.Value);
-        }
-
-        foreach (var scope in record.Scopes)
-        {
-            parts.Add(scope?.ToString());
-            if (scope is IEnumerable items and not string)
-            {
-                foreach (var item in items)
-                {
-                    parts.Add(item?.ToString());
-                }
-            }
-        }
-
-        return string.Join(" | ", parts.Where(p => p is not null));
-    }
 }
