@@ -1,4 +1,3 @@
-using Azure;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,6 +7,7 @@ using Twine.Client.Models;
 using Twine.Client.Queries;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Polling.Checkpoints;
+using Twine.Functions.Storage;
 
 namespace Twine.Functions.Polling.CalendarEvents;
 
@@ -152,48 +152,31 @@ public sealed partial class CalendarEventPoller(
 
     /// <summary>
     /// Writes the row unless the stored one is newer (a slower overlapping run must not put an older version back):
-    /// read, then replace with the ETag read or insert; on a conflict decide again. An unchanged event that is already
+    /// read, then replace with the ETag read or insert; on a conflict decide again (<see cref="OptimisticUpdate"/>). An unchanged event that is already
     /// tied to its externalId (the overlap re-reads some) costs the read only.
     /// </summary>
     private async Task<(int Requests, bool Written)> UpsertIfNewerAsync(CalendarEventRow row, CancellationToken cancellationToken)
     {
         var requests = 0;
-        while (true)
+        var written = await OptimisticUpdate.RunAsync<CalendarEventRow, bool>(tables.CalendarEvents, row.PartitionKey, row.RowKey, async (current, ct) =>
         {
-            requests++;
-            var existing = await tables.CalendarEvents.GetEntityIfExistsAsync<CalendarEventRow>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var current = existing.HasValue ? existing.Value : null;
+            requests++; // the read
             if (current is not null && (current.UpdatedAt > row.UpdatedAt || (current.UpdatedAt == row.UpdatedAt && current.ExternalId is not null)))
             {
-                return (requests, false);
+                return OptimisticChange<CalendarEventRow, bool>.Decline(false);
             }
 
             row.ExternalId = current?.ExternalId;
             if (row.ExternalId is null)
             {
                 requests++;
-                row.ExternalId = await links.FindExternalIdAsync(row.PartitionKey, cancellationToken).ConfigureAwait(false);
+                row.ExternalId = await links.FindExternalIdAsync(row.PartitionKey, ct).ConfigureAwait(false);
             }
 
-            try
-            {
-                requests++;
-                if (current is null)
-                {
-                    await tables.CalendarEvents.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await tables.CalendarEvents.UpdateEntityAsync(row, current.ETag, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                }
-
-                return (requests, true);
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                // Another run wrote this event meanwhile: read again.
-            }
-        }
+            requests++; // the write
+            return OptimisticChange<CalendarEventRow, bool>.Put(row, true);
+        }, cancellationToken).ConfigureAwait(false);
+        return (requests, written);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Poll {Stream}: caught up after {Pages} pages, {Rows} rows written")]

@@ -1,5 +1,4 @@
-using Azure;
-using Azure.Data.Tables;
+using Twine.Functions.Storage;
 
 namespace Twine.Functions.Polling.Checkpoints;
 
@@ -61,32 +60,25 @@ public sealed class PollCheckpointStore(PollingTables tables, TimeProvider timeP
             return next;
         }, cancellationToken);
 
+    /// <summary>
+    /// Writes what <paramref name="change"/> makes of the checkpoint, starting from <paramref name="read"/> (no read on the
+    /// first attempt). On 409 (another run inserted the first row) or 412 (it changed the row) the change decides again on
+    /// what that run wrote; null means nothing to add, and the checkpoint as read is returned.
+    /// </summary>
     private async Task<PollCheckpoint> WriteAsync(PollCheckpoint read, Func<PollCheckpoint, PollCheckpoint?> change, CancellationToken cancellationToken)
     {
-        var current = read;
-        while (true)
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        return await OptimisticUpdate.RunAsync<PollCheckpoint, PollCheckpoint>(tables.Checkpoints, read.PartitionKey, PollCheckpoint.Row, row =>
         {
-            var next = change(current);
-            if (next is null)
+            var current = row ?? new PollCheckpoint { PartitionKey = read.PartitionKey };
+            if (change(current) is not { } next)
             {
-                return current;
+                return OptimisticChange<PollCheckpoint, PollCheckpoint>.Decline(current);
             }
 
             next.UpdatedAt = timeProvider.GetUtcNow();
-            try
-            {
-                Response response = current.ETag == default
-                    ? await tables.Checkpoints.AddEntityAsync(next, cancellationToken).ConfigureAwait(false)
-                    : await tables.Checkpoints.UpdateEntityAsync(next, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                next.ETag = response.Headers.ETag ?? default;
-                return next;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
-            {
-                // Another run wrote first (409: it inserted the first row; 412: it changed the row): decide again on what it wrote.
-                current = await GetAsync(read.PartitionKey, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            return OptimisticChange<PollCheckpoint, PollCheckpoint>.Put(next, next); // its ETag becomes the written one
+        }, cancellationToken, known: new KnownRow<PollCheckpoint>(read)).ConfigureAwait(false);
     }
 
     private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } value && value > b ? value : b;
