@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Twine.Functions.Json;
 
 namespace Twine.Functions.Http;
@@ -50,22 +52,42 @@ public static class Problems
     public static BodyResult Unavailable(string instance, string detail, string? ingestionId = null) =>
         Create(503, "unavailable", "Storage is unavailable", detail, instance, null, ingestionId, retryAfterSeconds: 5);
 
-    public static BodyResult Create(int status, string type, string title, string? detail, string? instance,
-        IReadOnlyList<ProblemError>? errors, string? ingestionId = null, int? retryAfterSeconds = null)
+    /// <summary>
+    /// The framework's <see cref="ProblemDetails"/> with the app's extension members in <see cref="ProblemDetails.Extensions"/>
+    /// (<c>errors</c>, at most <see cref="MaxErrorsListed"/>; <c>ingestionId</c>), serialized by the source-generated
+    /// <see cref="FunctionsJsonContext"/> (members in RFC 9457 order, then the extensions; no null members).
+    /// </summary>
+    public static ProblemDetails Document(int status, string type, string title, string? detail, string? instance,
+        IReadOnlyList<ProblemError>? errors, string? ingestionId = null)
     {
-        var document = new ProblemDocument
+        var document = new ProblemDetails
         {
             Type = TypePrefix + type,
             Title = title,
             Status = status,
             Detail = detail,
             Instance = instance,
-            Errors = errors is { Count: > MaxErrorsListed } ? errors.Take(MaxErrorsListed).ToList() : errors,
-            IngestionId = ingestionId,
         };
-        var body = JsonSerializer.SerializeToUtf8Bytes(document, FunctionsJsonContext.Default.ProblemDocument);
+        if (errors is not null)
+        {
+            document.Extensions["errors"] = errors.Take(MaxErrorsListed).ToArray();
+        }
+
+        if (ingestionId is not null)
+        {
+            document.Extensions["ingestionId"] = ingestionId;
+        }
+
+        return document;
+    }
+
+    public static BodyResult Create(int status, string type, string title, string? detail, string? instance,
+        IReadOnlyList<ProblemError>? errors, string? ingestionId = null, int? retryAfterSeconds = null)
+    {
+        var document = Document(status, type, title, detail, instance, errors, ingestionId);
+        var body = JsonSerializer.SerializeToUtf8Bytes(document, FunctionsJsonContext.Default.ProblemDetails);
         var headers = retryAfterSeconds is { } seconds
-            ? new[] { new KeyValuePair<string, string>("Retry-After", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+            ? new[] { new KeyValuePair<string, string>(HeaderNames.RetryAfter, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
             : null;
         return new BodyResult(status, ContentType, body, headers);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using Twine.Functions.Http;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Status;
@@ -8,7 +9,9 @@ namespace Twine.Functions.Json;
 
 /// <summary>Source-generated serialization for the app's own documents (camelCase, nulls omitted).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ProblemDocument))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(ProblemError[]))] // ProblemDetails.Extensions["errors"]
+[JsonSerializable(typeof(string))] // ProblemDetails.Extensions["ingestionId"]
 [JsonSerializable(typeof(AcceptedResponse))]
 [JsonSerializable(typeof(IngestionStatusResponse))]
 [JsonSerializable(typeof(List<string>))]

@@ -26,6 +26,7 @@ public sealed class PollingOptions
     /// Coach ids whose sent emails are polled (comma-separated in one setting). Twine's GET /email_history needs
     /// filter[sender] or filter[receiver]; senders are few, receivers are every patient. Empty: email history is not polled.
     /// </summary>
+    [TwineIdList(ErrorMessage = SectionName + "__EmailSenders must list Twine coach ids (24 hexadecimal digits), comma-separated.")]
     public string EmailSenders { get; set; } = "";
 
     /// <summary>
@@ -51,6 +52,7 @@ public sealed class PollingOptions
     /// Key for the HMAC-SHA256 of email addresses (base64, at least 32 bytes). Empty: addresses are not stored at all.
     /// Rotating it changes every hash written afterwards.
     /// </summary>
+    [Base64Key(32, ErrorMessage = SectionName + "__EmailHashKey must be base64 of at least 32 random bytes (or empty to store no addresses).")]
     public string EmailHashKey { get; set; } = "";
 
     [Required, RegularExpression(TableName)]
@@ -62,50 +64,50 @@ public sealed class PollingOptions
     [Required, RegularExpression(TableName)]
     public string CheckpointsTable { get; set; } = "PollCheckpoints";
 
-    public IReadOnlyList<string> EmailSenderIds =>
-        EmailSenders.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<string> EmailSenderIds => SplitIds(EmailSenders);
+
+    internal static string[] SplitIds(string ids) =>
+        ids.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>The decoded hash key, or null when none is configured.</summary>
     public byte[]? EmailHashKeyBytes() => string.IsNullOrWhiteSpace(EmailHashKey) ? null : Convert.FromBase64String(EmailHashKey);
 }
 
+/// <summary>The data annotations of <see cref="PollingOptions"/>, checked by generated code at start-up.</summary>
 [OptionsValidator]
-public sealed partial class PollingOptionsDataAnnotationsValidator : IValidateOptions<PollingOptions>;
+public sealed partial class PollingOptionsValidator : IValidateOptions<PollingOptions>;
 
-/// <summary>The rules data annotations cannot say: sender ids, the hash key's form and length.</summary>
-public sealed class PollingOptionsValidator : IValidateOptions<PollingOptions>
+/// <summary>The rule across settings that data annotations cannot say: the three tables are different tables.</summary>
+public sealed class PollingTablesValidator : IValidateOptions<PollingOptions>
 {
-    public ValidateOptionsResult Validate(string? name, PollingOptions options)
+    public ValidateOptionsResult Validate(string? name, PollingOptions options) =>
+        new[] { options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable }.Distinct(StringComparer.OrdinalIgnoreCase).Count() < 3
+            ? ValidateOptionsResult.Fail($"{PollingOptions.SectionName}: EmailHistoryTable, CalendarEventsTable and CheckpointsTable must be different tables.")
+            : ValidateOptionsResult.Success;
+}
+
+/// <summary>A list of Twine ids (24 hexadecimal digits) separated by commas, semicolons or spaces; empty is valid.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
+internal sealed class TwineIdListAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is not string ids || PollingOptions.SplitIds(ids).All(id => id.Length == 24 && id.All(Uri.IsHexDigit));
+}
+
+/// <summary>Base64 of at least <paramref name="minBytes"/> bytes; empty (or blank) is valid.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
+internal sealed class Base64KeyAttribute(int minBytes) : ValidationAttribute
+{
+    public int MinBytes { get; } = minBytes;
+
+    public override bool IsValid(object? value)
     {
-        var failures = new List<string>();
-        if (options.EmailSenderIds.Any(id => id.Length != 24 || !id.All(Uri.IsHexDigit)))
+        if (value is not string key || string.IsNullOrWhiteSpace(key))
         {
-            failures.Add($"{PollingOptions.SectionName}__EmailSenders must list Twine coach ids (24 hexadecimal digits), comma-separated.");
+            return true;
         }
 
-        if (!string.IsNullOrWhiteSpace(options.EmailHashKey))
-        {
-            byte[]? key = null;
-            try
-            {
-                key = Convert.FromBase64String(options.EmailHashKey);
-            }
-            catch (FormatException)
-            {
-                // reported below
-            }
-
-            if (key is null || key.Length < 32)
-            {
-                failures.Add($"{PollingOptions.SectionName}__EmailHashKey must be base64 of at least 32 random bytes (or empty to store no addresses).");
-            }
-        }
-
-        if (new[] { options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable }.Distinct(StringComparer.OrdinalIgnoreCase).Count() < 3)
-        {
-            failures.Add($"{PollingOptions.SectionName}: EmailHistoryTable, CalendarEventsTable and CheckpointsTable must be different tables.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var bytes = new byte[key.Length];
+        return Convert.TryFromBase64String(key, bytes, out var written) && written >= MinBytes;
     }
 }

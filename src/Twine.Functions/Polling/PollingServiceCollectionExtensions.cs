@@ -21,8 +21,8 @@ public static class PollingServiceCollectionExtensions
     {
         services.AddIngestion(configuration);
         services.AddOptions<PollingOptions>().Bind(configuration.GetSection(PollingOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PollingOptions>, PollingOptionsDataAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PollingOptions>, PollingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PollingOptions>, PollingTablesValidator>());
 
         services.TryAddSingleton<PollingTables>();
         services.TryAddSingleton<PollCheckpointStore>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Twine.Functions.Hosting;
 
 namespace Twine.Functions.Processing;
 
@@ -11,16 +12,11 @@ public sealed class ProcessingOptions
     /// How long a message keeps being rescheduled after its first transient failure (Twine 429/5xx, timeout,
     /// connection failure, credentials unreadable) before it is recorded as failed. <c>Processing__RetryFor</c>; default 24 h.
     /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:01:00", "30.00:00:00", ParseLimitsInInvariantCulture = true,
+        ErrorMessage = SectionName + ":" + nameof(RetryFor) + " must be between 00:01:00 and 30.00:00:00 (a TimeSpan, e.g. 1.00:00:00 for a day).")]
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 }
 
-internal sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOptions>
-{
-    public static readonly TimeSpan MinRetryFor = TimeSpan.FromMinutes(1);
-    public static readonly TimeSpan MaxRetryFor = TimeSpan.FromDays(30);
-
-    public ValidateOptionsResult Validate(string? name, ProcessingOptions options) =>
-        options.RetryFor < MinRetryFor || options.RetryFor > MaxRetryFor
-            ? ValidateOptionsResult.Fail($"{ProcessingOptions.SectionName}:{nameof(ProcessingOptions.RetryFor)} must be between 00:01:00 and 30.00:00:00 (a TimeSpan, e.g. 1.00:00:00 for a day).")
-            : ValidateOptionsResult.Success;
-}
+/// <summary>The data annotations of <see cref="ProcessingOptions"/>, checked by generated code at start-up.</summary>
+[OptionsValidator]
+internal sealed partial class ProcessingOptionsValidator : IValidateOptions<ProcessingOptions>;

@@ -40,4 +40,12 @@ public sealed class ProcessingOptionsTests
 
         Assert.Contains("Processing:RetryFor", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_message_is_the_settings_own_not_the_generated_default()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => Bind("00:00:30"));
+
+        Assert.Contains("Processing:RetryFor must be between 00:01:00 and 30.00:00:00 (a TimeSpan, e.g. 1.00:00:00 for a day).", e.Message, StringComparison.Ordinal);
+    }
 }
