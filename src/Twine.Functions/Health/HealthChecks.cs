@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Twine.Client.Auth;
 using Twine.Client.Errors;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Secrets;
 using Twine.Functions.Storage;
 

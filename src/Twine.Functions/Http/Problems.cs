@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
-using Twine.Functions.Json;
 
 namespace Twine.Functions.Http;
 
@@ -55,7 +54,7 @@ public static class Problems
     /// <summary>
     /// The framework's <see cref="ProblemDetails"/> with the app's extension members in <see cref="ProblemDetails.Extensions"/>
     /// (<c>errors</c>, at most <see cref="MaxErrorsListed"/>; <c>ingestionId</c>), serialized by the source-generated
-    /// <see cref="FunctionsJsonContext"/> (members in RFC 9457 order, then the extensions; no null members).
+    /// <see cref="HttpJsonContext"/> (members in RFC 9457 order, then the extensions; no null members).
     /// </summary>
     public static ProblemDetails Document(int status, string type, string title, string? detail, string? instance,
         IReadOnlyList<ProblemError>? errors, string? ingestionId = null)
@@ -85,7 +84,7 @@ public static class Problems
         IReadOnlyList<ProblemError>? errors, string? ingestionId = null, int? retryAfterSeconds = null)
     {
         var document = Document(status, type, title, detail, instance, errors, ingestionId);
-        var body = JsonSerializer.SerializeToUtf8Bytes(document, FunctionsJsonContext.Default.ProblemDetails);
+        var body = JsonSerializer.SerializeToUtf8Bytes(document, HttpJsonContext.Default.ProblemDetails);
         var headers = retryAfterSeconds is { } seconds
             ? new[] { new KeyValuePair<string, string>(HeaderNames.RetryAfter, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)) }
             : null;

@@ -5,7 +5,6 @@ using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Twine.Functions.Http;
-using Twine.Functions.Json;
 using Twine.Functions.Webhooks;
 
 namespace Twine.Functions.Ingestion;
@@ -187,7 +186,7 @@ public sealed partial class IngestionAcceptor(
     public static BodyResult Accepted(string ingestionId)
     {
         var statusUrl = StatusPathPrefix + ingestionId;
-        var body = JsonSerializer.SerializeToUtf8Bytes(new AcceptedResponse(ingestionId, statusUrl), FunctionsJsonContext.Default.AcceptedResponse);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new AcceptedResponse(ingestionId, statusUrl), IngestionJsonContext.Default.AcceptedResponse);
         return new BodyResult(StatusCodes.Status202Accepted, "application/json", body, [new("Location", statusUrl)]);
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Twine.Functions.Json;
 using Twine.Functions.Storage;
 
 namespace Twine.Functions.Ingestion;
@@ -31,14 +30,14 @@ internal static class IngestionAggregate
             failed += r.Failed;
             metrics += r.MetricCount;
             failedMessages += r.ReasonIfFailed is null ? 0 : 1;
-            ids.AddRange(JsonPropertyLimit.Deserialize(r.TwineIdsJson, FunctionsJsonContext.Default.ListString));
-            errors.AddRange(JsonPropertyLimit.Deserialize(r.ErrorsJson, FunctionsJsonContext.Default.ListIngestionError));
+            ids.AddRange(JsonPropertyLimit.Deserialize(r.TwineIdsJson, IngestionJsonContext.Default.ListString));
+            errors.AddRange(JsonPropertyLimit.Deserialize(r.ErrorsJson, IngestionJsonContext.Default.ListIngestionError));
             idsTruncated |= r.TwineIdsTruncated;
             errorsTruncated |= r.ErrorsTruncated;
         }
 
-        (entity.TwineIdsJson, var idsCut) = JsonPropertyLimit.Serialize(ids, FunctionsJsonContext.Default.ListString);
-        (entity.ErrorsJson, var errorsCut) = JsonPropertyLimit.Serialize(errors, FunctionsJsonContext.Default.ListIngestionError);
+        (entity.TwineIdsJson, var idsCut) = JsonPropertyLimit.Serialize(ids, IngestionJsonContext.Default.ListString);
+        (entity.ErrorsJson, var errorsCut) = JsonPropertyLimit.Serialize(errors, IngestionJsonContext.Default.ListIngestionError);
         entity.TwineIdsTruncated = idsTruncated || idsCut;
         entity.ErrorsTruncated = errorsTruncated || errorsCut;
         entity.Created = created;
@@ -50,14 +49,14 @@ internal static class IngestionAggregate
 
         // Messages that were rescheduled and have an outcome now are no longer waiting.
         var done = results.Select(r => r.MessageIndex).ToHashSet();
-        var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, FunctionsJsonContext.Default.ListInt32).Where(i => !done.Contains(i)).ToList();
+        var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, IngestionJsonContext.Default.ListInt32).Where(i => !done.Contains(i)).ToList();
         if (waiting.Count == 0)
         {
             (entity.RetryingJson, entity.RetryAttempt, entity.RetryLastError, entity.RetryLastReqId, entity.NextAttemptAt) = (null, null, null, null, null);
         }
         else
         {
-            entity.RetryingJson = JsonSerializer.Serialize(waiting, FunctionsJsonContext.Default.ListInt32);
+            entity.RetryingJson = JsonSerializer.Serialize(waiting, IngestionJsonContext.Default.ListInt32);
         }
 
         entity.Status = Status(entity, results.Count, created + ignored + superseded, failed + failedMessages, waiting.Count > 0).ToWire();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Ingestion.Status;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Secrets;
 using Twine.Functions.Storage;
 using Twine.Functions.Webhooks;

@@ -1,5 +1,4 @@
 using Azure;
-using Twine.Functions.Json;
 using Twine.Functions.Storage;
 
 namespace Twine.Functions.Ingestion;
@@ -17,8 +16,8 @@ public sealed partial class IngestionStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, FunctionsJsonContext.Default.ListString);
-        var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, FunctionsJsonContext.Default.ListIngestionError);
+        var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, IngestionJsonContext.Default.ListString);
+        var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, IngestionJsonContext.Default.ListIngestionError);
         var result = new IngestionResultEntity
         {
             PartitionKey = ingestionId,

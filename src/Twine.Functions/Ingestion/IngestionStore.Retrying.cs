@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Twine.Functions.Json;
 using Twine.Functions.Storage;
 
 namespace Twine.Functions.Ingestion;
@@ -27,9 +26,9 @@ public sealed partial class IngestionStore
                 CreatedAt = now,
             };
             MoveOnIfAbandoned(entity, now);
-            var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, FunctionsJsonContext.Default.ListInt32).ToHashSet();
+            var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, IngestionJsonContext.Default.ListInt32).ToHashSet();
             waiting.Add(messageIndex);
-            entity.RetryingJson = JsonSerializer.Serialize([.. waiting.Order()], FunctionsJsonContext.Default.ListInt32);
+            entity.RetryingJson = JsonSerializer.Serialize([.. waiting.Order()], IngestionJsonContext.Default.ListInt32);
             entity.RetryAttempt = retry.Attempt;
             entity.RetryLastError = retry.LastError;
             entity.RetryLastReqId = retry.LastErrorReqId;

@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Twine.Functions.Json;
 using Twine.Functions.Storage;
 
 namespace Twine.Functions.Ingestion;
@@ -105,9 +104,9 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
         IgnoredDuplicates = e.IgnoredDuplicates,
         Superseded = e.Superseded,
         Failed = e.Failed,
-        TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, FunctionsJsonContext.Default.ListString),
+        TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, IngestionJsonContext.Default.ListString),
         TwineIdsTruncated = e.TwineIdsTruncated,
-        Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, FunctionsJsonContext.Default.ListIngestionError),
+        Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, IngestionJsonContext.Default.ListIngestionError),
         ErrorsTruncated = e.ErrorsTruncated,
         FailureReason = e.FailureReason,
         FailedWhileReceiving = e.FailedWhileReceiving,
@@ -118,7 +117,7 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
         RecoveredFromReceiving = e.RecoveredFromReceiving,
         Retry = e.NextAttemptAt is { } next && e.RetryAttempt is { } attempt
             ? new RetryInfo(attempt, e.RetryLastError ?? "", e.RetryLastReqId, next,
-                JsonPropertyLimit.Deserialize(e.RetryingJson, FunctionsJsonContext.Default.ListInt32).Count)
+                JsonPropertyLimit.Deserialize(e.RetryingJson, IngestionJsonContext.Default.ListInt32).Count)
             : null,
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,

@@ -1,4 +1,4 @@
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -5,7 +5,7 @@ using Twine.Client.Models;
 using Twine.Client.Serialization;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 
 namespace Twine.Functions.Tests.Contract;

@@ -7,7 +7,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Storage;
 using Twine.Functions.Health;
 using Twine.Functions.Ingestion;

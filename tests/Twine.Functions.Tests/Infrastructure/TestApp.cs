@@ -14,7 +14,7 @@ using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Ingestion.Status;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Storage;
 using Twine.Functions.Webhooks;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Webhooks;
 

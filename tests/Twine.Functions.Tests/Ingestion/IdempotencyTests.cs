@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Webhooks;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Twine.Functions.Ingestion;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 
 namespace Twine.Functions.Tests.Ingestion;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 
 namespace Twine.Functions.Tests.Ingestion;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Twine.Functions.Ingestion;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
@@ -134,11 +135,11 @@ public sealed class CalendarOrderingTests : IClassFixture<SandboxFixture>
         var signedAt = app.Time.GetUtcNow().ToUnixTimeSeconds();
         var (_, message) = await AcceptAsync(app, () => app.PutCalendarEventAsync(ExternalId(), Event("Carried")));
 
-        var parsed = Queues.QueueMessageParser.ParseCalendarEvent(message);
+        var parsed = QueueMessageParser.ParseCalendarEvent(message);
 
         Assert.Equal(signedAt, parsed.Message!.Order!.SignedAt);
         _sandbox.Faults.Add("POST", "/calendar_event", FaultKind.ServiceUnavailable, count: 5);
         await app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None);
-        Assert.Equal(parsed.Message.Order, Queues.QueueMessageParser.ParseCalendarEvent(app.Retries().Last, app.Time.GetUtcNow()).Message!.Order);
+        Assert.Equal(parsed.Message.Order, QueueMessageParser.ParseCalendarEvent(app.Retries().Last, app.Time.GetUtcNow()).Message!.Order);
     }
 }

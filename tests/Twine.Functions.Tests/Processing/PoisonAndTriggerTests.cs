@@ -1,4 +1,4 @@
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;

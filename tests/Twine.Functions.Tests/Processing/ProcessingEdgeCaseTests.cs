@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Twine.Functions.Ingestion;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;

@@ -4,7 +4,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Twine.Functions.Processing.Retries;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 
 namespace Twine.Functions.Tests.Processing;
 

@@ -1,4 +1,4 @@
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using System.Collections.Concurrent;
 using System.Text;
 using Azure;

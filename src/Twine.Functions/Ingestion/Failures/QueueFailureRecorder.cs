@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Twine.Functions.Http;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 
 namespace Twine.Functions.Ingestion.Failures;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Twine.Functions.Http;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 
 namespace Twine.Functions.Ingestion.Metrics;
 

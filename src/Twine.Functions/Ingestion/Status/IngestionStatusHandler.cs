@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Twine.Functions.Http;
-using Twine.Functions.Json;
 
 namespace Twine.Functions.Ingestion.Status;
 
@@ -51,6 +50,6 @@ public sealed class IngestionStatusHandler(IngestionStore store)
             UpdatedAt = record.UpdatedAt,
         };
         return new BodyResult(StatusCodes.Status200OK, "application/json",
-            JsonSerializer.SerializeToUtf8Bytes(response, FunctionsJsonContext.Default.IngestionStatusResponse));
+            JsonSerializer.SerializeToUtf8Bytes(response, IngestionJsonContext.Default.IngestionStatusResponse));
     }
 }

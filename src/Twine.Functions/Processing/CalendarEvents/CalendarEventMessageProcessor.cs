@@ -10,7 +10,7 @@ using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Failures;
 using Twine.Functions.Processing.Retries;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Storage;
 
 namespace Twine.Functions.Processing.CalendarEvents;

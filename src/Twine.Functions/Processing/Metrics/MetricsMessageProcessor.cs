@@ -8,7 +8,7 @@ using Twine.Functions.Http;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;
 using Twine.Functions.Processing.Retries;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 
 namespace Twine.Functions.Processing.Metrics;
 

@@ -1,4 +1,4 @@
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
 

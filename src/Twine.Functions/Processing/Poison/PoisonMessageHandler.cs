@@ -1,4 +1,4 @@
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Twine.Client.Errors;
 using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.Failures;
-using Twine.Functions.Queues;
+using Twine.Functions.Ingestion.Queues;
 
 namespace Twine.Functions.Processing.Retries;
 

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Twine.Functions.Http;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>
 /// Splits an ingestion's metrics into version-1 metrics messages (docs/QUEUE-MESSAGES.md): at most 100 metrics per

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>Writes version-1 calendar-event messages (docs/QUEUE-MESSAGES.md).</summary>
 public static class CalendarEventMessageWriter

@@ -4,7 +4,7 @@ using Twine.Functions.Ingestion;
 using Twine.Functions.Ingestion.CalendarEvents;
 using Twine.Functions.Ingestion.Metrics;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>
 /// Reads version-1 queue messages as strictly as the HTTP edge reads requests: a partner with queue access may

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>
 /// The optional retry members of a version-1 message (docs/QUEUE-MESSAGES.md): <c>attempt</c> (how many times the

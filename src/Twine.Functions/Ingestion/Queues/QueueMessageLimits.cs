@@ -1,4 +1,4 @@
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 public static class QueueMessageLimits
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>
 /// The order of one calendar write for its externalId, carried in its queue message (member <c>order</c>): the partner's

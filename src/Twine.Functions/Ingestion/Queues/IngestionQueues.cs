@@ -2,7 +2,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Storage;
 
-namespace Twine.Functions.Queues;
+namespace Twine.Functions.Ingestion.Queues;
 
 /// <summary>
 /// The two work queues, in one place for the HTTP edge (which sends), processing (which reschedules) and the queue
