@@ -17,6 +17,26 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
 
     public async Task<IdempotencyClaim> ClaimAsync(string key, string ingestionId, string requestHash, CancellationToken cancellationToken)
     {
+        // A key can be released between our insert and our read (its request was refused): claim again, a bounded number of times.
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await TryClaimAsync(key, ingestionId, requestHash, cancellationToken).ConfigureAwait(false) is { } claim)
+            {
+                return claim;
+            }
+
+            if (attempt == MaxClaimAttempts)
+            {
+                throw new RequestFailedException(409, $"The key was claimed and released {MaxClaimAttempts} times while this request claimed it; retry.");
+            }
+        }
+    }
+
+    private const int MaxClaimAttempts = 3;
+
+    /// <summary>The claim, or null when the row was released between the insert that failed and the read.</summary>
+    private async Task<IdempotencyClaim?> TryClaimAsync(string key, string ingestionId, string requestHash, CancellationToken cancellationToken)
+    {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var partition = TableKeys.IdempotencyKeyPartition(key);
         var entity = new IdempotencyKeyEntity
@@ -36,8 +56,7 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
             var existing = await ReadAsync(partition, cancellationToken).ConfigureAwait(false);
             if (existing is null)
             {
-                // Released between our insert and our read (its request was refused): claim it again.
-                return await ClaimAsync(key, ingestionId, requestHash, cancellationToken).ConfigureAwait(false);
+                return null;
             }
 
             if (existing.CreatedAt + Retention > entity.CreatedAt)
