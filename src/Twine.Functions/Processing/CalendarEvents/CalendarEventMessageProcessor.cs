@@ -20,7 +20,7 @@ namespace Twine.Functions.Processing.CalendarEvents;
 /// externalId's link row with a conditional insert before creating, records Twine's id with the claim's ETag, and on a
 /// redelivery that finds the claim without an id looks for the event the earlier attempt may have created before
 /// creating another. A delete marks the link "deleting" first, so a redelivery can tell "already deleted" from
-/// "someone deleted it in Twine". Transient failures are thrown (the host retries); Twine's rejections are recorded.
+/// "someone deleted it in Twine". Transient failures are rescheduled (MessageRetries); Twine's rejections are recorded; writes older than the last one applied for the externalId are superseded.
 /// </summary>
 public sealed partial class CalendarEventMessageProcessor(
     ITwineClient twine,
@@ -96,23 +96,13 @@ public sealed partial class CalendarEventMessageProcessor(
         retries.EnsureTwineAvailable();
         await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         LogProcessing(message.IngestionId, message.Operation, dequeueCount);
-        MessageOutcome outcome;
-        try
-        {
-            outcome = message.Operation == CalendarEventMessageWriter.Delete
-                ? await DeleteAsync(message, cancellationToken).ConfigureAwait(false)
-                : await UpsertAsync(message, resource!, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TwineApiException e) when (!TwineFailures.IsPermanent(e))
-        {
-            LogTransient(message.IngestionId, e.Operation, TwineFailures.Status(e), e.Kind.ToString(), e.RequestId, dequeueCount);
-            throw;
-        }
-        catch (Secrets.SecretUnavailableException e)
-        {
-            LogCredentialsUnavailable(message.IngestionId, e.Status, dequeueCount);
-            throw;
-        }
+        // Transient failures (Twine, Key Vault, a busy link) propagate to ProcessAsync, where MessageRetries reschedules and logs them.
+        var link = await links.GetAsync(message.ExternalId, cancellationToken).ConfigureAwait(false);
+        var outcome = message.Order?.IsOlderThan(link?.LastOrder) == true
+            ? Superseded(message)
+            : message.Operation == CalendarEventMessageWriter.Delete
+                ? await DeleteAsync(message, link, cancellationToken).ConfigureAwait(false)
+                : await UpsertAsync(message, resource!, link, cancellationToken).ConfigureAwait(false);
 
         await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.Operation, outcome.Created, outcome.Failed);
@@ -126,14 +116,9 @@ public sealed partial class CalendarEventMessageProcessor(
         }
     }
 
-    private async Task<MessageOutcome> UpsertAsync(CalendarEventQueueMessage message, CalendarEventResource resource, CancellationToken cancellationToken)
+    private async Task<MessageOutcome> UpsertAsync(CalendarEventQueueMessage message, CalendarEventResource resource, CalendarEventLinkEntity? link,
+        CancellationToken cancellationToken)
     {
-        var link = await links.GetAsync(message.ExternalId, cancellationToken).ConfigureAwait(false);
-        if (message.Order?.IsOlderThan(link?.LastOrder) == true)
-        {
-            return Superseded(message);
-        }
-
         if (link is null)
         {
             var claim = await links.TryClaimAsync(message.ExternalId, message.IngestionId, cancellationToken, message.Order).ConfigureAwait(false)
@@ -241,14 +226,8 @@ public sealed partial class CalendarEventMessageProcessor(
         }
     }
 
-    private async Task<MessageOutcome> DeleteAsync(CalendarEventQueueMessage message, CancellationToken cancellationToken)
+    private async Task<MessageOutcome> DeleteAsync(CalendarEventQueueMessage message, CalendarEventLinkEntity? link, CancellationToken cancellationToken)
     {
-        var link = await links.GetAsync(message.ExternalId, cancellationToken).ConfigureAwait(false);
-        if (message.Order?.IsOlderThan(link?.LastOrder) == true)
-        {
-            return Superseded(message);
-        }
-
         switch (link?.State)
         {
             case null:
@@ -415,11 +394,7 @@ public sealed partial class CalendarEventMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine refused {Operation}: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, string operation, int statusCode, string? errorCode, string? reqId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: transient Twine failure in {Operation}: {StatusCode} ({FailureKind}, req_id {ReqId}) on delivery {DequeueCount}; rescheduling")]
-    private partial void LogTransient(string ingestionId, string operation, int statusCode, string failureKind, string? reqId, long dequeueCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine credentials unavailable (Key Vault status {VaultStatus}) on delivery {DequeueCount}; rescheduling")]
-    private partial void LogCredentialsUnavailable(string ingestionId, int? vaultStatus, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: calendar event {Operation} recorded: {Succeeded} succeeded, {Failed} failed")]
     private partial void LogRecorded(string ingestionId, string operation, int succeeded, int failed);

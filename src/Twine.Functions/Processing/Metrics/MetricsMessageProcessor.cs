@@ -99,16 +99,6 @@ public sealed partial class MetricsMessageProcessor(
                 0, 0, resources.Count, [], TwineFailures.Errors(e), TwineFailures.Reason(e));
             LogRejected(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.ErrorCode, e.RequestId);
         }
-        catch (TwineApiException e)
-        {
-            LogTransient(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.Kind.ToString(), e.RequestId, dequeueCount);
-            throw;
-        }
-        catch (Secrets.SecretUnavailableException e)
-        {
-            LogCredentialsUnavailable(message.IngestionId, message.MessageIndex, e.Status, dequeueCount);
-            throw;
-        }
 
         await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.MessageIndex, outcome.Created, outcome.IgnoredDuplicates, outcome.Failed);
@@ -164,11 +154,7 @@ public sealed partial class MetricsMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine refused the metrics: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, int messageIndex, int statusCode, string? errorCode, string? reqId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: transient Twine failure {StatusCode} ({FailureKind}, req_id {ReqId}) on delivery {DequeueCount}; rescheduling")]
-    private partial void LogTransient(string ingestionId, int messageIndex, int statusCode, string failureKind, string? reqId, long dequeueCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine credentials unavailable (Key Vault status {VaultStatus}) on delivery {DequeueCount}; rescheduling")]
-    private partial void LogCredentialsUnavailable(string ingestionId, int messageIndex, int? vaultStatus, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} recorded: {Created} created, {Ignored} ignored, {Failed} failed")]
     private partial void LogRecorded(string ingestionId, int messageIndex, int created, int ignored, int failed);
