@@ -5,8 +5,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Twine.Client;
-using Twine.Functions.Polling;
 using Twine.Sandbox;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Platform.Polling;
 
 namespace Twine.Benchmarks;
 
@@ -63,7 +66,7 @@ public static class PollBacklogHarness
                     resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(120);
                     resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120); // at least twice the attempt timeout
                 });
-                services.AddPolling(configuration);
+                services.AddIngestions(configuration).AddPolling(configuration).AddCalendarEvents().AddEmailHistory();
                 await using var provider = services.BuildServiceProvider();
                 var poller = provider.GetRequiredService<TwineUpdatesPoller>();
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests;
 

@@ -1,8 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
-using Twine.Functions.Hosting;
-using Twine.Functions.Storage;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests;
 

@@ -7,8 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Twine.Client;
 using Twine.Client.Auth;
-using Twine.Functions.Hosting;
-using Twine.Functions.Secrets;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests;
 

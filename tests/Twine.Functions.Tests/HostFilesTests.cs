@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Twine.Functions.Hosting;
+using Twine.Functions.Platform.Hosting;
 
 namespace Twine.Functions.Tests;
 

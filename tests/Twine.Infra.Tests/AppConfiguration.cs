@@ -3,8 +3,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Http.Resilience;
 using Twine.Client;
-using Twine.Functions.Secrets;
-using Twine.Functions.Storage;
+using Twine.Functions.Platform.Secrets;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Infra.Tests;
 

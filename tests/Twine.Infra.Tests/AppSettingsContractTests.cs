@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Twine.Client;
-using Twine.Functions.Secrets;
-using Twine.Functions.Storage;
+using Twine.Functions.Platform.Secrets;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Infra.Tests;
 
@@ -143,8 +143,8 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
     /// <summary>Webhooks__Partners__{partner}__SecretName: a dictionary entry of WebhooksOptions.Partners, which reflection cannot list.</summary>
     private static bool IsPartnerSecretName(string name) =>
         System.Text.RegularExpressions.Regex.IsMatch(name, "^Webhooks__Partners__[A-Za-z0-9_-]+__SecretName$")
-        && typeof(Twine.Functions.Webhooks.WebhooksOptions).GetProperty(nameof(Twine.Functions.Webhooks.WebhooksOptions.Partners)) is not null
-        && typeof(Twine.Functions.Webhooks.PartnerOptions).GetProperty(nameof(Twine.Functions.Webhooks.PartnerOptions.SecretName)) is not null;
+        && typeof(Twine.Functions.Partners.WebhooksOptions).GetProperty(nameof(Twine.Functions.Partners.WebhooksOptions.Partners)) is not null
+        && typeof(Twine.Functions.Partners.PartnerOptions).GetProperty(nameof(Twine.Functions.Partners.PartnerOptions.SecretName)) is not null;
 
     [Fact]
     public void Each_webhook_partner_gets_the_name_of_its_Key_Vault_secret_and_no_secret()

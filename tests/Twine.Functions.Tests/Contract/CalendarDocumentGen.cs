@@ -1,4 +1,5 @@
 using CsCheck;
+using Twine.Functions.CalendarEvents;
 
 namespace Twine.Functions.Tests.Contract;
 

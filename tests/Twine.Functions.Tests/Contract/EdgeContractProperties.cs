@@ -3,10 +3,11 @@ using System.Text.Json;
 using CsCheck;
 using Twine.Client.Models;
 using Twine.Client.Serialization;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Contract;
 
@@ -62,7 +63,7 @@ public sealed class EdgeContractProperties(AzuriteFixture azurite)
         foreach (var bytes in plan.Messages(IngestionId))
         {
             Assert.True(QueueMessageLimits.EncodedLength(bytes.Length) <= QueueMessageLimits.MaxEncodedBytes, "A message fits the queue after base64.");
-            var parsed = QueueMessageParser.ParseMetrics(Encoding.UTF8.GetString(bytes));
+            var parsed = MetricsMessageParser.Parse(Encoding.UTF8.GetString(bytes));
             Assert.True(parsed.IsValid, "The processor refused a message the edge accepted: " + string.Join("; ", parsed.Errors.Select(e => $"{e.Pointer} {e.Detail}")));
             carried += parsed.Message!.Metrics.Count;
 
@@ -96,7 +97,7 @@ public sealed class EdgeContractProperties(AzuriteFixture azurite)
             Interlocked.Increment(ref accepted);
             var bytes = message.Message(IngestionId);
             Assert.True(QueueMessageLimits.EncodedLength(bytes.Length) <= QueueMessageLimits.MaxEncodedBytes);
-            var parsed = QueueMessageParser.ParseCalendarEvent(Encoding.UTF8.GetString(bytes));
+            var parsed = CalendarEventMessageParser.Parse(Encoding.UTF8.GetString(bytes));
             Assert.True(parsed.IsValid, "The processor refused a message the edge accepted: " + string.Join("; ", parsed.Errors.Select(e => $"{e.Pointer} {e.Detail}")));
             Assert.Equal(CalendarDocumentGen.ExternalId, parsed.Message!.ExternalId);
 
@@ -134,7 +135,7 @@ public sealed class EdgeContractProperties(AzuriteFixture azurite)
         {
             Assert.Equal(rowsBefore + 1, rowsAfter);
             Assert.NotEmpty(messages);
-            Assert.All(messages, m => Assert.True(QueueMessageParser.ParseMetrics(m).IsValid));
+            Assert.All(messages, m => Assert.True(MetricsMessageParser.Parse(m).IsValid));
         }
         else
         {

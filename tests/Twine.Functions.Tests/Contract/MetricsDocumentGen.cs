@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CsCheck;
-using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Contract;
 

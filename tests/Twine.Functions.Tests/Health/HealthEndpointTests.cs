@@ -7,13 +7,13 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Ingestion.Queues;
-using Twine.Functions.Storage;
-using Twine.Functions.Health;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Secrets;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Platform.Health;
+using Twine.Functions.Platform.Secrets;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Health;
 
@@ -44,7 +44,7 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
         services?.Invoke(collection);
         collection.AddTwineSecrets(configuration);
         collection.AddTwineClient(configuration.GetSection("Twine"));
-        collection.AddIngestion(configuration);
+        collection.AddIngestions(configuration);
         collection.AddHealthEndpoint();
         return collection.BuildServiceProvider();
     }

@@ -4,15 +4,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
-using Twine.Functions.Health;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Status;
-using Twine.Functions.Polling;
-using Twine.Functions.Polling.Queries;
-using Twine.Functions.Secrets;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Ingestions.Status;
+using Twine.Functions.Metrics;
+using Twine.Functions.Platform.Health;
+using Twine.Functions.Platform.Polling;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Hostile;
 
@@ -63,26 +63,11 @@ public sealed class HostileApp : IAsyncLifetime
     private async Task StartAsync(AzuriteFixture azurite)
     {
         _sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0 });
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        _app = new TestApp(azurite, settings =>
+        _app = new TestApp(azurite, sandbox: _sandbox, configure: settings =>
         {
-            settings["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString();
-            settings["Twine:ClientId"] = _sandbox.ClientId;
-            settings["Twine:ClientSecret"] = _sandbox.ClientSecret;
             settings["Twine:EnableRetries"] = "false";
-            settings[$"{PollingOptions.SectionName}:Organization"] = "58c4554710123c5c40dbab81";
             settings[$"{PollingOptions.SectionName}:EmailSenders"] = "5a0c8e27a9d454cc150997c9";
-            settings[$"{PollingOptions.SectionName}:EmailHistoryTable"] = "EmailHistory" + suffix;
-            settings[$"{PollingOptions.SectionName}:CalendarEventsTable"] = "CalendarEvents" + suffix;
-            settings[$"{PollingOptions.SectionName}:CheckpointsTable"] = "PollCheckpoints" + suffix;
             SignatureSettings(settings);
-        }, (services, configuration) =>
-        {
-            services.AddSingleton(configuration);
-            services.AddTwineSecrets(configuration);
-            services.AddTwineClient(configuration.GetSection("Twine"));
-            services.AddPolling(configuration);
-            services.AddHealthEndpoint();
         });
     }
 
@@ -162,11 +147,11 @@ public sealed class HostileApp : IAsyncLifetime
         var result = endpoint switch
         {
             "POST /api/metrics" => await Create<IngestMetricsFunction>().Run(http, cancellationToken),
-            "PUT /api/calendar-events/{externalId}" => await Create<IngestCalendarEventFunctions>().Put(http, routeValue!, cancellationToken),
-            "DELETE /api/calendar-events/{externalId}" => await Create<IngestCalendarEventFunctions>().Delete(http, routeValue!, cancellationToken),
-            "GET /api/calendar-events/{externalId}" => await Create<PollingQueryFunctions>().GetCalendarEvent(http, routeValue!, cancellationToken),
+            "PUT /api/calendar-events/{externalId}" => await Create<CalendarEventFunctions>().Put(http, routeValue!, cancellationToken),
+            "DELETE /api/calendar-events/{externalId}" => await Create<CalendarEventFunctions>().Delete(http, routeValue!, cancellationToken),
+            "GET /api/calendar-events/{externalId}" => await Create<CalendarEventFunctions>().Get(http, routeValue!, cancellationToken),
             "GET /api/ingestions/{id}" => await Create<GetIngestionStatusFunction>().Run(http, routeValue!, cancellationToken),
-            "GET /api/email-history" => await Create<PollingQueryFunctions>().GetEmailHistory(http, cancellationToken),
+            "GET /api/email-history" => await Create<GetEmailHistoryFunction>().GetEmailHistory(http, cancellationToken),
             "GET /api/health" => await Create<HealthFunction>().Run(http, cancellationToken),
             _ => throw new InvalidOperationException(endpoint),
         };

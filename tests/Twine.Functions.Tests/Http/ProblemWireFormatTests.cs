@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Twine.Functions.Http;
+using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Tests.Http;
 

@@ -10,21 +10,24 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Status;
-using Twine.Functions.Ingestion.Queues;
-using Twine.Functions.Storage;
-using Twine.Functions.Webhooks;
+using Twine.Functions.CalendarEvents;
+using Twine.Sandbox;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Status;
+using Twine.Functions.Metrics;
+using Twine.Functions.Partners;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Infrastructure;
 
 /// <summary>
-/// The app's ingestion services wired the way the host wires them (AddIngestion), against the shared Azurite with
-/// table and queue names unique to one test, and a FakeTimeProvider. Also reads back what was stored and queued.
-/// Every write it sends is signed as partner <see cref="TestPartner"/> (Standard Webhooks, a fresh webhook-id each time);
-/// tests of unsigned or badly signed requests call the handlers with their own <see cref="WebhookHeaders"/>.
+/// The one app builder for tests: the whole service graph from <see cref="FunctionsAppSetup.AddTwineFunctionServices"/>
+/// (what the host registers), against the shared Azurite with table and queue names unique to one test, a
+/// FakeTimeProvider, and the Twine sandbox when one is given. A test changes the app through settings
+/// (<paramref name="configure"/>) and, only where it must, by registering a replacement after the app's own
+/// (<paramref name="register"/>: the last registration wins). Also reads back what was stored and queued. Every write it
+/// sends is signed as partner <see cref="TestPartner"/> (Standard Webhooks, a fresh webhook-id each time); tests of
+/// unsigned or badly signed requests call the handlers with their own <see cref="WebhookHeaders"/>.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -32,11 +35,19 @@ public sealed class TestApp : IAsyncDisposable
     public const string TestPartner = "test-partner";
     public const string TestSecret = "whsec_dGVzdC1wYXJ0bmVyLXNpZ25pbmcta2V5LTAwMDE=";
 
+    /// <summary>The seeded sandbox organization (its calendar events are the ones polled).</summary>
+    public const string Organization = "58c4554710123c5c40dbab81";
+
     private readonly ServiceProvider _provider;
 
-    /// <param name="register">More registrations after the ingestion edge's (e.g. the Twine client and the queue processors).</param>
-    public TestApp(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection, IConfiguration>? register = null)
+    /// <param name="sandbox">The Twine the app talks to; without one, an address nothing answers (tests of the edge alone).</param>
+    /// <param name="configure">Changes the settings before the app is built (table names, Twine:Resilience:*, …).</param>
+    /// <param name="register">Replacements registered after the app's own (a credentials provider, a clock, a retry queue).</param>
+    /// <param name="time">The clock, when the test shares it with something started before the app (a sandbox).</param>
+    public TestApp(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection, IConfiguration>? register = null,
+        SandboxServer? sandbox = null, FakeTimeProvider? time = null)
     {
+        Time = time ?? new FakeTimeProvider(Start);
         var suffix = Guid.NewGuid().ToString("N")[..12];
         Settings = new Dictionary<string, string?>
         {
@@ -47,14 +58,22 @@ public sealed class TestApp : IAsyncDisposable
             ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
             ["Storage:CalendarEventsQueue"] = "twine-calendar-events-" + suffix,
+            ["PollTwineUpdates:Organization"] = Organization,
+            ["PollTwineUpdates:EmailHistoryTable"] = "EmailHistory" + suffix,
+            ["PollTwineUpdates:CalendarEventsTable"] = "CalendarEvents" + suffix,
+            ["PollTwineUpdates:CheckpointsTable"] = "PollCheckpoints" + suffix,
+            ["Twine:BaseAddress"] = sandbox?.BaseAddress.AbsoluteUri ?? "http://127.0.0.1:9/pub/",
+            ["Twine:ClientId"] = sandbox?.ClientId ?? "no-twine-client-id",
+            ["Twine:ClientSecret"] = sandbox?.ClientSecret ?? "no-twine-client-secret",
             [$"Webhooks:Partners:{TestPartner}:Secrets:0"] = TestSecret,
         };
         configure?.Invoke(Settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings).Build();
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddTestLogCapture(Logs));
         services.AddSingleton<TimeProvider>(Time);
-        services.AddIngestion(configuration);
+        services.AddTwineFunctionServices(configuration);
         register?.Invoke(services, configuration);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         ConnectionString = azurite.ConnectionString;
@@ -62,7 +81,7 @@ public sealed class TestApp : IAsyncDisposable
 
     public Dictionary<string, string?> Settings { get; }
     public string ConnectionString { get; }
-    public FakeTimeProvider Time { get; } = new(Start);
+    public FakeTimeProvider Time { get; }
     public IServiceProvider Services => _provider;
     public StorageOptions Names => Services.GetRequiredService<IOptions<StorageOptions>>().Value;
     public MetricsIngestionHandler Metrics => Services.GetRequiredService<MetricsIngestionHandler>();

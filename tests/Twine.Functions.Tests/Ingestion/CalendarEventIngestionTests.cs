@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -20,7 +20,7 @@ public sealed class CalendarEventIngestionTests(AzuriteFixture azurite)
         Assert.Equal(202, response.Status);
         var id = response.IngestionId;
         Assert.Equal($"/api/ingestions/{id}", response.Headers["Location"]);
-        var parsed = QueueMessageParser.ParseCalendarEvent(Assert.Single(await app.DecodedMessagesAsync(app.Names.CalendarEventsQueue)));
+        var parsed = CalendarEventMessageParser.Parse(Assert.Single(await app.DecodedMessagesAsync(app.Names.CalendarEventsQueue)));
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => e.Pointer + " " + e.Detail)));
         var message = parsed.Message!;
         Assert.Equal((id, "upsert", "ehr-appt:2018-02-20.1"), (message.IngestionId, message.Operation, message.ExternalId));
@@ -50,7 +50,7 @@ public sealed class CalendarEventIngestionTests(AzuriteFixture azurite)
         var response = await app.DeleteCalendarEventAsync("ehr-appt-9");
 
         Assert.Equal(202, response.Status);
-        var message = QueueMessageParser.ParseCalendarEvent(Assert.Single(await app.DecodedMessagesAsync(app.Names.CalendarEventsQueue))).Message!;
+        var message = CalendarEventMessageParser.Parse(Assert.Single(await app.DecodedMessagesAsync(app.Names.CalendarEventsQueue))).Message!;
         Assert.Equal(("delete", "ehr-appt-9", (JsonElement?)null), (message.Operation, message.ExternalId, message.Data));
         Assert.Equal("delete", (await app.GetStatusAsync(response.IngestionId)).Json["operation"]!.GetValue<string>());
     }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Sandbox;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Ingestion;
 

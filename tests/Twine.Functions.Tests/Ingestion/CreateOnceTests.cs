@@ -1,4 +1,9 @@
-using Twine.Functions.Storage;
+using Twine.Functions.Platform.Storage;
+
+
+
+
+
 
 namespace Twine.Functions.Tests.Ingestion;
 

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
-using Twine.Functions.Webhooks;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -38,7 +40,7 @@ public sealed class EdgeContractTests(AzuriteFixture azurite)
         Assert.Contains(sixtyOne.Status, new[] { 400, 422 });
         // The accepted one's message is one the processor takes.
         var message = Assert.Single(await app.DecodedMessagesAsync(app.Names.MetricsQueue));
-        Assert.True(QueueMessageParser.ParseMetrics(message).IsValid);
+        Assert.True(MetricsMessageParser.Parse(message).IsValid);
     }
 
     [Theory]
@@ -68,7 +70,7 @@ public sealed class EdgeContractTests(AzuriteFixture azurite)
         var metric = Bodies.Metric().ToJsonString().Replace("\"value\":100", "\"value\":1e400", StringComparison.Ordinal);
         var message = $"{{\"version\":1,\"ingestionId\":\"0193a5b2c3d47e8f9a0b1c2d3e4f5a6b\",\"messageIndex\":0,\"messageCount\":1,\"data\":[{metric}]}}";
 
-        var parsed = QueueMessageParser.ParseMetrics(message);
+        var parsed = MetricsMessageParser.Parse(message);
 
         Assert.False(parsed.IsValid);
         Assert.Equal("/data/0/attributes/value", Assert.Single(parsed.Errors).Pointer);

@@ -1,10 +1,11 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Status;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Status;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -57,7 +58,7 @@ public sealed class FunctionClassTests(AzuriteFixture azurite)
     public async Task Calendar_functions_pass_the_route_externalId()
     {
         await using var app = new TestApp(azurite);
-        var functions = ActivatorUtilities.CreateInstance<IngestCalendarEventFunctions>(app.Services);
+        var functions = ActivatorUtilities.CreateInstance<CalendarEventFunctions>(app.Services);
 
         var putBody = Bodies.CalendarEvent().With("meta", new System.Text.Json.Nodes.JsonObject { ["external_id"] = "appt-1" }).ToJsonString();
         var put = await app.ExecuteAsync(await functions.Put(Request(app, "PUT", putBody), "appt-1", CancellationToken.None));

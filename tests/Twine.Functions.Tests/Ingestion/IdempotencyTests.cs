@@ -3,12 +3,12 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Queues;
-using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
-using Twine.Functions.Webhooks;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
+using Twine.Functions.Partners;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -177,6 +177,6 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
             $"DefaultEndpointsProtocol=http;AccountName={AzuriteFixture.AccountName};AccountKey={AzuriteFixture.AccountKey};QueueEndpoint=http://127.0.0.1:9/{AzuriteFixture.AccountName};",
             options);
         var queues = new IngestionQueues(unreachable, app.Services.GetRequiredService<IOptions<StorageOptions>>());
-        return new MetricsIngestionHandler(app.Services.GetRequiredService<IngestionAcceptor>(), queues, app.Services.GetRequiredService<Twine.Functions.Webhooks.WebhookVerifier>(), NullLogger<MetricsIngestionHandler>.Instance);
+        return new MetricsIngestionHandler(app.Services.GetRequiredService<IngestionAcceptor>(), queues, app.Services.GetRequiredService<WebhookVerifier>(), NullLogger<MetricsIngestionHandler>.Instance);
     }
 }

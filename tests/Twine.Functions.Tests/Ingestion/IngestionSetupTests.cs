@@ -5,23 +5,22 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Hosting;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
-using Twine.Functions.Ingestion.Status;
-using Twine.Functions.Storage;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Status;
+using Twine.Functions.Metrics;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Ingestion;
 
-/// <summary>AddIngestion's configuration: fails fast with the setting's name, and works with a connection string or service URIs.</summary>
+/// <summary>AddIngestions' configuration: fails fast with the setting's name, and works with a connection string or service URIs.</summary>
 public sealed class IngestionSetupTests
 {
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddIngestion(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddIngestions(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         return services.BuildServiceProvider();
     }
 
@@ -87,15 +86,14 @@ public sealed class IngestionSetupTests
     }
 
     [Fact]
-    public void The_function_host_can_build_every_function_class_once_AddIngestion_is_called()
+    public void The_function_host_builds_every_ingestion_function_class()
     {
         var builder = FunctionsApplication.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["TwineStorage"] = "UseDevelopmentStorage=true" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["TwineStorage"] = "UseDevelopmentStorage=true", ["PollTwineUpdates:Organization"] = "58c4554710123c5c40dbab81" });
         builder.AddTwineFunctions();
-        builder.Services.AddIngestion(builder.Configuration);
         using var host = builder.Build();
 
-        foreach (var functionClass in new[] { typeof(IngestMetricsFunction), typeof(IngestCalendarEventFunctions), typeof(GetIngestionStatusFunction) })
+        foreach (var functionClass in new[] { typeof(IngestMetricsFunction), typeof(CalendarEventFunctions), typeof(GetIngestionStatusFunction) })
         {
             Assert.NotNull(ActivatorUtilities.CreateInstance(host.Services, functionClass));
         }

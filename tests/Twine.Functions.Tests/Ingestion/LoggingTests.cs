@@ -1,4 +1,5 @@
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Ingestion;
 

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -35,7 +35,7 @@ public sealed class MetricsAcceptedTests(AzuriteFixture azurite)
 
         var raw = Assert.Single(await app.RawMessagesAsync(app.Names.MetricsQueue));
         var text = Encoding.UTF8.GetString(Convert.FromBase64String(raw)); // base64, as the queue trigger expects
-        var parsed = QueueMessageParser.ParseMetrics(text);
+        var parsed = MetricsMessageParser.Parse(text);
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors.Select(e => e.Pointer + " " + e.Detail)));
         var message = parsed.Message!;
         Assert.Equal(id, message.IngestionId);
@@ -58,7 +58,7 @@ public sealed class MetricsAcceptedTests(AzuriteFixture azurite)
         var response = await app.PostMetricsAsync(Bodies.Document(Bodies.MetricByQuery()), contentType: "application/json; charset=utf-8");
 
         Assert.Equal(202, response.Status);
-        var message = QueueMessageParser.ParseMetrics(Assert.Single(await app.DecodedMessagesAsync(app.Names.MetricsQueue))).Message!;
+        var message = MetricsMessageParser.Parse(Assert.Single(await app.DecodedMessagesAsync(app.Names.MetricsQueue))).Message!;
         Assert.Equal("121212", message.Metrics[0].GetProperty("relationships").GetProperty("patient").GetProperty("data")
             .GetProperty("meta").GetProperty("query").GetProperty("identifier").GetProperty("value").GetString());
     }
@@ -84,7 +84,7 @@ public sealed class MetricsAcceptedTests(AzuriteFixture azurite)
 
         Assert.Equal(202, response.Status);
         var messages = (await app.DecodedMessagesAsync(app.Names.MetricsQueue))
-            .Select(t => QueueMessageParser.ParseMetrics(t).Message!).OrderBy(m => m.MessageIndex).ToList();
+            .Select(t => MetricsMessageParser.Parse(t).Message!).OrderBy(m => m.MessageIndex).ToList();
         Assert.Equal(Enumerable.Range(0, 10), messages.Select(m => m.MessageIndex));
         Assert.All(messages, m => Assert.Equal((10, 100, response.IngestionId), (m.MessageCount, m.Metrics.Count, m.IngestionId)));
         // Order is kept across messages: metric i carries value 100 + i.
@@ -110,7 +110,7 @@ public sealed class MetricsAcceptedTests(AzuriteFixture azurite)
         var raw = await app.RawMessagesAsync(app.Names.MetricsQueue);
         Assert.True(raw.Count > 3, $"expected more than 3 messages, got {raw.Count}");
         Assert.All(raw, r => Assert.True(Encoding.UTF8.GetByteCount(r) <= 64 * 1024, $"message of {r.Length} bytes encoded"));
-        var messages = raw.Select(r => QueueMessageParser.ParseMetrics(Encoding.UTF8.GetString(Convert.FromBase64String(r))).Message!)
+        var messages = raw.Select(r => MetricsMessageParser.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(r))).Message!)
             .OrderBy(m => m.MessageIndex).ToList();
         Assert.All(messages, m => Assert.Equal(raw.Count, m.MessageCount));
         Assert.Equal(300, messages.Sum(m => m.Metrics.Count));

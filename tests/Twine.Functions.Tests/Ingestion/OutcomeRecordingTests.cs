@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Ingestion;
 

@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Failures;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Failures;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -20,7 +21,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var text = (await app.DecodedMessagesAsync(app.Names.MetricsQueue))
             .Select(t => JsonNode.Parse(t)!).Single(m => m["messageIndex"]!.GetValue<int>() == 1)
             .With("data/3/attributes/occurred_at", "SECRET-PATIENT-TEXT").ToJsonString();
-        var parsed = QueueMessageParser.ParseMetrics(text);
+        var parsed = MetricsMessageParser.Parse(text);
 
         var recorded = await Recorder(app).RecordMalformedAsync(IngestionKind.Metrics, text, parsed.Errors, CancellationToken.None);
         var again = await Recorder(app).RecordMalformedAsync(IngestionKind.Metrics, text, parsed.Errors, CancellationToken.None);
@@ -43,7 +44,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var id = (await app.PostMetricsAsync(Bodies.Metrics(1))).IngestionId;
         var text = $$"""{"version":1,"ingestionId":"{{id}}","messageIndex":"zero","data":[]}""";
 
-        var recorded = await Recorder(app).RecordMalformedAsync(IngestionKind.Metrics, text, QueueMessageParser.ParseMetrics(text).Errors, CancellationToken.None);
+        var recorded = await Recorder(app).RecordMalformedAsync(IngestionKind.Metrics, text, MetricsMessageParser.Parse(text).Errors, CancellationToken.None);
         var json = (await app.GetStatusAsync(id)).Json;
 
         Assert.True(recorded);
@@ -107,7 +108,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var text = JsonNode.Parse(Assert.Single(await app.DecodedMessagesAsync(app.Names.CalendarEventsQueue)))!
             .With("data/attributes/title", "").ToJsonString();
 
-        await Recorder(app).RecordMalformedAsync(IngestionKind.CalendarEvent, text, QueueMessageParser.ParseCalendarEvent(text).Errors, CancellationToken.None);
+        await Recorder(app).RecordMalformedAsync(IngestionKind.CalendarEvent, text, CalendarEventMessageParser.Parse(text).Errors, CancellationToken.None);
         var json = (await app.GetStatusAsync(id)).Json;
 
         Assert.Equal("failed", json["status"]!.GetValue<string>());

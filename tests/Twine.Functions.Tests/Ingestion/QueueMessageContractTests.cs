@@ -1,8 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
+using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -23,7 +27,7 @@ public sealed class QueueMessageContractTests
     [Fact]
     public void A_valid_metrics_message_parses()
     {
-        var parsed = QueueMessageParser.ParseMetrics(MetricsMessage().ToJsonString());
+        var parsed = MetricsMessageParser.Parse(MetricsMessage().ToJsonString());
 
         Assert.True(parsed.IsValid);
         Assert.Equal((Id, 0, 2, 2), (parsed.Message!.IngestionId, parsed.Message.MessageIndex, parsed.Message.MessageCount, parsed.Message.Metrics.Count));
@@ -34,21 +38,21 @@ public sealed class QueueMessageContractTests
     [InlineData("{\"version\":1,\"ingestionId\":\"0193a5b2c3d47e8f9a0b1c2d3e4f5a6b\",\"messageIndex\":0,\"messageCount\":1,\"data\":[{\"type\":\"\\udc00\"}]}")]
     public void A_message_with_text_that_is_not_valid_Unicode_is_refused_not_thrown(string text)
     {
-        var parsed = QueueMessageParser.ParseMetrics(text);
+        var parsed = MetricsMessageParser.Parse(text);
 
         Assert.False(parsed.IsValid);
         Assert.NotEmpty(parsed.Errors);
-        Assert.Null(QueueMessageParser.PeekEnvelope("{\"\\ud800\":1,\"\\ud800\":2}").IngestionId);
+        Assert.Null(QueueMessageReader.PeekEnvelope("{\"\\ud800\":1,\"\\ud800\":2}").IngestionId);
     }
 
     [Fact]
     public void What_the_writer_writes_the_parser_reads()
     {
         var metrics = Enumerable.Range(0, 250).Select(i => JsonSerializer.SerializeToElement(Bodies.Metric(i))).ToList();
-        var errors = new List<Twine.Functions.Http.ProblemError>();
+        var errors = new List<ProblemError>();
 
         var plan = MetricsMessageWriter.Plan(metrics, "/data/", errors);
-        var messages = plan.Messages(Id).Select(m => QueueMessageParser.ParseMetrics(Encoding.UTF8.GetString(m))).ToList();
+        var messages = plan.Messages(Id).Select(m => MetricsMessageParser.Parse(Encoding.UTF8.GetString(m))).ToList();
 
         Assert.Empty(errors);
         Assert.Equal([100, 100, 50], messages.Select(m => m.Message!.Metrics.Count));
@@ -95,7 +99,7 @@ public sealed class QueueMessageContractTests
             _ => throw new ArgumentOutOfRangeException(nameof(rule)),
         };
 
-        var parsed = QueueMessageParser.ParseMetrics(text);
+        var parsed = MetricsMessageParser.Parse(text);
 
         Assert.False(parsed.IsValid);
         Assert.Contains(pointer, parsed.Errors.Select(e => e.Pointer));
@@ -104,7 +108,7 @@ public sealed class QueueMessageContractTests
     [Fact]
     public void A_broken_message_still_names_its_ingestion_when_it_can_so_it_can_be_recorded_failed()
     {
-        var parsed = QueueMessageParser.ParseMetrics(MetricsMessage().With("data", new JsonArray()).ToJsonString());
+        var parsed = MetricsMessageParser.Parse(MetricsMessage().With("data", new JsonArray()).ToJsonString());
 
         Assert.False(parsed.IsValid);
         Assert.Equal(Id, parsed.IngestionId);
@@ -122,20 +126,20 @@ public sealed class QueueMessageContractTests
         var badExternalId = JsonNode.Parse(delete)!.With("externalId", "a/b").ToJsonString();
         var brokenEvent = JsonNode.Parse(upsert)!.With("data/attributes/title", "").ToJsonString();
 
-        Assert.True(QueueMessageParser.ParseCalendarEvent(upsert).IsValid);
-        Assert.True(QueueMessageParser.ParseCalendarEvent(delete).IsValid);
-        Assert.Contains("/data", QueueMessageParser.ParseCalendarEvent(upsertWithoutData).Errors.Select(e => e.Pointer));
-        Assert.Contains("/data", QueueMessageParser.ParseCalendarEvent(deleteWithData).Errors.Select(e => e.Pointer));
-        Assert.Contains("/operation", QueueMessageParser.ParseCalendarEvent(badOperation).Errors.Select(e => e.Pointer));
-        Assert.Contains("/externalId", QueueMessageParser.ParseCalendarEvent(badExternalId).Errors.Select(e => e.Pointer));
-        Assert.Contains("/data/attributes/title", QueueMessageParser.ParseCalendarEvent(brokenEvent).Errors.Select(e => e.Pointer));
+        Assert.True(CalendarEventMessageParser.Parse(upsert).IsValid);
+        Assert.True(CalendarEventMessageParser.Parse(delete).IsValid);
+        Assert.Contains("/data", CalendarEventMessageParser.Parse(upsertWithoutData).Errors.Select(e => e.Pointer));
+        Assert.Contains("/data", CalendarEventMessageParser.Parse(deleteWithData).Errors.Select(e => e.Pointer));
+        Assert.Contains("/operation", CalendarEventMessageParser.Parse(badOperation).Errors.Select(e => e.Pointer));
+        Assert.Contains("/externalId", CalendarEventMessageParser.Parse(badExternalId).Errors.Select(e => e.Pointer));
+        Assert.Contains("/data/attributes/title", CalendarEventMessageParser.Parse(brokenEvent).Errors.Select(e => e.Pointer));
     }
 
     [Fact]
     public void A_metric_that_cannot_fit_one_message_is_reported_not_split()
     {
         var huge = JsonSerializer.SerializeToElement(Bodies.Metric().With("attributes/value", new string('x', QueueMessageLimits.MaxJsonBytes)));
-        var errors = new List<Twine.Functions.Http.ProblemError>();
+        var errors = new List<ProblemError>();
 
         var plan = MetricsMessageWriter.Plan([JsonSerializer.SerializeToElement(Bodies.Metric()), huge], "/data/", errors);
 

@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Twine.Functions.Http;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
+using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -24,10 +26,10 @@ public sealed class QueueRetryFieldsTests
     [Fact]
     public void Attempt_and_first_failure_are_read_when_valid()
     {
-        var parsed = QueueMessageParser.ParseCalendarEvent(Message().With("attempt", 3).With("firstFailedAt", "2026-12-04T11:00:00Z").ToJsonString(), Now);
+        var parsed = CalendarEventMessageParser.Parse(Message().With("attempt", 3).With("firstFailedAt", "2026-12-04T11:00:00Z").ToJsonString(), Now);
 
         Assert.Equal(new QueueRetryState(3, Now.AddHours(-1)), parsed.Message!.Retry);
-        Assert.Null(QueueMessageParser.ParseCalendarEvent(Message().ToJsonString(), Now).Message!.Retry);
+        Assert.Null(CalendarEventMessageParser.Parse(Message().ToJsonString(), Now).Message!.Retry);
     }
 
     [Theory]
@@ -45,7 +47,7 @@ public sealed class QueueRetryFieldsTests
         var message = Message().With("attempt", 2).With("firstFailedAt", "2026-12-04T11:00:00Z");
         message[member] = JsonNode.Parse(json);
 
-        var parsed = QueueMessageParser.ParseCalendarEvent(message.ToJsonString(), Now);
+        var parsed = CalendarEventMessageParser.Parse(message.ToJsonString(), Now);
 
         Assert.Null(parsed.Message);
         Assert.Contains(pointer, parsed.Errors.Select(e => e.Pointer));
@@ -54,8 +56,8 @@ public sealed class QueueRetryFieldsTests
     [Fact]
     public void One_retry_member_without_the_other_is_refused()
     {
-        Assert.Contains("/firstFailedAt", QueueMessageParser.ParseCalendarEvent(Message().With("attempt", 2).ToJsonString(), Now).Errors.Select(e => e.Pointer));
-        Assert.Contains("/attempt", QueueMessageParser.ParseCalendarEvent(Message().With("firstFailedAt", "2026-12-04T11:00:00Z").ToJsonString(), Now).Errors.Select(e => e.Pointer));
+        Assert.Contains("/firstFailedAt", CalendarEventMessageParser.Parse(Message().With("attempt", 2).ToJsonString(), Now).Errors.Select(e => e.Pointer));
+        Assert.Contains("/attempt", CalendarEventMessageParser.Parse(Message().With("firstFailedAt", "2026-12-04T11:00:00Z").ToJsonString(), Now).Errors.Select(e => e.Pointer));
     }
 
     [Fact]

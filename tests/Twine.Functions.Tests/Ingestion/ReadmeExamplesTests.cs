@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -43,7 +44,7 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
         using var stream = new MemoryStream(body);
 
         var response = await app.ExecuteAsync(await app.CalendarEvents.HandleDeleteAsync(
-            new Webhooks.WebhookRequest(app.Sign(body), "application/vnd.api+json", null, body.Length, null, stream), "visit-2026-11-30-42", CancellationToken.None));
+            new WebhookRequest(app.Sign(body), "application/vnd.api+json", null, body.Length, null, stream), "visit-2026-11-30-42", CancellationToken.None));
 
         Assert.True(response.Status == 202, response.Body);
     }

@@ -1,8 +1,9 @@
 using Azure.Data.Tables;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Partners;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Ingestion;
 
@@ -25,7 +26,7 @@ public sealed class StorageDesignTests(AzuriteFixture azurite)
         Assert.Equal((id, "00001"), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index
 
         // Two key rows, both pointing at the ingestion: the partner's webhook-id and its Idempotency-Key, each hashed with the partner.
-        var keyPartition = TableKeys.IdempotencyKeyPartition(new Webhooks.RequestKeys(TestApp.TestPartner, "any", "design-1").IdempotencyKeyKey!);
+        var keyPartition = TableKeys.IdempotencyKeyPartition(new RequestKeys(TestApp.TestPartner, "any", "design-1").IdempotencyKeyKey!);
         var keys = await app.RowsAsync(app.Names.IngestionKeysTable);
         Assert.Equal(2, keys.Count);
         Assert.All(keys, k => Assert.Equal(id, k.GetString("IngestionId")));

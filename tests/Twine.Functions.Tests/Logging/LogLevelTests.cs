@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Twine.Functions.Hosting;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Platform.Hosting;
 
 namespace Twine.Functions.Tests.Logging;
 
@@ -61,7 +61,7 @@ public sealed class LogLevelTests
         using var _ = host;
 
         var written = Written(host, logs, "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory, "Polly",
-            "Twine.Functions.Ingestion.IngestionAcceptor", "Twine.Client.TwineClient");
+            "Twine.Functions.Ingestions.IngestionAcceptor", "Twine.Client.TwineClient");
 
         foreach (var sdk in new[] { "Azure.Core", "Azure.Data.Tables", "Azure.Storage.Queues", "Azure.Identity", HttpClientCategory, "Polly" })
         {
@@ -69,7 +69,7 @@ public sealed class LogLevelTests
             Assert.Contains($"{sdk} Warning", written);
         }
 
-        foreach (var app in new[] { "Twine.Functions.Ingestion.IngestionAcceptor", "Twine.Client.TwineClient" })
+        foreach (var app in new[] { "Twine.Functions.Ingestions.IngestionAcceptor", "Twine.Client.TwineClient" })
         {
             Assert.DoesNotContain($"{app} Debug", written);
             Assert.Contains($"{app} Information", written);
@@ -87,12 +87,12 @@ public sealed class LogLevelTests
         });
         using var _ = host;
 
-        var written = Written(host, logs, "Azure.Core", "Azure.Data.Tables", HttpClientCategory, "Twine.Functions.Polling.TwineUpdatesPoller");
+        var written = Written(host, logs, "Azure.Core", "Azure.Data.Tables", HttpClientCategory, "Twine.Functions.Platform.Polling.TwineUpdatesPoller");
 
         Assert.Contains("Azure.Core Information", written);
         Assert.DoesNotContain("Azure.Data.Tables Information", written); // still under "Azure"
         Assert.Contains($"{HttpClientCategory} Debug", written);
-        Assert.Contains("Twine.Functions.Polling.TwineUpdatesPoller Debug", written);
+        Assert.Contains("Twine.Functions.Platform.Polling.TwineUpdatesPoller Debug", written);
     }
 
     [Fact]

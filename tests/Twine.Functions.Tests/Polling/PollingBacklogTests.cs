@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Twine.Functions.Polling.EmailHistory;
 using Twine.Functions.Tests.Infrastructure;
 using static Twine.Functions.Tests.Polling.PollingHarness;
+using Twine.Functions.EmailHistory;
 
 namespace Twine.Functions.Tests.Polling;
 

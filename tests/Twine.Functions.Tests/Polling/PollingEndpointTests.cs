@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Polling.Queries;
 using Twine.Functions.Tests.Infrastructure;
 using static Twine.Functions.Tests.Polling.PollingHarness;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
 
 namespace Twine.Functions.Tests.Polling;
 
@@ -128,7 +128,8 @@ public sealed class PollingEndpointTests(AzuriteFixture azurite)
     public async Task The_function_classes_pass_query_and_route_values_to_the_handlers()
     {
         await using var h = await StartAsync(azurite);
-        var functions = ActivatorUtilities.CreateInstance<PollingQueryFunctions>(h.Services);
+        var functions = ActivatorUtilities.CreateInstance<GetEmailHistoryFunction>(h.Services);
+        var calendarFunctions = ActivatorUtilities.CreateInstance<CalendarEventFunctions>(h.Services);
         var context = new DefaultHttpContext { RequestServices = h.Services };
         context.Request.Method = "GET";
         context.Request.QueryString = new QueryString("?patient=5a1000000000000000000001&pageSize=0");
@@ -137,7 +138,7 @@ public sealed class PollingEndpointTests(AzuriteFixture azurite)
         bad.AssertProblem(400);
         Assert.Contains(bad.Json["errors"]!.AsArray(), e => e!["parameter"]?.GetValue<string>() == "pageSize");
 
-        var missing = await h.App.ExecuteAsync(await functions.GetCalendarEvent(context.Request, "no-such-event", Ct));
+        var missing = await h.App.ExecuteAsync(await calendarFunctions.Get(context.Request, "no-such-event", Ct));
         missing.AssertProblem(404);
     }
 }

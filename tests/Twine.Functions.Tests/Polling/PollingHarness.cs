@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -5,19 +6,18 @@ using Twine.Client;
 using Twine.Client.Models;
 using Twine.Client.Paging;
 using Twine.Client.Queries;
-using Twine.Functions.Polling;
-using Twine.Functions.Polling.CalendarEvents;
-using Twine.Functions.Polling.Checkpoints;
-using Twine.Functions.Polling.EmailHistory;
-using Twine.Functions.Polling.Queries;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Platform.Polling;
 
 namespace Twine.Functions.Tests.Polling;
 
 /// <summary>
-/// The poller as the host wires it (AddIngestion + AddTwineClient + AddPolling) against the shared Azurite (tables unique
-/// to the test) and a sandbox of its own on a free loopback port, both on the test's FakeTimeProvider.
+/// The app (<see cref="TestApp"/>, the host's service graph) polling a sandbox of its own on a free loopback port, against
+/// the shared Azurite (tables unique to the test), app and sandbox on one FakeTimeProvider.
 /// </summary>
 public sealed class PollingHarness : IAsyncDisposable
 {
@@ -69,37 +69,29 @@ public sealed class PollingHarness : IAsyncDisposable
         };
         settings?.Invoke(polling);
 
-        SandboxServer? sandbox = null;
+        var time = new FakeTimeProvider(TestApp.Start);
+        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, TimeProvider = time }, Ct);
         var app = new TestApp(azurite, all =>
         {
             foreach (var (key, value) in polling)
             {
                 all[$"{PollingOptions.SectionName}:{key}"] = value;
             }
-        }, (services, configuration) =>
+
+            all["Twine:EnableRetries"] = maxRetryAttempts > 0 ? "true" : "false";
+            all["Twine:Resilience:Retry:MaxRetryAttempts"] = Math.Max(1, maxRetryAttempts).ToString(CultureInfo.InvariantCulture);
+            all["Twine:Resilience:Retry:Delay"] = "00:00:01";
+            all["Twine:Resilience:AttemptTimeout:Timeout"] = "00:02:00";
+            all["Twine:Resilience:TotalRequestTimeout:Timeout"] = "00:05:00";
+            all["Twine:Resilience:CircuitBreaker:SamplingDuration"] = "00:04:00"; // at least twice the attempt timeout
+        }, (services, _) =>
         {
-            services.AddTwineClient(options =>
-            {
-                options.BaseAddress = sandbox!.BaseAddress;
-                options.ClientId = sandbox.ClientId;
-                options.ClientSecret = sandbox.ClientSecret;
-                options.EnableRetries = maxRetryAttempts > 0;
-            }, resilience =>
-            {
-                resilience.Retry.MaxRetryAttempts = Math.Max(1, maxRetryAttempts);
-                resilience.Retry.Delay = TimeSpan.FromSeconds(1);
-                resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
-                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(5);
-                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(4); // at least twice the attempt timeout
-            });
-            services.AddPolling(configuration);
             if (pollerTime is not null)
             {
                 // Only the run's budget clock: the client and the sandbox keep the app's clock.
                 services.AddSingleton(provider => ActivatorUtilities.CreateInstance<TwineUpdatesPoller>(provider, pollerTime));
             }
-        });
-        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, TimeProvider = app.Time }, Ct);
+        }, sandbox, time);
         return new PollingHarness(app, sandbox);
     }
 

@@ -2,13 +2,13 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Twine.Functions.Hosting;
-using Twine.Functions.Polling.Queries;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Polling;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Platform.Polling;
 
 namespace Twine.Functions.Tests.Polling;
 
@@ -79,12 +79,12 @@ public sealed class PollingSetupTests
             ["PollTwineUpdates:EmailSenders"] = "5a0c8e27a9d454cc150997c9",
         });
         builder.AddTwineFunctions();
-        builder.Services.AddPolling(builder.Configuration); // what the lead adds to FunctionsAppSetup
         using var host = builder.Build();
 
         host.Services.GetRequiredService<IStartupValidator>().Validate();
         Assert.NotNull(ActivatorUtilities.CreateInstance<PollTwineUpdatesFunction>(host.Services));
-        Assert.NotNull(ActivatorUtilities.CreateInstance<PollingQueryFunctions>(host.Services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<GetEmailHistoryFunction>(host.Services));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<CalendarEventFunctions>(host.Services));
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Twine.Client.Models;
-using Twine.Functions.Polling;
-using Twine.Functions.Polling.CalendarEvents;
-using Twine.Functions.Polling.EmailHistory;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using static Twine.Functions.Tests.Polling.PollingHarness;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Platform.Polling;
 
 namespace Twine.Functions.Tests.Polling;
 

@@ -4,12 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Twine.Client.Errors;
 using Twine.Client.Models;
 using Twine.Client.Serialization;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Processing.CalendarEvents;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Processing;
 

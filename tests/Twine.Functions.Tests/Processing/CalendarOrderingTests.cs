@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Processing;
 
@@ -135,11 +135,11 @@ public sealed class CalendarOrderingTests : IClassFixture<SandboxFixture>
         var signedAt = app.Time.GetUtcNow().ToUnixTimeSeconds();
         var (_, message) = await AcceptAsync(app, () => app.PutCalendarEventAsync(ExternalId(), Event("Carried")));
 
-        var parsed = QueueMessageParser.ParseCalendarEvent(message);
+        var parsed = CalendarEventMessageParser.Parse(message);
 
         Assert.Equal(signedAt, parsed.Message!.Order!.SignedAt);
         _sandbox.Faults.Add("POST", "/calendar_event", FaultKind.ServiceUnavailable, count: 5);
         await app.CalendarProcessor().ProcessAsync(message, 1, CancellationToken.None);
-        Assert.Equal(parsed.Message.Order, QueueMessageParser.ParseCalendarEvent(app.Retries().Last, app.Time.GetUtcNow()).Message!.Order);
+        Assert.Equal(parsed.Message.Order, CalendarEventMessageParser.Parse(app.Retries().Last, app.Time.GetUtcNow()).Message!.Order);
     }
 }

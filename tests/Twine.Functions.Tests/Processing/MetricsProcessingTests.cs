@@ -3,10 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Twine.Client.Auth;
 using Twine.Client.Errors;
 using Twine.Client.Models;
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Processing;
 

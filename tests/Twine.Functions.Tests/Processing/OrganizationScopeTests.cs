@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Processing;
 

@@ -1,16 +1,15 @@
-using Twine.Functions.Ingestion.Queues;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Processing;
-using Twine.Functions.Processing.CalendarEvents;
-using Twine.Functions.Processing.Metrics;
-using Twine.Functions.Processing.Poison;
-using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Poison;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Metrics;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Processing;
 

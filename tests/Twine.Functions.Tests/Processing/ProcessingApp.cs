@@ -4,12 +4,12 @@ using Twine.Client;
 using Twine.Client.Models;
 using Twine.Client.Paging;
 using Twine.Client.Queries;
-using Twine.Functions.Processing;
-using Twine.Functions.Processing.CalendarEvents;
-using Twine.Functions.Processing.Metrics;
-using Twine.Functions.Processing.Poison;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions.Poison;
+using Twine.Functions.Ingestions.Processing;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Processing;
 
@@ -24,23 +24,16 @@ internal static class ProcessingApp
     public const string PatientId = "5a1000000000000000000003";
 
     public static TestApp Create(AzuriteFixture azurite, SandboxServer sandbox, Action<IServiceCollection>? services = null) =>
-        new(azurite, register: (collection, configuration) =>
+        new(azurite, sandbox: sandbox, configure: settings =>
         {
-            services?.Invoke(collection); // e.g. a credentials provider: AddTwineClient keeps one registered before it
+            settings["Twine:EnableRetries"] = "false";
+            settings["Twine:Resilience:AttemptTimeout:Timeout"] = "00:00:20";
+            settings["Twine:Resilience:TotalRequestTimeout:Timeout"] = "00:00:30";
+            settings["Twine:Resilience:CircuitBreaker:SamplingDuration"] = "00:00:40"; // at least twice the attempt timeout
+        }, register: (collection, _) =>
+        {
             collection.AddRecordingRetryQueue();
-            collection.AddTwineClient(options =>
-            {
-                options.BaseAddress = sandbox.BaseAddress;
-                options.ClientId = sandbox.ClientId;
-                options.ClientSecret = sandbox.ClientSecret;
-                options.EnableRetries = false;
-            }, resilience =>
-            {
-                resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(20);
-                resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(30);
-                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(40); // at least twice the attempt timeout
-            });
-            collection.AddProcessing(configuration);
+            services?.Invoke(collection); // e.g. a credentials provider, registered after the app's own
         });
 
     public static MetricsMessageProcessor MetricsProcessor(this TestApp app) => app.Services.GetRequiredService<MetricsMessageProcessor>();

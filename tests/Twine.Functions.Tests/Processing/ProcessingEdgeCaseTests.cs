@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Ingestion.Queues;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Processing;
 
@@ -41,7 +41,7 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
         var metric = """{"type":"patient_health_metric","attributes":{"type":"blood_pressure","occurred_at":"2017-03-14T11:00:57.000Z","systolic":1e400,"diastolic":80},"relationships":{"patient":{"data":{"type":"patient","id":"5a1000000000000000000003"}}}}""";
         var text = Encoding.UTF8.GetString(MetricsMessageWriter.Write(id, 0, 1, [Encoding.UTF8.GetBytes(metric)]));
         // The one contract refuses it as the edge does (a number that is not a finite double), so it never reaches serialisation.
-        Assert.Equal("/data/0/attributes/systolic", Assert.Single(QueueMessageParser.ParseMetrics(text).Errors).Pointer);
+        Assert.Equal("/data/0/attributes/systolic", Assert.Single(MetricsMessageParser.Parse(text).Errors).Pointer);
 
         await app.MetricsProcessor().ProcessAsync(text, 1, CancellationToken.None);
 

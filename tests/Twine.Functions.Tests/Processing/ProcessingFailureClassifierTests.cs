@@ -4,9 +4,9 @@ using Azure;
 using Twine.Client.Errors;
 using Twine.Client.Models;
 using Twine.Client.Serialization;
-using Twine.Functions.Processing;
-using Twine.Functions.Processing.CalendarEvents;
-using Twine.Functions.Secrets;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions.Failures;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Processing;
 
@@ -43,7 +43,7 @@ public sealed class ProcessingFailureClassifierTests
 
     [Fact]
     public void Credentials_unavailable_is_transient() =>
-        Assert.Equal(FailureClass.Transient, ProcessingFailureClassifier.Classify(new Twine.Functions.Secrets.SecretUnavailableException("vault down", "twine-client-secret", 503, null)));
+        Assert.Equal(FailureClass.Transient, ProcessingFailureClassifier.Classify(new SecretUnavailableException("vault down", "twine-client-secret", 503, null)));
 
     [Fact]
     public void A_busy_calendar_link_is_transient() =>

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Processing;
+using Twine.Functions.Ingestions.Processing;
 
 namespace Twine.Functions.Tests.Processing;
 

@@ -3,8 +3,8 @@ using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Processing.Retries;
-using Twine.Functions.Ingestion.Queues;
+using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Ingestions.Retries;
 
 namespace Twine.Functions.Tests.Processing;
 

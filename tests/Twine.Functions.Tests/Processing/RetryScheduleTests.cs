@@ -1,4 +1,9 @@
-using Twine.Functions.Processing.Retries;
+using Twine.Functions.Ingestions.Retries;
+
+
+
+
+
 
 namespace Twine.Functions.Tests.Processing;
 

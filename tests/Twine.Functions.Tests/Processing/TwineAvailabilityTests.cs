@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Processing.Retries;
+using Twine.Functions.Ingestions.Retries;
 
 namespace Twine.Functions.Tests.Processing;
 

@@ -1,12 +1,11 @@
-using Twine.Functions.Ingestion.Queues;
 using System.Collections.Concurrent;
 using System.Text;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Processing;
 using Twine.Functions.Tests.Processing;
+using Twine.Functions.Ingestions.Queues;
 
 namespace Twine.Functions.Tests.Reliability;
 

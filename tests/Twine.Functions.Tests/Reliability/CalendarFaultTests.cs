@@ -1,9 +1,9 @@
 using System.Globalization;
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Reliability;
 

@@ -1,15 +1,17 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Twine.Client.Auth;
-using Twine.Functions.Ingestion;
-using Twine.Functions.Secrets;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Functions.Tests.Secrets;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Retries;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Reliability;
 
@@ -70,7 +72,8 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         // The sandbox holds the request three times as long as the attempt timeout, so the timeout trips however fast or
         // slow the machine is; healthy answers stay far below the 2 s even on a loaded machine (500 ms did not).
         var attemptTimeout = TimeSpan.FromSeconds(2);
-        await using var app = ReliabilityApp.Create(_azurite, _sandbox, resilience: standard => standard.AttemptTimeout.Timeout = attemptTimeout);
+        await using var app = ReliabilityApp.Create(_azurite, _sandbox,
+            configure: settings => settings["Twine:Resilience:AttemptTimeout:Timeout"] = attemptTimeout.ToString("c", CultureInfo.InvariantCulture));
         var run = await FaultRun.IngestAsync(app, _sandbox);
         _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.Delay, count: 3, delay: TimeSpan.FromSeconds(6));
 
@@ -264,7 +267,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         var record = Assert.Single(await run.RecordsAsync());
         Assert.Equal(IngestionStatus.PartlySucceeded, record.Status);
         var error = Assert.Single(record.Errors);
-        Assert.Equal(Twine.Functions.Processing.Retries.MessageRetries.GivenUpCode, error.Code);
+        Assert.Equal(MessageRetries.GivenUpCode, error.Code);
         Assert.Matches("^Message [12] of 2 was not delivered: it kept failing for 24 h \\(\\d+ attempts; last error: [^)]+\\) and Processing:RetryFor is 24 h\\.$", error.Detail);
         await run.AssertNothingLostAsync(host, "Twine failing for longer than the give-up age",
             "503 on every POST /patient_health_metric after the first; the other message is rescheduled (30 s … hourly) until Processing:RetryFor (24 h), then recorded",
@@ -289,7 +292,7 @@ public sealed class FaultMatrixTests : IClassFixture<SandboxFixture>
         Assert.Equal(["Message 1 of 2 failed 5 times with InvalidOperationException and is moved to the poison queue.",
                 "Message 2 of 2 failed 5 times with InvalidOperationException and is moved to the poison queue."],
             record.Errors.Select(e => e.Detail).Order());
-        Assert.All(record.Errors, e => Assert.Equal(Twine.Functions.Processing.Retries.MessageRetries.UnclassifiedCode, e.Code));
+        Assert.All(record.Errors, e => Assert.Equal(MessageRetries.UnclassifiedCode, e.Code));
         await run.AssertNothingLostAsync(host, "poison message",
             "an unclassified exception (`InvalidOperationException` from the credentials provider) on every delivery; each message fails 5 deliveries → `<queue>-poison` → poison handler",
             "**failed** (each message's error names the exception type: \"Message n of 2 failed 5 times with InvalidOperationException and is moved to the poison queue.\")");

@@ -1,6 +1,6 @@
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Reliability;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Reliability;
 

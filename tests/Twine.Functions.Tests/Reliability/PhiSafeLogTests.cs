@@ -1,11 +1,12 @@
 using System.Collections;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Testing;
-using Twine.Functions.Ingestion;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
+using Twine.Functions.EmailHistory;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Tests.Reliability;
 

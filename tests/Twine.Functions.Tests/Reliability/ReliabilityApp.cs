@@ -5,10 +5,13 @@ using Microsoft.Extensions.Time.Testing;
 using Twine.Client;
 using Twine.Client.Queries;
 using Twine.Client.Paging;
-using Twine.Functions.Processing;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Sandbox;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions.Processing;
+using Twine.Functions.Ingestions.Retries;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Reliability;
 
@@ -34,33 +37,29 @@ internal static class ReliabilityApp
         SandboxServer sandbox,
         Action<IServiceCollection>? services = null,
         string? connectionString = null,
-        Action<TwineClientOptions>? client = null,
-        Action<Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions>? resilience = null) =>
-        new(azurite,
-            configure: connectionString is null ? null : settings => settings["TwineStorage"] = connectionString,
-            register: (collection, configuration) =>
+        Action<Dictionary<string, string?>>? configure = null) =>
+        new(azurite, sandbox: sandbox,
+            configure: settings =>
+            {
+                if (connectionString is not null)
+                {
+                    settings["TwineStorage"] = connectionString;
+                }
+
+                settings["Twine:Resilience:Retry:MaxRetryAttempts"] = MaxRetryAttempts.ToString(CultureInfo.InvariantCulture);
+                settings["Twine:Resilience:Retry:Delay"] = "00:00:00.010";
+                settings["Twine:Resilience:AttemptTimeout:Timeout"] = AttemptTimeout.ToString("c", CultureInfo.InvariantCulture);
+                settings["Twine:Resilience:TotalRequestTimeout:Timeout"] = "00:00:10";
+                configure?.Invoke(settings);
+            },
+            register: (collection, _) =>
             {
                 // The app's clock stays the test's FakeTimeProvider (what the code reads); the client's resilience timers
                 // (attempt timeout, retry delay, Retry-After) run in real time, kept small, so a fault costs milliseconds.
-                var clock = (FakeTimeProvider)collection.Last(d => d.ServiceType == typeof(TimeProvider)).ImplementationInstance!;
+                var clock = (FakeTimeProvider)collection.First(d => d.ServiceType == typeof(TimeProvider)).ImplementationInstance!;
                 collection.AddSingleton<TimeProvider>(new FakeClockRealTimers(clock));
-                services?.Invoke(collection);
                 collection.AddRecordingRetryQueue();
-                collection.AddTwineClient(options =>
-                {
-                    options.BaseAddress = sandbox.BaseAddress;
-                    options.ClientId = sandbox.ClientId;
-                    options.ClientSecret = sandbox.ClientSecret;
-                    client?.Invoke(options);
-                }, standard =>
-                {
-                    standard.Retry.MaxRetryAttempts = MaxRetryAttempts;
-                    standard.Retry.Delay = TimeSpan.FromMilliseconds(10);
-                    standard.AttemptTimeout.Timeout = AttemptTimeout;
-                    standard.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(10);
-                    resilience?.Invoke(standard);
-                });
-                collection.AddProcessing(configuration);
+                services?.Invoke(collection);
             });
 
     /// <summary>
@@ -143,7 +142,7 @@ internal static class ReliabilityApp
     {
         var kind = queueName == app.Names.MetricsQueue ? "createPatientHealthMetric" : null;
         return app.Logs.GetSnapshot()
-            .Where(r => r.Category == typeof(Twine.Functions.Processing.Retries.MessageRetries).FullName && r.Message.Contains("rescheduled as attempt", StringComparison.Ordinal))
+            .Where(r => r.Category == typeof(MessageRetries).FullName && r.Message.Contains("rescheduled as attempt", StringComparison.Ordinal))
             .Select(r => r.StructuredState?.FirstOrDefault(kv => kv.Key == "Error").Value ?? "")
             .Where(e => kind is null ? !e.StartsWith("createPatientHealthMetric", StringComparison.Ordinal) : !e.Contains("calendar", StringComparison.OrdinalIgnoreCase))
             .ToList();

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Secrets;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Secrets;
 

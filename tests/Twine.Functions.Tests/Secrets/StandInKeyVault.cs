@@ -7,7 +7,7 @@ using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Twine.Functions.Secrets;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Secrets;
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Secrets;
-using Twine.Functions.Webhooks;
 using static Twine.Functions.Tests.Signatures.SignatureHarness;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Signatures;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Twine.Functions.Tests.Infrastructure;
-using Twine.Functions.Webhooks;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Signatures;
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Twine.Functions.Tests.Infrastructure;
-using Twine.Functions.Webhooks;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Signatures;
 

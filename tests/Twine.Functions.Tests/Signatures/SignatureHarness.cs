@@ -5,8 +5,9 @@ using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Secrets;
-using Twine.Functions.Webhooks;
+using Twine.Functions.Partners;
+using Twine.Functions.Platform.Http;
+using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Signatures;
 
@@ -64,7 +65,7 @@ internal sealed class SignatureHarness : IDisposable
 
     internal sealed record Outcome(int Status, string? Header, string? Partner)
     {
-        public static Outcome Of(Twine.Functions.Http.BodyResult problem)
+        public static Outcome Of(BodyResult problem)
         {
             var json = JsonNode.Parse(problem.Body.Span)!;
             Assert.Equal("application/problem+json", problem.ContentType);

@@ -2,10 +2,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestion.CalendarEvents;
-using Twine.Functions.Ingestion.Metrics;
 using Twine.Functions.Tests.Infrastructure;
-using Twine.Functions.Webhooks;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Metrics;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Signatures;
 
@@ -212,7 +213,7 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
     {
         await using var app = new TestApp(azurite);
         var metricsFunction = ActivatorUtilities.CreateInstance<IngestMetricsFunction>(app.Services);
-        var calendarFunctions = ActivatorUtilities.CreateInstance<IngestCalendarEventFunctions>(app.Services);
+        var calendarFunctions = ActivatorUtilities.CreateInstance<CalendarEventFunctions>(app.Services);
         var body = Bytes(Bodies.Metrics(1));
 
         HttpRequest Request(string method, byte[] bytes, bool sign)

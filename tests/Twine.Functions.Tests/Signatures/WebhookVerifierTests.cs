@@ -1,6 +1,6 @@
 using System.Text;
-using Twine.Functions.Webhooks;
 using static Twine.Functions.Tests.Signatures.SignatureHarness;
+using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Signatures;
 

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
-using Twine.Functions.Storage;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Storage;
 

@@ -1,0 +1,118 @@
+using Azure;
+using Twine.Functions.Platform.Storage;
+
+namespace Twine.Functions.CalendarEvents;
+
+/// <summary>
+/// externalId → Twine calendar_event id. Twine's create is not safe to repeat, so the processor claims the link
+/// with a conditional insert before its first create (409: another delivery claimed it; look for what that one
+/// created before creating again), then records the Twine id with the ETag it read.
+/// </summary>
+public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider timeProvider)
+{
+    public const string Claimed = "claimed";
+    public const string Linked = "linked";
+    public const string Deleted = "deleted";
+
+    /// <summary>A delete is under way (or was interrupted): a ResourceNotFound from Twine then means it already worked.</summary>
+    public const string Deleting = "deleting";
+
+    /// <summary>Inserts a <c>claimed</c> link. Null when a link for this externalId already exists.</summary>
+    /// <param name="order">The claiming write's order (<see cref="CalendarWriteOrder"/>), kept as the last order applied.</param>
+    public async Task<CalendarEventLinkEntity?> TryClaimAsync(string externalId, string ingestionId, CancellationToken cancellationToken,
+        CalendarWriteOrder? order = null)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var now = timeProvider.GetUtcNow();
+        var link = new CalendarEventLinkEntity
+        {
+            PartitionKey = externalId,
+            State = Claimed,
+            ClaimedByIngestionId = ingestionId,
+            ClaimedAt = now,
+            UpdatedAt = now,
+            LastOrder = order?.Key,
+        };
+        try
+        {
+            var response = await tables.CalendarEventLinks.AddEntityAsync(link, cancellationToken).ConfigureAwait(false);
+            link.ETag = response.Headers.ETag ?? default;
+            return link;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One point read (PK = externalId, RK = "link").</summary>
+    public async Task<CalendarEventLinkEntity?> GetAsync(string externalId, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var response = await tables.CalendarEventLinks.GetEntityIfExistsAsync<CalendarEventLinkEntity>(externalId, TableKeys.CalendarEventLinkRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>
+    /// Removes a claim whose create Twine refused (nothing was created), so the next PUT can claim again. Conditional on
+    /// the ETag; false when the link changed meanwhile.
+    /// </summary>
+    public async Task<bool> TryReleaseAsync(CalendarEventLinkEntity link, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.CalendarEventLinks.DeleteEntityAsync(link.PartitionKey, link.RowKey, link.ETag, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Writes the link's new state if nobody changed it since it was read (ETag); false when someone did. With an
+    /// <paramref name="order"/>, the link keeps the later of it and the order it had: writes older than that are superseded.
+    /// </summary>
+    public async Task<bool> TryUpdateAsync(CalendarEventLinkEntity link, string state, string? twineId, CancellationToken cancellationToken,
+        CalendarWriteOrder? order = null)
+    {
+        link.State = state;
+        link.TwineId = twineId;
+        link.LastOrder = order?.Latest(link.LastOrder) ?? link.LastOrder;
+        link.UpdatedAt = timeProvider.GetUtcNow();
+        try
+        {
+            var response = await tables.CalendarEventLinks.UpdateEntityAsync(link, link.ETag, Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            link.ETag = response.Headers.ETag ?? default;
+            if (state == Linked && twineId is not null)
+            {
+                await WriteReverseAsync(twineId, link.PartitionKey, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The reverse row (PK = Twine id, RK = "twine-id"): Twine id → externalId for the poller. An upsert: a Twine id only
+    /// ever belongs to one externalId, so writing it again changes nothing.
+    /// </summary>
+    private Task WriteReverseAsync(string twineId, string externalId, CancellationToken cancellationToken) =>
+        tables.CalendarEventLinks.UpsertEntityAsync(
+            new Azure.Data.Tables.TableEntity(twineId, TableKeys.CalendarEventTwineIdRow) { ["ExternalId"] = externalId },
+            Azure.Data.Tables.TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>The partner's externalId of a Twine calendar event the pipeline created (one point read), or null.</summary>
+    public async Task<string?> FindExternalIdAsync(string twineId, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var response = await tables.CalendarEventLinks.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(
+            twineId, TableKeys.CalendarEventTwineIdRow, ["ExternalId"], cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetString("ExternalId") : null;
+    }
+}

@@ -1,4 +1,0 @@
-namespace Twine.Functions.Ingestion;
-
-/// <summary>The 202 body: where to ask what happened.</summary>
-public sealed record AcceptedResponse(string IngestionId, string StatusUrl);

@@ -1,0 +1,90 @@
+using Azure;
+using Azure.Data.Tables;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Platform.Storage;
+
+namespace Twine.Functions.Ingestions;
+
+/// <summary>A row of the Ingestions table (PK = ingestion id, RK = "ingestion").</summary>
+public sealed class IngestionEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = TableKeys.IngestionRow;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Kind { get; set; } = "";
+    public string Status { get; set; } = "";
+    public int MetricsTotal { get; set; }
+    public int MessagesTotal { get; set; }
+    public int MessagesDone { get; set; }
+    public int Created { get; set; }
+    public int IgnoredDuplicates { get; set; }
+    public int Superseded { get; set; }
+    public int Failed { get; set; }
+
+    /// <summary>JSON array of Twine ids, cut to fit one property (64 KiB); see <see cref="TwineIdsTruncated"/>.</summary>
+    public string? TwineIdsJson { get; set; }
+    public bool TwineIdsTruncated { get; set; }
+
+    /// <summary>JSON array of Twine errors, cut to fit one property; see <see cref="ErrorsTruncated"/>.</summary>
+    public string? ErrorsJson { get; set; }
+    public bool ErrorsTruncated { get; set; }
+
+    public string? FailureReason { get; set; }
+    public bool FailedWhileReceiving { get; set; }
+    public string? ExternalId { get; set; }
+    public string? Operation { get; set; }
+    public string? RequestHash { get; set; }
+    public DateTimeOffset? ReceivingUntil { get; set; }
+
+    /// <summary>True when processing found the ingestion still <c>receiving</c> after its lease and moved it forward.</summary>
+    public bool RecoveredFromReceiving { get; set; }
+
+    /// <summary>JSON array of the indexes of messages rescheduled after a transient failure and not done yet.</summary>
+    public string? RetryingJson { get; set; }
+
+    /// <summary>The latest reschedule: its attempt number, the Twine error (status and code only), its req_id and when it runs.</summary>
+    public int? RetryAttempt { get; set; }
+    public string? RetryLastError { get; set; }
+    public string? RetryLastReqId { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A row of IngestionResults (PK = ingestion id, RK = message index "00000"): one message's outcome, written once.</summary>
+public sealed class IngestionResultEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public int MessageIndex { get; set; }
+    public int MetricCount { get; set; }
+    public int Created { get; set; }
+    public int IgnoredDuplicates { get; set; }
+    public int Superseded { get; set; }
+    public int Failed { get; set; }
+    public string? TwineIdsJson { get; set; }
+    public bool TwineIdsTruncated { get; set; }
+    public string? ErrorsJson { get; set; }
+    public bool ErrorsTruncated { get; set; }
+    public string? ReasonIfFailed { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>A row of IngestionKeys (PK = SHA-256 of the Idempotency-Key, RK = "key").</summary>
+public sealed class IdempotencyKeyEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = TableKeys.IdempotencyKeyRow;
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string IngestionId { get; set; } = "";
+    public string RequestHash { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,50 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+using Twine.Functions.Platform.Storage;
+
+namespace Twine.Functions.Ingestions.Queues;
+
+/// <summary>
+/// The two work queues, in one place for the HTTP edge (which sends), processing (which reschedules) and the queue
+/// triggers (which bind the same names as binding expressions). Created on first use. The <see cref="QueueServiceClient"/>
+/// is registered with <c>MessageEncoding = Base64</c>: the Functions queue trigger decodes base64 by default.
+/// </summary>
+public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options)
+{
+    /// <summary>
+    /// The triggers' queue names as binding expressions: the host resolves <c>%Storage:MetricsQueue%</c> from the app
+    /// setting <c>Storage__MetricsQueue</c>, the same setting <see cref="StorageOptions"/> binds, so the edge and the
+    /// triggers always name the same queue.
+    /// </summary>
+    public const string MetricsQueueBinding = "%Storage:MetricsQueue%";
+    public const string CalendarEventsQueueBinding = "%Storage:CalendarEventsQueue%";
+
+    /// <summary>The queue extension moves a message that failed <see cref="MaxDequeueCount"/> times to <c>&lt;queue&gt;-poison</c>.</summary>
+    public const string PoisonSuffix = "-poison";
+    public const string MetricsPoisonQueueBinding = MetricsQueueBinding + PoisonSuffix;
+    public const string CalendarEventsPoisonQueueBinding = CalendarEventsQueueBinding + PoisonSuffix;
+
+    /// <summary>The connection setting every trigger names (a connection string, or service URIs for managed identity).</summary>
+    public const string Connection = StorageConnectionOptions.SettingName;
+
+    /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal): quoted in poison reasons.</summary>
+    public const int MaxDequeueCount = 5;
+
+    private readonly CreateOnce _created = new();
+
+    public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);
+    public QueueClient CalendarEvents { get; } = service.GetQueueClient(options.Value.CalendarEventsQueue);
+
+    /// <summary>Sends the messages (UTF-8 JSON) concurrently; throws if any send fails.</summary>
+    public async Task SendAsync(QueueClient queue, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(messages.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)))
+            .ConfigureAwait(false);
+    }
+
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) =>
+        _created.RunAsync(ct => Task.WhenAll(
+            Metrics.CreateIfNotExistsAsync(cancellationToken: ct),
+            CalendarEvents.CreateIfNotExistsAsync(cancellationToken: ct)), cancellationToken);
+}

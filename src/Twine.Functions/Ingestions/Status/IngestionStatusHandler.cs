@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Azure;
+using Microsoft.AspNetCore.Http;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Platform.Http;
+
+namespace Twine.Functions.Ingestions.Status;
+
+/// <summary>GET /api/ingestions/{id}: one point read of the Ingestions row. Ingestions not yet accepted read as 404.</summary>
+public sealed class IngestionStatusHandler(IngestionStore store)
+{
+    public async Task<IResult> HandleAsync(string? ingestionId, CancellationToken cancellationToken)
+    {
+        if (!IngestionId.IsValid(ingestionId))
+        {
+            const string detail = "An ingestion id is 32 lowercase hexadecimal digits.";
+            return Problems.BadRequest(IngestionAcceptor.StatusPathPrefix, detail, [new ProblemError(detail, Parameter: "id")]);
+        }
+
+        var instance = IngestionAcceptor.StatusPathPrefix + ingestionId;
+        IngestionRecord? record;
+        try
+        {
+            record = await store.GetAsync(ingestionId!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException)
+        {
+            return Problems.Unavailable(instance, "The ingestion could not be read. Retry later.");
+        }
+
+        if (record is null || record.Status == IngestionStatus.Receiving)
+        {
+            return Problems.NotFound(instance, "No accepted ingestion has this id.");
+        }
+
+        var response = new IngestionStatusResponse
+        {
+            IngestionId = record.Id,
+            Kind = record.Kind.ToWire(),
+            Status = record.Status.ToWire(),
+            ExternalId = record.ExternalId,
+            Operation = record.Operation,
+            Counts = new IngestionCounts(record.MetricsTotal, record.MessagesTotal, record.MessagesDone, record.Created, record.IgnoredDuplicates, record.Failed, record.Superseded),
+            TwineIds = record.TwineIds,
+            TwineIdsTruncated = record.TwineIdsTruncated,
+            Errors = record.Errors,
+            ErrorsTruncated = record.ErrorsTruncated,
+            FailureReason = record.FailureReason,
+            Retry = record.Status == IngestionStatus.Retrying ? record.Retry : null,
+            CreatedAt = record.CreatedAt,
+            UpdatedAt = record.UpdatedAt,
+        };
+        return new BodyResult(StatusCodes.Status200OK, "application/json",
+            JsonSerializer.SerializeToUtf8Bytes(response, IngestionJsonContext.Default.IngestionStatusResponse));
+    }
+}

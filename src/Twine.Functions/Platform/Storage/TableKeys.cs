@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Twine.Functions.Platform.Storage;
+
+/// <summary>Partition and row keys of every table in one place; docs/STORAGE.md explains the choices.</summary>
+public static class TableKeys
+{
+    /// <summary>Ingestions: PK = ingestion id, RK = this constant. One row per partition: a point read by id.</summary>
+    public const string IngestionRow = "ingestion";
+
+    /// <summary>CalendarEventLinks: PK = the partner's externalId, RK = this constant.</summary>
+    public const string CalendarEventLinkRow = "link";
+
+    /// <summary>
+    /// CalendarEventLinks' reverse rows: PK = the Twine calendar_event id, RK = this constant, column ExternalId. Written when
+    /// a link becomes linked, so the poller can tie an event it reads from Twine to the partner's id with a point read.
+    /// </summary>
+    public const string CalendarEventTwineIdRow = "twine-id";
+
+    /// <summary>IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = this constant.</summary>
+    public const string IdempotencyKeyRow = "key";
+
+    /// <summary>IngestionResults: PK = ingestion id, RK = the message index zero-padded so rows sort in message order.</summary>
+    public static string MessageRow(int messageIndex) =>
+        messageIndex.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Idempotency keys are caller-chosen text; hashing gives a key that is always a valid, fixed-length table key
+    /// and keeps the caller's text out of storage keys.
+    /// </summary>
+    public static string IdempotencyKeyPartition(string idempotencyKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)));
+
+    /// <summary>
+    /// Whether an id Twine gave us can be a PartitionKey or RowKey as it is: printable ASCII without the characters
+    /// Table Storage forbids in keys (<c>/ \ # ?</c>), at most 200 characters. Rows with other ids are skipped, not mangled.
+    /// </summary>
+    public static bool IsSafeKey(string value) =>
+        value.Length is > 0 and <= 200 && value.All(c => c is > '\u001f' and < '\u007f' and not ('/' or '\\' or '#' or '?'));
+}
