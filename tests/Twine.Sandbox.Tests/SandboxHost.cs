@@ -6,8 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Twine.Sandbox.Tests;
 
-/// <summary>One in-process sandbox on a free loopback port, with a fake clock, per test class.</summary>
-public class SandboxHost : IAsyncLifetime
+/// <summary>One in-process sandbox on a free loopback port (<see cref="SandboxFixture"/>), with a fake clock, per test class, and an HTTP client for it.</summary>
+public class SandboxHost() : SandboxFixture(new DateTimeOffset(2025, 6, 2, 12, 0, 0, TimeSpan.Zero))
 {
     public const string MediaType = "application/vnd.api+json";
 
@@ -24,10 +24,6 @@ public class SandboxHost : IAsyncLifetime
     public const string SecondOrgPatientId = "5a1000000000000000000020";
     public const string CalendarEventId = "5a0c8e2aa9d454cc1509a142";
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 2, 12, 0, 0, TimeSpan.Zero));
-
-    public SandboxServer Server { get; private set; } = null!;
-
     public HttpClient Http { get; private set; } = null!;
 
     private string? _token;
@@ -35,17 +31,18 @@ public class SandboxHost : IAsyncLifetime
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public virtual async ValueTask InitializeAsync()
+    protected override void Configure(SandboxOptions options) => options.TokenLifetime = TimeSpan.FromMinutes(30);
+
+    public override async ValueTask InitializeAsync()
     {
-        Server = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, TimeProvider = Time, TokenLifetime = TimeSpan.FromMinutes(30) }, Ct);
+        await base.InitializeAsync();
         Http = new HttpClient { BaseAddress = Server.BaseAddress };
     }
 
-    public virtual async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await Server.DisposeAsync();
-        GC.SuppressFinalize(this);
+        await base.DisposeAsync();
     }
 
     /// <summary>{"data":{"type":..,"id":..,"attributes":..}} for PATCH bodies.</summary>

@@ -34,7 +34,7 @@ internal sealed record Rescheduled(string Queue, string Text, TimeSpan Delay, Da
 
 internal static class RecordingRetryQueueExtensions
 {
-    public static RecordingRetryQueue Retries(this Infrastructure.TestApp app) =>
+    public static RecordingRetryQueue Retries(this TestApp app) =>
         (RecordingRetryQueue)app.Services.GetRequiredService<IRetryQueue>();
 
     public static void AddRecordingRetryQueue(this IServiceCollection services) =>

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Twine.Functions;
 using Twine.Functions.CalendarEvents;
 using Twine.Sandbox;
 using Twine.Functions.Ingestions;
@@ -18,7 +19,7 @@ using Twine.Functions.Metrics;
 using Twine.Functions.Partners;
 using Twine.Functions.Platform.Storage;
 
-namespace Twine.Functions.Tests.Infrastructure;
+namespace Twine.Testing;
 
 /// <summary>
 /// The one app builder for tests: the whole service graph from <see cref="FunctionsAppSetup.AddTwineFunctionServices"/>

@@ -1,7 +1,7 @@
 using System.Collections;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace Twine.Functions.Tests.Infrastructure;
+namespace Twine.Testing;
 
 /// <summary>Everything a log record carries, as one text to search for patient data: message, event, structured state, scopes, exception.</summary>
 public static class LogRecordText

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Twine.Functions.Tests.Infrastructure;
+namespace Twine.Testing;
 
 /// <summary>
 /// One real Azurite (from the repository's node_modules, installed by `npm ci`) on free loopback ports chosen once,

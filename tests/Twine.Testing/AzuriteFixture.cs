@@ -1,8 +1,4 @@
-using Twine.Functions.Tests.Infrastructure;
-
-[assembly: AssemblyFixture(typeof(AzuriteFixture))]
-
-namespace Twine.Functions.Tests.Infrastructure;
+namespace Twine.Testing;
 
 /// <summary>
 /// The real Azurite on free loopback ports with in-memory storage, shared by every test of the assembly. Tests

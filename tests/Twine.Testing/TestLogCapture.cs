@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
-namespace Twine.Functions.Tests.Infrastructure;
+namespace Twine.Testing;
 
 /// <summary>
 /// A logger provider for one test's service provider that keeps only the records written on behalf of the test that

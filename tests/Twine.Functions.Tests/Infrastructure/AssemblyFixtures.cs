@@ -1,0 +1,2 @@
+// One Azurite for the whole assembly: tests isolate themselves with table and queue names of their own.
+[assembly: AssemblyFixture(typeof(Twine.Testing.AzuriteFixture))]
