@@ -42,7 +42,7 @@ internal static class TokenEndpoints
 
     /// <summary>Credentials are scoped to one organization: the token reaches that organization's groups.</summary>
     private static List<JsonObject> OrganizationGroups(SandboxState state, string organizationId) =>
-        state.Store.All("group").Where(g => Documents.RelatedId(g, "organization") == organizationId).ToList();
+        state.Store.Snapshot("group").Where(g => Documents.RelatedId(g, "organization") == organizationId).ToList();
 
     private static async Task<IResult> CreateToken(HttpContext context, SandboxState state)
     {

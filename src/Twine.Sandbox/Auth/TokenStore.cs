@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Twine.Sandbox.Auth;
@@ -10,17 +11,18 @@ internal sealed record ClientCredentials(string Id, string Secret, string Organi
 
 /// <summary>
 /// Client credentials (one pair per organization) and issued tokens. Client 0 is the default client (rotatable);
-/// expiry is measured with the injected TimeProvider.
+/// expiry is measured with the injected TimeProvider. Every request validates its token here, so reads take no lock:
+/// tokens sit in concurrent dictionaries and the credentials in an array that is replaced, never changed.
 /// </summary>
 internal sealed class TokenStore
 {
-    private readonly Lock _gate = new();
+    private readonly Lock _writeGate = new();
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, IssuedToken> _byAccess = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IssuedToken> _byRefresh = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IssuedToken> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuedToken> _byAccess = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuedToken> _byRefresh = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuedToken> _byId = new(StringComparer.Ordinal);
     private readonly ClientCredentials[] _initial;
-    private readonly ClientCredentials[] _clients;
+    private ClientCredentials[] _clients;
 
     public TokenStore(TimeProvider time, TimeSpan lifetime, IReadOnlyList<ClientCredentials> clients)
     {
@@ -43,42 +45,34 @@ internal sealed class TokenStore
     /// <summary>The default client's secret (client 0).</summary>
     public string ClientSecret => Client(0).Secret;
 
-    public int ClientCount => _clients.Length;
+    public int ClientCount => _initial.Length;
 
-    public ClientCredentials Client(int index)
-    {
-        lock (_gate)
-        {
-            return _clients[index];
-        }
-    }
+    private ClientCredentials[] Clients => Volatile.Read(ref _clients);
+
+    public ClientCredentials Client(int index) => Clients[index];
 
     /// <summary>The client the pair belongs to, or null.</summary>
     public int? Authenticate(string? id, string? secret)
     {
-        lock (_gate)
-        {
-            var index = Array.FindIndex(_clients, c => c.Id == id && c.Secret == secret);
-            return index < 0 ? null : index;
-        }
+        var index = Array.FindIndex(Clients, c => c.Id == id && c.Secret == secret);
+        return index < 0 ? null : index;
     }
 
     /// <summary>The client with that id, or null.</summary>
     public int? FindClient(string? id)
     {
-        lock (_gate)
-        {
-            var index = Array.FindIndex(_clients, c => c.Id == id);
-            return index < 0 ? null : index;
-        }
+        var index = Array.FindIndex(Clients, c => c.Id == id);
+        return index < 0 ? null : index;
     }
 
     /// <summary>New credentials for the default client (its organization stays the same).</summary>
     public void Rotate(string id, string secret)
     {
-        lock (_gate)
+        lock (_writeGate)
         {
-            _clients[0] = _clients[0] with { Id = id, Secret = secret };
+            var clients = Clients.ToArray();
+            clients[0] = clients[0] with { Id = id, Secret = secret };
+            Volatile.Write(ref _clients, clients);
         }
     }
 
@@ -91,61 +85,51 @@ internal sealed class TokenStore
             _time.GetUtcNow() + Lifetime,
             client,
             Client(client).OrganizationId);
-        lock (_gate)
-        {
-            _byAccess[token.AccessToken] = token;
-            _byRefresh[token.RefreshToken] = token;
-            _byId[token.Id] = token;
-        }
 
+        // The refresh and id entries first: a token that validates can always be found and refreshed.
+        _byRefresh[token.RefreshToken] = token;
+        _byId[token.Id] = token;
+        _byAccess[token.AccessToken] = token;
         return token;
     }
 
-    /// <summary>Trades a refresh token issued to <paramref name="client"/> for a new token; the old pair stops working.</summary>
+    /// <summary>
+    /// Trades a refresh token issued to <paramref name="client"/> for a new token; the old pair stops working. Of two
+    /// requests racing with one refresh token, one wins (the removal is the claim) and the other gets null.
+    /// </summary>
     public IssuedToken? Refresh(string refreshToken, int client)
     {
-        lock (_gate)
+        if (!_byRefresh.TryGetValue(refreshToken, out var issued) || issued.Client != client
+            || !_byRefresh.TryRemove(refreshToken, out var old))
         {
-            if (!_byRefresh.TryGetValue(refreshToken, out var old) || old.Client != client)
-            {
-                return null;
-            }
-
-            _byRefresh.Remove(refreshToken);
-            _byAccess.Remove(old.AccessToken);
-            _byId.Remove(old.Id);
+            return null;
         }
 
+        _byAccess.TryRemove(old.AccessToken, out _);
+        _byId.TryRemove(old.Id, out _);
         return Issue(client);
     }
 
-    public IssuedToken? Validate(string accessToken)
-    {
-        lock (_gate)
-        {
-            return _byAccess.TryGetValue(accessToken, out var token) && _time.GetUtcNow() < token.ExpiresAt ? token : null;
-        }
-    }
+    public IssuedToken? Validate(string accessToken) =>
+        _byAccess.TryGetValue(accessToken, out var token) && _time.GetUtcNow() < token.ExpiresAt ? token : null;
 
     /// <summary>The token with that id (expired or not), or null.</summary>
-    public IssuedToken? Find(string tokenId)
-    {
-        lock (_gate)
-        {
-            return _byId.GetValueOrDefault(tokenId);
-        }
-    }
+    public IssuedToken? Find(string tokenId) => _byId.GetValueOrDefault(tokenId);
 
     /// <summary>Access tokens stop working; refresh tokens still do (as after a real expiry).</summary>
     public void ExpireAll()
     {
-        lock (_gate)
+        lock (_writeGate)
         {
-            foreach (var token in _byAccess.Values.ToList())
+            foreach (var token in _byAccess.Values)
             {
                 var expired = token with { ExpiresAt = DateTimeOffset.MinValue };
                 _byAccess[token.AccessToken] = expired;
-                _byRefresh[token.RefreshToken] = expired;
+                if (_byRefresh.ContainsKey(token.RefreshToken))
+                {
+                    _byRefresh[token.RefreshToken] = expired;
+                }
+
                 _byId[token.Id] = expired;
             }
         }
@@ -153,12 +137,12 @@ internal sealed class TokenStore
 
     public void Reset()
     {
-        lock (_gate)
+        lock (_writeGate)
         {
             _byAccess.Clear();
             _byRefresh.Clear();
             _byId.Clear();
-            Array.Copy(_initial, _clients, _initial.Length);
+            Volatile.Write(ref _clients, [.. _initial]);
         }
     }
 }

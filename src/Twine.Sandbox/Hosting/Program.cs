@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace Twine.Sandbox.Hosting;
@@ -20,23 +19,22 @@ internal static class Program
                 ["--second-client-secret"] = "Sandbox:SecondClientSecret",
                 ["--token-lifetime"] = "Sandbox:TokenLifetime",
                 ["--seed-file"] = "Sandbox:SeedFile",
+                ["--latency"] = "Sandbox:Latency",
+                ["--latency-per-item"] = "Sandbox:LatencyPerItem",
+                ["--latency-jitter"] = "Sandbox:LatencyJitter",
+                ["--rate-limit"] = "Sandbox:RateLimit",
+                ["--rate-limit-window"] = "Sandbox:RateLimitWindow",
             })
             .Build()
             .GetSection("Sandbox");
 
-        var options = new SandboxOptions();
+        SandboxOptions options;
         try
         {
-            if (config["Port"] is { } port) options.Port = int.Parse(port, CultureInfo.InvariantCulture);
-            if (config["Host"] is { } host) options.Host = host;
-            if (config["ClientId"] is { } id) options.ClientId = id;
-            if (config["ClientSecret"] is { } secret) options.ClientSecret = secret;
-            if (config["SecondClientId"] is { } secondId) options.SecondClientId = secondId;
-            if (config["SecondClientSecret"] is { } secondSecret) options.SecondClientSecret = secondSecret;
-            if (config["TokenLifetime"] is { } lifetime) options.TokenLifetime = TimeSpan.Parse(lifetime, CultureInfo.InvariantCulture);
-            if (config["SeedFile"] is { } seed) options.SeedFile = Path.GetFullPath(seed);
+            options = new SandboxOptions().Configure(config);
+            options.Validate();
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
             await Console.Error.WriteLineAsync("Invalid sandbox setting: " + e.Message);
             return 2;

@@ -12,7 +12,9 @@ internal static class SandboxApp
         {
             ApplicationName = typeof(SandboxApp).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
+            // No file watchers on appsettings*.json (the sandbox reads none): tests start many sandboxes, and every
+            // watcher takes one of the user's inotify instances (128 by default on Linux).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.WebHost.UseKestrel().UseUrls($"http://{options.Host}:{options.Port}");
         builder.Logging.ClearProviders();
@@ -30,6 +32,7 @@ internal static class SandboxApp
         app.UseRouting();
         app.Use((context, next) => Pipeline.CountAndFault(context, next, state));
         app.Use((context, next) => Pipeline.RequireBearer(context, next, state));
+        app.Use((context, next) => RealismMiddleware.Apply(context, next, state));
 
         var pub = app.MapGroup("/pub");
         TokenEndpoints.Map(pub);

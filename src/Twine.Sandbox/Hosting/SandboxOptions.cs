@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
 namespace Twine.Sandbox;
 
 /// <summary>Settings for one sandbox instance (see docs/SANDBOX.md).</summary>
@@ -43,6 +46,72 @@ public sealed class SandboxOptions
     /// <summary>Seed data file; null means the seed.json shipped next to the assembly.</summary>
     public string? SeedFile { get; set; }
 
-    /// <summary>Clock for token expiry and created_at/updated_at; tests pass a FakeTimeProvider.</summary>
+    /// <summary>Clock for token expiry, created_at/updated_at, latency and the rate limit; tests pass a FakeTimeProvider.</summary>
     public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>
+    /// Waited before every /pub request is handled (token requests included; 401s and 429s are answered at once).
+    /// Default zero. Read at each request, so a test or benchmark may change it while the sandbox runs.
+    /// </summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>Waited in addition per resource in the request body's data (a bulk create of n resources: n times). Default zero.</summary>
+    public TimeSpan LatencyPerItem { get; set; }
+
+    /// <summary>Up to this much more, uniformly at random, per request. Default zero.</summary>
+    public TimeSpan LatencyJitter { get; set; }
+
+    /// <summary>
+    /// Requests each organization may make per <see cref="RateLimitWindow"/> (fixed window, token requests included);
+    /// beyond it, 429 TooManyRequests with Retry-After. Default 0: no limit.
+    /// </summary>
+    public int RateLimit { get; set; }
+
+    /// <summary>The rate limit's window. Default 1 second.</summary>
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Reads the settings present in a configuration section (e.g. "Sandbox" from the command line or environment):
+    /// Port, Host, ClientId, ClientSecret, SecondClientId, SecondClientSecret, TokenLifetime, SeedFile, Latency,
+    /// LatencyPerItem, LatencyJitter, RateLimit, RateLimitWindow. TokenLifetime is TimeSpan text ("01:00:00"); the
+    /// latency and window durations are TimeSpan text ("00:00:00.200") or a whole number of milliseconds ("200"). Throws <see cref="FormatException"/> for a value it cannot read.
+    /// </summary>
+    public SandboxOptions Configure(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        if (section["Port"] is { } port) Port = int.Parse(port, CultureInfo.InvariantCulture);
+        if (section["Host"] is { } host) Host = host;
+        if (section["ClientId"] is { } id) ClientId = id;
+        if (section["ClientSecret"] is { } secret) ClientSecret = secret;
+        if (section["SecondClientId"] is { } secondId) SecondClientId = secondId;
+        if (section["SecondClientSecret"] is { } secondSecret) SecondClientSecret = secondSecret;
+        if (section["TokenLifetime"] is { } lifetime) TokenLifetime = TimeSpan.Parse(lifetime, CultureInfo.InvariantCulture);
+        if (section["SeedFile"] is { } seed) SeedFile = Path.GetFullPath(seed);
+        if (section["Latency"] is { } latency) Latency = Duration(latency, "Latency");
+        if (section["LatencyPerItem"] is { } perItem) LatencyPerItem = Duration(perItem, "LatencyPerItem");
+        if (section["LatencyJitter"] is { } jitter) LatencyJitter = Duration(jitter, "LatencyJitter");
+        if (section["RateLimit"] is { } limit) RateLimit = int.Parse(limit, CultureInfo.InvariantCulture);
+        if (section["RateLimitWindow"] is { } window) RateLimitWindow = Duration(window, "RateLimitWindow");
+        return this;
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a negative duration or limit, or an empty window.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Latency, TimeSpan.Zero, nameof(Latency));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LatencyPerItem, TimeSpan.Zero, nameof(LatencyPerItem));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LatencyJitter, TimeSpan.Zero, nameof(LatencyJitter));
+        ArgumentOutOfRangeException.ThrowIfNegative(RateLimit, nameof(RateLimit));
+        if (RateLimit > 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RateLimitWindow, TimeSpan.Zero, nameof(RateLimitWindow));
+        }
+    }
+
+    private static TimeSpan Duration(string text, string name) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new FormatException($"{name}: '{text}' is neither a TimeSpan (00:00:00.200) nor a number of milliseconds");
 }

@@ -104,6 +104,16 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>All counters, keyed "METHOD /route".</summary>
     public IReadOnlyDictionary<string, int> RequestCounts() => _state.Requests.Snapshot();
 
+    /// <summary>Requests waiting out <see cref="SandboxOptions.Latency"/> right now.</summary>
+    public int DelayedRequests => _state.Latency.Waiting;
+
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> requests wait out the latency at the same time: a test with a
+    /// FakeTimeProvider awaits this, then advances the clock (a timer that does not exist yet would not fire).
+    /// </summary>
+    public Task WaitForDelayedRequestsAsync(int count, CancellationToken cancellationToken = default) =>
+        _state.Latency.WhenWaitingAsync(count, cancellationToken);
+
     /// <summary>Completes when the server stops (Ctrl+C for the standalone app).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Twine.Sandbox.Auth;
 using Twine.Sandbox.Faults;
 using Twine.Sandbox.Store;
@@ -9,9 +10,15 @@ internal sealed class SandboxState
 {
     private readonly IReadOnlyList<System.Text.Json.Nodes.JsonObject> _seed;
 
+    private readonly ConcurrentDictionary<string, Lock> _organizationGates = new(StringComparer.Ordinal);
+
     public SandboxState(SandboxOptions options)
     {
+        options.Validate();
+        Options = options;
         Time = options.TimeProvider ?? TimeProvider.System;
+        RateLimiter = new RateLimiter(options, Time);
+        Latency = new LatencyModel(options, Time);
         _seed = SeedData.Load(options.SeedFile);
 
         // One pair of credentials per organization, in seed order: the default pair for the first, the second pair for the second.
@@ -36,9 +43,19 @@ internal sealed class SandboxState
         }
 
         Store.Load(_seed.Select(r => r.DeepClone().AsObject()));
+        Metrics.Rebuild(Store);
     }
 
+    public SandboxOptions Options { get; }
+
     public TimeProvider Time { get; }
+
+    public RateLimiter RateLimiter { get; }
+
+    public LatencyModel Latency { get; }
+
+    /// <summary>The duplicate-metric rule's index (see <see cref="MetricIndex"/>).</summary>
+    public MetricIndex Metrics { get; } = new();
 
     public TokenStore Tokens { get; }
 
@@ -50,9 +67,18 @@ internal sealed class SandboxState
 
     public string Now() => JsonApi.Dates.Format(Time.GetUtcNow());
 
+    /// <summary>
+    /// The lock of one organization, for the read-check-write sequences of rules that hold within an organization
+    /// (patient identifiers, groups created by meta.query, duplicate metrics). Requests of other organizations, and
+    /// everything else, go on in parallel. Hold no other gate while holding one.
+    /// </summary>
+    public Lock OrganizationGate(string organizationId) => _organizationGates.GetOrAdd(organizationId, _ => new Lock());
+
     public void Reset()
     {
         Store.Load(_seed.Select(r => r.DeepClone().AsObject()));
+        Metrics.Rebuild(Store);
+        RateLimiter.Reset();
         Faults.Clear();
         Requests.Clear();
         Tokens.Reset();

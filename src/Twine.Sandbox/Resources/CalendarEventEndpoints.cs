@@ -48,7 +48,7 @@ internal static class CalendarEventEndpoints
                 .Select(name => (name, range: QueryFilters.Range(context, $"filter[{name}]")))
                 .Where(r => r.range is not null)
                 .ToList();
-            var events = state.Store.All(Type)
+            var events = state.Store.Snapshot(Type)
                 .Where(e => scope is null || (Documents.RelatedId(e, "owner") is { } owner && scope.Contains(owner)))
                 .Where(e => attendees is null || AttendeeIds(e).Overlaps(attendees))
                 .Where(e => type is null || Documents.Attr(e, "type") == type)
@@ -88,7 +88,13 @@ internal static class CalendarEventEndpoints
                 throw ApiException.Body(At + "/attendees", "attendees is required");
             }
 
+            // On create, a null attribute is the same as one left out.
             var attributes = CleanCopy(given);
+            foreach (var name in attributes.Where(a => a.Value is null).Select(a => a.Key).ToList())
+            {
+                attributes.Remove(name);
+            }
+
             attributes["all_day"] ??= false;
             Validate(scope, attributes);
             var calendarEvent = Common.NewResource(Type, attributes, new JsonObject { ["owner"] = Common.ToOne("patient", owner) }, state.Now());
@@ -119,44 +125,50 @@ internal static class CalendarEventEndpoints
             }
 
             var changes = CleanCopy(data["attributes"] as JsonObject ?? new JsonObject());
+            CheckClearing(changes);
             string? owner = null;
             if (data["relationships"]?["owner"]?["data"] is { } ownerData)
             {
                 owner = References.Patient(scope, ownerData, "/data/relationships/owner/data");
             }
 
-            JsonObject updated;
-            lock (state.Store.Gate)
+            // Read-modify-write without a lock held while validating; a concurrent update of the same event makes it
+            // run again on the newer event, so neither change is lost.
+            var updated = state.Store.Update(Type, id, next =>
             {
-                var stored = state.Store.GetLocked(Type, id) ?? throw ApiException.NotFound(Type, id);
-                if (!scope.OwnsLocked(stored))
+                if (!scope.Owns(next))
                 {
                     throw OrgScope.Forbidden(Type, id);
                 }
 
-                var next = stored.DeepClone().AsObject();
                 var attributes = next["attributes"]!.AsObject();
-                if (changes["type"] is { } newType && RequestBody.StringOrNull(newType) != Documents.Attr(stored, "type"))
+                if (changes.ContainsKey("type") && RequestBody.StringOrNull(changes["type"]) != Documents.Attr(next, "type"))
                 {
-                    throw ApiException.Body(At + "/type", "type cannot change after the event is created");
+                    throw ApiException.Body(At + "/type", "type is immutable after the event is created (CalendarEventResource: 'Immutable after event creation')");
                 }
 
-                if (changes.ContainsKey("title") && changes["title"] is null)
-                {
-                    throw ApiException.Body(At + "/title", "title must not be empty or null");
-                }
-
-                Common.Merge(attributes, changes);
+                var before = StatusesByUser(attributes);
+                Apply(attributes, changes);
                 Validate(scope, attributes);
+                if (changes.ContainsKey("attendees"))
+                {
+                    // "Attendees can be added or removed, but response status cannot be updated": an attendee who stays
+                    // keeps the status the event had; a new one starts at needsAction.
+                    foreach (var attendee in attributes["attendees"]!.AsArray())
+                    {
+                        var user = RequestBody.StringOrNull(attendee!["user"])!;
+                        attendee["response_status"] = before.GetValueOrDefault(user, "needsAction");
+                    }
+                }
+
                 attributes["updated_at"] = state.Now();
                 if (owner is not null)
                 {
                     next["relationships"] = new JsonObject { ["owner"] = Common.ToOne("patient", owner) };
                 }
 
-                state.Store.AddLocked(next);
-                updated = next;
-            }
+                return next;
+            }) ?? throw ApiException.NotFound(Type, id);
 
             return Common.Ok(Documents.Single(updated));
         });
@@ -164,25 +176,90 @@ internal static class CalendarEventEndpoints
         pub.MapDelete("/calendar_event/{id}", (string id, HttpContext context, SandboxState state) =>
         {
             var scope = OrgScope.Of(context, state);
-            lock (state.Store.Gate)
-            {
-                var stored = state.Store.GetLocked(Type, id) ?? throw ApiException.NotFound(Type, id);
-                if (!scope.OwnsLocked(stored))
-                {
-                    throw OrgScope.Forbidden(Type, id);
-                }
+            scope.Find(Type, id);
 
-                state.Store.Remove(Type, id);
+            // Of two deletes racing, the second finds nothing: 404, as if it had come later.
+            if (!state.Store.Remove(Type, id))
+            {
+                throw ApiException.NotFound(Type, id);
             }
 
             return Common.Ok(new JsonObject());
         });
     }
 
+    /// <summary>
+    /// PATCH: what each attribute accepts as "no value" (docs/SANDBOX.md, "Calendar events: clearing attributes on
+    /// PATCH"). Refused here, before the event is read: null for type (immutable), title ("must not be empty or null"),
+    /// start_at and attendees (required by CreateCalendarEventRequest; attendees are removed with []).
+    /// </summary>
+    private static void CheckClearing(JsonObject changes)
+    {
+        foreach (var (name, value) in changes)
+        {
+            if (value is not null)
+            {
+                continue;
+            }
+
+            var why = name switch
+            {
+                "type" => "type is immutable after the event is created and cannot be null",
+                "title" => "title must not be empty or null",
+                "start_at" => "start_at is required; it cannot be removed",
+                "attendees" => "attendees cannot be null; send [] to remove every attendee",
+                _ => null,
+            };
+            if (why is not null)
+            {
+                throw ApiException.Body($"{At}/{name}", why);
+            }
+        }
+    }
+
+    /// <summary>
+    /// PATCH: an attribute left out keeps its value; null removes an optional one (end_at, location, description,
+    /// time_zone, completed_at, completed_by, or any attribute the spec does not define); null all_day is all_day's
+    /// default, false; anything else replaces the value (an empty string or array included).
+    /// </summary>
+    private static void Apply(JsonObject attributes, JsonObject changes)
+    {
+        foreach (var (name, value) in changes)
+        {
+            if (value is not null)
+            {
+                attributes[name] = value.DeepClone();
+            }
+            else if (name == "all_day")
+            {
+                attributes[name] = false;
+            }
+            else
+            {
+                attributes.Remove(name);
+            }
+        }
+    }
+
+    private static Dictionary<string, string> StatusesByUser(JsonObject attributes)
+    {
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var attendee in attributes["attendees"] as JsonArray ?? [])
+        {
+            if (RequestBody.StringOrNull(attendee?["user"]) is { } user)
+            {
+                statuses[user] = RequestBody.StringOrNull(attendee!["response_status"]) ?? "needsAction";
+            }
+        }
+
+        return statuses;
+    }
+
     private static HashSet<string> AttendeeIds(JsonObject calendarEvent) =>
         (calendarEvent["attributes"]?["attendees"] as JsonArray ?? [])
             .Select(a => RequestBody.StringOrNull(a?["user"])).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The attributes a client writes (created_*/updated_* are Twine's), copied; keeps nulls (PATCH reads them).</summary>
     private static JsonObject CleanCopy(JsonObject given)
     {
         var copy = new JsonObject();
@@ -216,7 +293,7 @@ internal static class CalendarEventEndpoints
 
         // A coach (or patient) of another organization cannot complete the event either.
         if (RequestBody.StringOrNull(attributes["completed_by"]) is { } completer
-            && (scope.State.Store.Get("coach", completer) ?? scope.State.Store.Get("patient", completer)) is { } person && !scope.Owns(person))
+            && (scope.State.Store.Peek("coach", completer) ?? scope.State.Store.Peek("patient", completer)) is { } person && !scope.Owns(person))
         {
             throw OrgScope.Forbidden((string)person["type"]!, completer, At + "/completed_by");
         }
@@ -291,7 +368,7 @@ internal static class CalendarEventEndpoints
             var pointer = $"{At}/attendees/{i}";
             var attendee = attendees[i] as JsonObject ?? throw ApiException.Body(pointer, "an attendee must be an object {user}");
             var user = RequestBody.RequiredString(attendee, "user", pointer);
-            var person = state.Store.Get("patient", user) ?? state.Store.Get("coach", user)
+            var person = state.Store.Peek("patient", user) ?? state.Store.Peek("coach", user)
                 ?? throw ApiException.Body(pointer + "/user", $"No coach or patient with id '{user}'");
             if (!scope.Owns(person))
             {

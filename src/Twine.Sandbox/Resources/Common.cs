@@ -78,7 +78,7 @@ internal static class Common
             return null;
         }
 
-        var patients = state.Store.All("patient");
+        var patients = state.Store.Snapshot("patient");
         return patients
             .Where(p => patient is null || (string?)p["id"] == patient)
             .Where(p => groups is null || GroupsOf(p).Overlaps(groups))

@@ -26,7 +26,7 @@ internal static class EmailHistoryEndpoints
 
             var emailType = QueryFilters.Text(context, "filter[emailType]");
             var scope = OrgScope.Of(context, state);
-            var emails = state.Store.All("email_history")
+            var emails = state.Store.Snapshot("email_history")
                 .Where(e => receiver is null || Documents.RelatedId(e, "receiver") == receiver)
                 .Where(e => sender is null || Documents.RelatedId(e, "sender") == sender)
                 .Where(e => emailType is null || Documents.Attr(e, "email_type") == emailType)

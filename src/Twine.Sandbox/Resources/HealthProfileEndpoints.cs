@@ -68,7 +68,7 @@ internal static class HealthProfileEndpoints
         pub.MapGet("/health_question_definition", (HttpContext context, SandboxState state) =>
         {
             QueryFilters.Allow(context, []);
-            return Common.Ok(Paging.Page(context, state.Store.All("health_question_definition"), PagingRules.Unpaged));
+            return Common.Ok(Paging.Page(context, state.Store.Snapshot("health_question_definition"), PagingRules.Unpaged));
         });
 
         pub.MapGet("/health_question_definition/{id}", (string id, SandboxState state) =>
@@ -78,7 +78,7 @@ internal static class HealthProfileEndpoints
     private static List<JsonObject> ForPatients(HttpContext context, OrgScope scope, string type)
     {
         var patients = Common.PatientScope(context, scope) ?? throw Common.ScopeRequired(ScopeFilters);
-        return scope.State.Store.All(type).Where(r => Documents.RelatedId(r, "patient") is { } p && patients.Contains(p)).ToList();
+        return scope.State.Store.Snapshot(type).Where(r => Documents.RelatedId(r, "patient") is { } p && patients.Contains(p)).ToList();
     }
 
     private static JsonArray ProfileIncludes(OrgScope scope, IReadOnlyList<JsonObject> profiles, HashSet<string> include)

@@ -27,7 +27,7 @@ internal static class MetricEndpoints
         {
             QueryFilters.Allow(context, ["filter[patient]", "filter[groups]", "filter[organization]"]);
             var scope = Common.PatientScope(context, OrgScope.Of(context, state)) ?? throw Common.ScopeRequired("filter[patient]", "filter[groups]", "filter[organization]");
-            var metrics = state.Store.All("patient_health_metric")
+            var metrics = state.Store.Snapshot("patient_health_metric")
                 .Where(m => Documents.RelatedId(m, "patient") is { } p && scope.Contains(p))
                 .ToList();
             return Common.Ok(Paging.Page(context, metrics, PagingRules.Standard));
@@ -54,28 +54,19 @@ internal static class MetricEndpoints
 
             var created = new List<JsonObject>();
             var ignored = new JsonArray();
-            lock (state.Store.Gate)
+
+            // The duplicate rule is checked and the metrics stored under the organization's gate (every patient here is
+            // the token's organization's): creates of one organization wait only for each other's check-and-insert,
+            // never for latency or for other organizations. The index makes a bulk create O(items), not O(stored).
+            lock (state.OrganizationGate(scope.OrganizationId))
             {
                 var now = state.Now();
-                var pending = new List<JsonObject>();
-
-                // The request's patients' metrics by patient + type + occurred_at instant (DateTimeOffset equality is
-                // offset-independent), read once: a bulk create costs O(stored + items), not O(stored x items).
-                var patients = candidates.Select(c => c.Patient).ToHashSet(StringComparer.Ordinal);
-                var known = new Dictionary<(string Patient, string Type, DateTimeOffset At), string>();
-                foreach (var metric in state.Store.AllLocked("patient_health_metric"))
-                {
-                    if (Documents.RelatedId(metric, "patient") is { } p && patients.Contains(p)
-                        && Documents.Attr(metric, "type") is { } t && Dates.Read(metric["attributes"]?["occurred_at"]) is { } at)
-                    {
-                        known.TryAdd((p, t, at), (string)metric["id"]!);
-                    }
-                }
-
+                var pending = new Dictionary<(string Patient, string Type, DateTimeOffset At), string>();
                 foreach (var (attributes, patient, occurredAt, pointer) in candidates)
                 {
                     var type = (string)attributes["type"]!;
-                    if (known.TryGetValue((patient, type, occurredAt), out var existingId))
+                    var key = (patient, type, occurredAt);
+                    if ((state.Metrics.Find(patient, type, occurredAt) ?? pending.GetValueOrDefault(key)) is { } existingId)
                     {
                         if (ignoreDuplicates)
                         {
@@ -89,14 +80,15 @@ internal static class MetricEndpoints
 
                     var newMetric = Common.NewResource("patient_health_metric", attributes,
                         new JsonObject { ["patient"] = Common.ToOne("patient", patient) }, now);
-                    known[(patient, type, occurredAt)] = (string)newMetric["id"]!;
-                    pending.Add(newMetric);
+                    pending[key] = (string)newMetric["id"]!;
+                    created.Add(newMetric);
                 }
 
-                foreach (var metric in pending)
+                // All of the request's metrics become visible at once, and the index learns them before the gate opens.
+                state.Store.AddRange(created);
+                foreach (var metric in created)
                 {
-                    state.Store.AddLocked(metric);
-                    created.Add(metric);
+                    state.Metrics.Add(metric);
                 }
             }
 

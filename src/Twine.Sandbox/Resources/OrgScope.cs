@@ -59,36 +59,28 @@ internal sealed class OrgScope
     /// <summary>Whether the resource belongs to the token's organization (see the class summary).</summary>
     public bool Owns(JsonObject resource)
     {
-        lock (State.Store.Gate)
-        {
-            return OwnsLocked(resource);
-        }
-    }
-
-    public bool OwnsLocked(JsonObject resource)
-    {
         var type = (string?)resource["type"];
         return type switch
         {
             "organization" => (string?)resource["id"] == OrganizationId,
             "group" or "coach" => Documents.RelatedId(resource, "organization") == OrganizationId,
-            "patient" => Common.GroupsOf(resource).Any(g => GroupIsOursLocked(g)),
-            "patient_health_metric" or "health_profile" or "health_profile_answer" => PatientIsOursLocked(Documents.RelatedId(resource, "patient")),
-            "calendar_event" => PatientIsOursLocked(Documents.RelatedId(resource, "owner")),
+            "patient" => Common.GroupsOf(resource).Any(GroupIsOurs),
+            "patient_health_metric" or "health_profile" or "health_profile_answer" => PatientIsOurs(Documents.RelatedId(resource, "patient")),
+            "calendar_event" => PatientIsOurs(Documents.RelatedId(resource, "owner")),
             "health_profile_question" => Documents.RelatedId(resource, "profile") is { } profile
-                && State.Store.GetLocked("health_profile", profile) is { } p && OwnsLocked(p),
+                && State.Store.Peek("health_profile", profile) is { } p && Owns(p),
             "email_history" => Documents.RelatedId(resource, "receiver") is { } receiver
-                ? PatientIsOursLocked(receiver)
-                : Documents.RelatedId(resource, "sender") is { } sender && State.Store.GetLocked("coach", sender) is { } coach && OwnsLocked(coach),
+                ? PatientIsOurs(receiver)
+                : Documents.RelatedId(resource, "sender") is { } sender && State.Store.Peek("coach", sender) is { } coach && Owns(coach),
             "action" or "bundle" => RequestBody.StringOrNull(resource[OrganizationMember]) == OrganizationId,
             _ => true,
         };
     }
 
-    private bool GroupIsOursLocked(string groupId) =>
-        State.Store.GetLocked("group", groupId) is { } group && Documents.RelatedId(group, "organization") == OrganizationId;
+    private bool GroupIsOurs(string groupId) =>
+        State.Store.Peek("group", groupId) is { } group && Documents.RelatedId(group, "organization") == OrganizationId;
 
-    private bool PatientIsOursLocked(string? patientId)
+    private bool PatientIsOurs(string? patientId)
     {
         if (patientId is null)
         {
@@ -96,14 +88,14 @@ internal sealed class OrgScope
         }
 
         // Lists ask this once per item: the organization's patients are collected once per request.
-        _patients ??= State.Store.AllLocked("patient").Where(OwnsLocked).Select(p => (string)p["id"]!).ToHashSet(StringComparer.Ordinal);
-        return _patients.Contains(patientId) || (State.Store.GetLocked("patient", patientId) is { } patient && OwnsLocked(patient));
+        _patients ??= State.Store.Snapshot("patient").Where(Owns).Select(p => (string)p["id"]!).ToHashSet(StringComparer.Ordinal);
+        return _patients.Contains(patientId) || (State.Store.Peek("patient", patientId) is { } patient && Owns(patient));
     }
 
     /// <summary>A coach or patient named in a body (e.g. an attendee): 403 if it belongs to another organization.</summary>
     public void RequireOurs(string type, string id, string pointer)
     {
-        if (State.Store.Get(type, id) is { } resource && !Owns(resource))
+        if (State.Store.Peek(type, id) is { } resource && !Owns(resource))
         {
             throw Forbidden(type, id, pointer);
         }

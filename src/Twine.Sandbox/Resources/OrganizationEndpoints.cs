@@ -18,7 +18,7 @@ internal static class OrganizationEndpoints
             var scope = OrgScope.Of(context, state);
             var organization = QueryFilters.Text(context, "filter[organization]") ?? throw Common.ScopeRequired("filter[organization]");
             var name = QueryFilters.Text(context, "filter[name]");
-            var groups = scope.Visible(state.Store.All("group")
+            var groups = scope.Visible(state.Store.Snapshot("group")
                 .Where(g => Documents.RelatedId(g, "organization") == organization)
                 .Where(g => name is null || Documents.Attr(g, "name") == name));
             return Common.Ok(Paging.Page(context, groups, PagingRules.Unpaged));

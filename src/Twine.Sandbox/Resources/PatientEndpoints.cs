@@ -33,7 +33,7 @@ internal static class PatientEndpoints
             var archived = QueryFilters.Bool(context, "filter[archived]");
             var created = QueryFilters.Range(context, "filter[created_at]");
             var updated = QueryFilters.Range(context, "filter[updated_at]");
-            var patients = state.Store.All("patient")
+            var patients = state.Store.Snapshot("patient")
                 .Where(p => scope.Contains((string)p["id"]!))
                 .Where(p => system is null || References.HasIdentifier(p, system, value!))
                 .Where(p => archived is null || (p["attributes"]?["archived"]?.GetValueKind() == JsonValueKind.True) == archived)
@@ -51,28 +51,16 @@ internal static class PatientEndpoints
             var (items, bulk) = Bulk.Items(root);
             var ignored = new JsonArray();
             List<JsonObject> created;
-            lock (state.Store.Gate)
+
+            // Identifier uniqueness and groups found-or-created by meta.query hold within the organization: checked and
+            // written under its gate. Groups a meta.query creates are stored only if every patient is valid, and before
+            // the patients (a reader never meets a patient whose group is missing).
+            lock (state.OrganizationGate(scope.OrganizationId))
             {
-                var createdGroups = new List<string>();
-                try
-                {
-                    created = NewPatientsLocked(scope, items, bulk, ignoreDuplicates, ignored, createdGroups);
-                }
-                catch (ApiException)
-                {
-                    // A failed bulk create leaves nothing behind, not even groups a meta.query created.
-                    foreach (var groupId in createdGroups)
-                    {
-                        state.Store.Remove("group", groupId);
-                    }
-
-                    throw;
-                }
-
-                foreach (var patient in created)
-                {
-                    state.Store.AddLocked(patient);
-                }
+                var newGroups = new List<JsonObject>();
+                created = NewPatients(scope, items, bulk, ignoreDuplicates, ignored, newGroups);
+                state.Store.AddRange(newGroups);
+                state.Store.AddRange(created);
             }
 
             return Common.Created(Bulk.Document(created, bulk, ignored, state, "patient"));
@@ -87,22 +75,28 @@ internal static class PatientEndpoints
             var root = await RequestBody.ReadJsonApiAsync(context);
             var data = RequestBody.Data(root, "patient", requireAttributes: false);
             Common.CheckSameId(data, id);
+            // Another organization's patient is 403 before anything in the body is looked at.
+            scope.Find("patient", id);
             JsonObject updated;
-            lock (state.Store.Gate)
+
+            // Every write of this organization's patients (and of groups by meta.query) happens under its gate, so this
+            // read-check-write loses no concurrent update and the identifier rule holds.
+            lock (state.OrganizationGate(scope.OrganizationId))
             {
-                var stored = state.Store.GetLocked("patient", id) ?? throw ApiException.NotFound("patient", id);
-                if (!scope.OwnsLocked(stored))
+                var stored = state.Store.Peek("patient", id) ?? throw ApiException.NotFound("patient", id);
+                if (!scope.Owns(stored))
                 {
                     throw OrgScope.Forbidden("patient", id);
                 }
 
                 var changes = data["attributes"] is null ? new JsonObject() : ValidAttributes(data, "/data", creating: false);
-                if (DuplicateIdentifierLocked(scope, changes, except: id, []) is { } dup)
+                if (DuplicateIdentifier(scope, changes, except: id, []) is { } dup)
                 {
                     throw ApiException.Body($"/data/attributes/identifiers/{dup.Index}", "Another patient already has this identifier system and value");
                 }
 
-                var relationships = ValidRelationshipsLocked(scope, data, "/data", creating: false);
+                var newGroups = new List<JsonObject>();
+                var relationships = ValidRelationships(scope, data, "/data", creating: false, newGroups);
                 var next = stored.DeepClone().AsObject();
                 var attributes = next["attributes"] as JsonObject ?? new JsonObject();
                 Common.Merge(attributes, changes);
@@ -115,7 +109,8 @@ internal static class PatientEndpoints
                     next["relationships"] = current;
                 }
 
-                state.Store.AddLocked(next);
+                state.Store.AddRange(newGroups);
+                state.Store.Replace(next);
                 updated = next;
             }
 
@@ -142,7 +137,7 @@ internal static class PatientEndpoints
     }
 
     /// <summary>Validates every item and builds the new patients; the caller stores them (all or none).</summary>
-    private static List<JsonObject> NewPatientsLocked(OrgScope scope, List<JsonNode?> items, bool bulk, bool ignoreDuplicates, JsonArray ignored, List<string> createdGroups)
+    private static List<JsonObject> NewPatients(OrgScope scope, List<JsonNode?> items, bool bulk, bool ignoreDuplicates, JsonArray ignored, List<JsonObject> newGroups)
     {
         var state = scope.State;
         var now = state.Now();
@@ -153,7 +148,7 @@ internal static class PatientEndpoints
             var data = items[i] as JsonObject ?? throw ApiException.Body(pointer, "must be a resource object");
             RequestBody.CheckType(data, "patient", pointer);
             var attributes = ValidAttributes(data, pointer, creating: true);
-            if (DuplicateIdentifierLocked(scope, attributes, except: null, pending) is { } dup)
+            if (DuplicateIdentifier(scope, attributes, except: null, pending) is { } dup)
             {
                 if (ignoreDuplicates)
                 {
@@ -164,7 +159,7 @@ internal static class PatientEndpoints
                 throw ApiException.Body($"{pointer}/attributes/identifiers/{dup.Index}", "A patient with this identifier system and value already exists");
             }
 
-            var relationships = ValidRelationshipsLocked(scope, data, pointer, creating: true, createdGroups);
+            var relationships = ValidRelationships(scope, data, pointer, creating: true, newGroups);
             attributes["archived"] = false;
             attributes["archive_history"] = new JsonArray();
             foreach (var list in new[] { "identifiers", "phone_numbers", "addresses" })
@@ -255,7 +250,7 @@ internal static class PatientEndpoints
         }
     }
 
-    private static JsonObject ValidRelationshipsLocked(OrgScope scope, JsonObject data, string pointer, bool creating, List<string>? createdGroups = null)
+    private static JsonObject ValidRelationships(OrgScope scope, JsonObject data, string pointer, bool creating, List<JsonObject> newGroups)
     {
         var state = scope.State;
         var result = new JsonObject();
@@ -283,7 +278,7 @@ internal static class PatientEndpoints
             var ids = new List<string>();
             for (var i = 0; i < groups.Count; i++)
             {
-                ids.Add(References.GroupLocked(scope, groups[i], $"{pointer}/relationships/groups/data/{i}", createdGroups));
+                ids.Add(References.Group(scope, groups[i], $"{pointer}/relationships/groups/data/{i}", newGroups));
             }
 
             result["groups"] = Common.ToMany("group", ids.Distinct());
@@ -304,8 +299,8 @@ internal static class PatientEndpoints
                 var coach = coaches[i] as JsonObject ?? throw ApiException.Body(p, "must be a coach reference");
                 RequestBody.CheckType(coach, "coach", p);
                 var coachId = RequestBody.StringOrNull(coach["id"]) ?? throw ApiException.Body(p + "/id", "id is required");
-                var stored = state.Store.GetLocked("coach", coachId) ?? throw ApiException.Body(p + "/id", $"No coach with id '{coachId}'");
-                if (!scope.OwnsLocked(stored))
+                var stored = state.Store.Peek("coach", coachId) ?? throw ApiException.Body(p + "/id", $"No coach with id '{coachId}'");
+                if (!scope.Owns(stored))
                 {
                     throw OrgScope.Forbidden("coach", coachId, p + "/id");
                 }
@@ -335,14 +330,14 @@ internal static class PatientEndpoints
     /// Identifiers are unique (system + value) unless marked unique: false, among the token's organization's patients
     /// (the seed's two organizations share an identifier; another organization's patients are never reported).
     /// </summary>
-    private static Duplicate? DuplicateIdentifierLocked(OrgScope scope, JsonObject attributes, string? except, List<JsonObject> pending)
+    private static Duplicate? DuplicateIdentifier(OrgScope scope, JsonObject attributes, string? except, List<JsonObject> pending)
     {
         if (attributes["identifiers"] is not JsonArray identifiers)
         {
             return null;
         }
 
-        var others = scope.State.Store.AllLocked("patient").Where(scope.OwnsLocked).Concat(pending).Where(p => (string?)p["id"] != except).ToList();
+        var others = scope.State.Store.Snapshot("patient").Where(scope.Owns).Concat(pending).Where(p => (string?)p["id"] != except).ToList();
         for (var i = 0; i < identifiers.Count; i++)
         {
             var identifier = identifiers[i]!;

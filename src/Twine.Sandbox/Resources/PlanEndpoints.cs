@@ -56,10 +56,9 @@ internal static class PlanEndpoints
 
         var changes = Clean(data["attributes"] as JsonObject ?? []);
         var relationships = Relationships(scope, data, linkName, linkType);
-        JsonObject updated;
-        lock (state.Store.Gate)
+        // Read-modify-write without a lock held while validating; a concurrent update makes it run again on the newer one.
+        var updated = state.Store.Update(type, id, next =>
         {
-            var next = (state.Store.GetLocked(type, id) ?? throw ApiException.NotFound(type, id)).DeepClone().AsObject();
             var attributes = next["attributes"]!.AsObject();
             Common.Merge(attributes, changes);
             RequestBody.RequiredString(attributes, "title", At);
@@ -73,9 +72,8 @@ internal static class PlanEndpoints
                 next["relationships"] = current;
             }
 
-            state.Store.AddLocked(next);
-            updated = next;
-        }
+            return next;
+        }) ?? throw ApiException.NotFound(type, id);
 
         return Common.Ok(Documents.Single(updated, []));
     }

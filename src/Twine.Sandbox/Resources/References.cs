@@ -67,7 +67,7 @@ internal static class References
             throw ApiException.Body(queryPointer + "/groups", "groups must be an array of group ids");
         }
 
-        var matches = state.Store.All("patient")
+        var matches = state.Store.Snapshot("patient")
             .Where(p => HasIdentifier(p, system, value))
             .Where(p => organization is null || Common.OrganizationsOf(state.Store, p).Contains(organization))
             .Where(p => groups is null || Common.GroupsOf(p).Overlaps(groups))
@@ -89,9 +89,10 @@ internal static class References
     /// <summary>
     /// A group by id or by meta.query {organization, name}: no match creates the group in that organization,
     /// one match is used, several are a 409 (as CreatePatientRequest describes). A group or organization of another
-    /// organization than the token's is 403. Call under the store lock.
+    /// organization than the token's is 403. A group to create is added to <paramref name="newGroups"/> (and found there
+    /// by later references of the same request); the caller stores them, under the organization's gate.
     /// </summary>
-    public static string GroupLocked(OrgScope scope, JsonNode? data, string pointer, List<string>? createdGroups = null)
+    public static string Group(OrgScope scope, JsonNode? data, string pointer, List<JsonObject> newGroups)
     {
         var state = scope.State;
         if (data is not JsonObject reference)
@@ -103,8 +104,8 @@ internal static class References
         var id = RequestBody.StringOrNull(reference["id"]);
         if (!string.IsNullOrEmpty(id))
         {
-            var named = state.Store.GetLocked("group", id) ?? throw ApiException.Body(pointer + "/id", $"No group with id '{id}'");
-            return scope.OwnsLocked(named) ? id : throw OrgScope.Forbidden("group", id, pointer + "/id");
+            var named = state.Store.Peek("group", id) ?? throw ApiException.Body(pointer + "/id", $"No group with id '{id}'");
+            return scope.Owns(named) ? id : throw OrgScope.Forbidden("group", id, pointer + "/id");
         }
 
         var queryPointer = pointer + "/meta/query";
@@ -115,7 +116,7 @@ internal static class References
 
         var organization = RequestBody.RequiredString(query, "organization", queryPointer);
         var name = RequestBody.RequiredString(query, "name", queryPointer);
-        if (state.Store.GetLocked("organization", organization) is null)
+        if (!state.Store.Exists("organization", organization))
         {
             throw ApiException.Body(queryPointer + "/organization", $"No organization with id '{organization}'");
         }
@@ -125,7 +126,7 @@ internal static class References
             throw scope.ForbiddenOrganization(organization, queryPointer + "/organization");
         }
 
-        var matches = state.Store.AllLocked("group")
+        var matches = state.Store.Snapshot("group").Concat(newGroups)
             .Where(g => Documents.RelatedId(g, "organization") == organization && Documents.Attr(g, "name") == name)
             .Select(g => (string)g["id"]!)
             .ToList();
@@ -139,8 +140,7 @@ internal static class References
 
         var group = Common.NewResource("group", new JsonObject { ["name"] = name },
             new JsonObject { ["organization"] = Common.ToOne("organization", organization) }, state.Now());
-        state.Store.AddLocked(group);
-        createdGroups?.Add((string)group["id"]!);
+        newGroups.Add(group);
         return (string)group["id"]!;
     }
 }

@@ -17,22 +17,19 @@ internal static class EmailHistoryControls
     public static string Add(ResourceStore store, string now, string senderId, string receiverId, DateTimeOffset sendTime, string emailType,
         IReadOnlyDictionary<string, DateTimeOffset>? statusTimes)
     {
-        lock (store.Gate)
+        if (!store.Exists("coach", senderId))
         {
-            if (store.GetLocked("coach", senderId) is null)
-            {
-                throw new ArgumentException($"No coach {senderId} in the sandbox.", nameof(senderId));
-            }
-
-            if (store.GetLocked("patient", receiverId) is null)
-            {
-                throw new ArgumentException($"No patient {receiverId} in the sandbox.", nameof(receiverId));
-            }
-
-            var resource = Build(ResourceStore.NewId(), now, senderId, receiverId, sendTime, emailType, statusTimes);
-            store.AddLocked(resource);
-            return (string)resource["id"]!;
+            throw new ArgumentException($"No coach {senderId} in the sandbox.", nameof(senderId));
         }
+
+        if (!store.Exists("patient", receiverId))
+        {
+            throw new ArgumentException($"No patient {receiverId} in the sandbox.", nameof(receiverId));
+        }
+
+        var resource = Build(ResourceStore.NewId(), now, senderId, receiverId, sendTime, emailType, statusTimes);
+        store.Add(resource);
+        return (string)resource["id"]!;
     }
 
     /// <summary>Adds <paramref name="count"/> emails, the newest at <paramref name="newest"/>, one every <paramref name="interval"/> before it, receivers in turn.</summary>
@@ -64,18 +61,18 @@ internal static class EmailHistoryControls
             throw new ArgumentException($"Unknown status {status}; one of {string.Join(", ", Statuses)}.", nameof(status));
         }
 
-        lock (store.Gate)
-        {
-            var resource = store.GetLocked(Type, emailHistoryId) ?? throw new ArgumentException($"No email history {emailHistoryId}.", nameof(emailHistoryId));
-            var attributes = resource["attributes"]!.AsObject();
-            if (attributes["status_times"] is not JsonObject times)
+        _ = store.Update(Type, emailHistoryId, resource =>
             {
-                attributes["status_times"] = times = new JsonObject();
-            }
+                var attributes = resource["attributes"]!.AsObject();
+                if (attributes["status_times"] is not JsonObject times)
+                {
+                    attributes["status_times"] = times = new JsonObject();
+                }
 
-            times[status] = Dates.Format(at);
-            attributes["updated_at"] = now;
-        }
+                times[status] = Dates.Format(at);
+                attributes["updated_at"] = now;
+                return resource;
+            }) ?? throw new ArgumentException($"No email history {emailHistoryId}.", nameof(emailHistoryId));
     }
 
     private static JsonObject Build(string id, string now, string senderId, string receiverId, DateTimeOffset sendTime, string emailType,

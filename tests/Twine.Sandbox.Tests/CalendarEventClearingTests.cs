@@ -1,0 +1,228 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Twine.Sandbox.Tests;
+
+/// <summary>
+/// updateCalendarEvent, attribute by attribute: what a PATCH that leaves an attribute out, sends it as null, as an empty
+/// string or as an empty array does (docs/SANDBOX.md, "Calendar events: clearing attributes on PATCH").
+/// </summary>
+public sealed class CalendarEventClearingTests : SandboxHost
+{
+    private const string Pointer = "/data/attributes/";
+
+    /// <summary>A telephone call with every optional attribute set; returns its id.</summary>
+    private async Task<string> NewFullEvent(string type = "telephone-call", bool allDay = false)
+    {
+        var attributes = new JsonObject
+        {
+            ["type"] = type,
+            ["title"] = "Call",
+            ["time_zone"] = "America/New_York",
+            ["all_day"] = allDay,
+            ["start_at"] = allDay ? "2025-03-05T00:00:00Z" : "2025-03-05T14:00:00Z",
+            ["location"] = "Room 4",
+            ["description"] = "Quarterly review",
+            ["completed_at"] = "2025-03-05T15:30:00Z",
+            ["completed_by"] = CoachId,
+            ["attendees"] = new JsonArray(
+                new JsonObject { ["user"] = CoachId, ["response_status"] = "accepted" },
+                new JsonObject { ["user"] = PatientId }),
+        };
+        if (!allDay)
+        {
+            attributes["end_at"] = "2025-03-05T15:00:00Z";
+        }
+
+        var body = new JsonObject
+        {
+            ["data"] = new JsonObject
+            {
+                ["type"] = "calendar_event",
+                ["attributes"] = attributes,
+                ["relationships"] = new JsonObject { ["owner"] = new JsonObject { ["data"] = new JsonObject { ["type"] = "patient", ["id"] = PatientId } } },
+            },
+        }.ToJsonString();
+        return (string)(await Post("calendar_event", body)).AssertOk(HttpStatusCode.Created).Data["id"]!;
+    }
+
+    private async Task<Reply> PatchEvent(string id, string attributesJson) =>
+        await Patch($"calendar_event/{id}", Update("calendar_event", id, attributesJson));
+
+    private async Task<JsonObject> Attributes(string id) => (await Get($"calendar_event/{id}")).AssertOk().Data["attributes"]!.AsObject();
+
+    [Theory]
+    [InlineData("end_at")]
+    [InlineData("location")]
+    [InlineData("description")]
+    [InlineData("time_zone")]
+    [InlineData("completed_at")]
+    [InlineData("completed_by")]
+    public async Task Null_RemovesAnOptionalAttribute(string name)
+    {
+        var id = await NewFullEvent();
+        var reply = (await PatchEvent(id, $$"""{"{{name}}":null}""")).AssertOk();
+        Assert.False(reply.Data["attributes"]!.AsObject().ContainsKey(name));
+        var stored = await Attributes(id);
+        Assert.False(stored.ContainsKey(name));
+        Assert.Equal("Call", (string?)stored["title"]); // the rest stays
+    }
+
+    [Fact]
+    public async Task CompletedAtAndCompletedBy_Null_MarksTheEventNotCompleted()
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, """{"completed_at":null,"completed_by":null}""")).AssertOk();
+        var list = (await Get($"calendar_event?filter[patient]={PatientId}&filter[completed]=true&page[size]=50")).AssertOk();
+        Assert.DoesNotContain(id, list.Ids);
+    }
+
+    [Theory]
+    [InlineData("location")]
+    [InlineData("description")]
+    public async Task EmptyString_IsStoredAsAnEmptyString(string name)
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, $$"""{"{{name}}":""}""")).AssertOk();
+        Assert.Equal("", (string?)(await Attributes(id))[name]);
+    }
+
+    [Theory]
+    [InlineData("end_at")]
+    [InlineData("start_at")]
+    [InlineData("completed_at")]
+    [InlineData("time_zone")]
+    public async Task EmptyString_IsRefusedWhereItIsNoValidValue(string name)
+    {
+        var id = await NewFullEvent();
+        var before = await Attributes(id);
+        (await PatchEvent(id, $$"""{"{{name}}":""}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + name);
+        Assert.Equal((string?)before[name], (string?)(await Attributes(id))[name]);
+    }
+
+    [Fact]
+    public async Task Attendees_EmptyArray_RemovesEveryAttendee()
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, """{"attendees":[]}""")).AssertOk();
+        Assert.Empty((await Attributes(id))["attendees"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("attendees")]
+    [InlineData("title")]
+    [InlineData("start_at")]
+    [InlineData("type")]
+    public async Task Null_IsRefusedForARequiredAttribute(string name)
+    {
+        var id = await NewFullEvent();
+        var before = await Attributes(id);
+        (await PatchEvent(id, $$"""{"{{name}}":null}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + name);
+        Assert.Equal(before.ToJsonString(), (await Attributes(id)).ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"   \"")]
+    public async Task Title_Empty_IsRefused(string json)
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, $$"""{"title":{{json}}}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + "title");
+        Assert.Equal("Call", (string?)(await Attributes(id))["title"]);
+    }
+
+    [Fact]
+    public async Task Type_SameValue_IsAccepted_AnotherIsRefused()
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, """{"type":"telephone-call","title":"Renamed"}""")).AssertOk();
+        (await PatchEvent(id, """{"type":"video-call"}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + "type");
+        var stored = await Attributes(id);
+        Assert.Equal("telephone-call", (string?)stored["type"]);
+        Assert.Equal("Renamed", (string?)stored["title"]);
+    }
+
+    [Fact]
+    public async Task AllDay_Null_IsFalse()
+    {
+        var id = await NewFullEvent(type: "reminder", allDay: true);
+        (await PatchEvent(id, """{"all_day":null,"start_at":"2025-03-05T09:00:00Z"}""")).AssertOk();
+        Assert.False((bool)(await Attributes(id))["all_day"]!);
+    }
+
+    [Fact]
+    public async Task LeftOut_KeepsTheValue()
+    {
+        var id = await NewFullEvent();
+        var before = await Attributes(id);
+        (await PatchEvent(id, """{"title":"Only the title"}""")).AssertOk();
+        var after = await Attributes(id);
+        foreach (var name in new[] { "end_at", "location", "description", "time_zone", "completed_at", "completed_by", "all_day", "start_at", "type" })
+        {
+            Assert.Equal(before[name]?.ToJsonString(), after[name]?.ToJsonString());
+        }
+
+        Assert.Equal(before["attendees"]!.ToJsonString(), after["attendees"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Attendees_ResponseStatusIsNotUpdated_NewAttendeesStartAtNeedsAction()
+    {
+        var id = await NewFullEvent();
+        var reply = (await PatchEvent(id, $$"""
+            {"attendees":[
+              {"user":"{{CoachId}}","response_status":"declined"},
+              {"user":"{{SecondCoachId}}","response_status":"accepted"}]}
+            """)).AssertOk();
+        var attendees = reply.Data["attributes"]!["attendees"]!.AsArray();
+        Assert.Equal(new[] { CoachId, SecondCoachId }, attendees.Select(a => (string)a!["user"]!));
+        Assert.Equal("accepted", (string?)attendees[0]!["response_status"]); // kept from before the PATCH
+        Assert.Equal("needsAction", (string?)attendees[1]!["response_status"]); // new: the status sent is not applied
+        Assert.Equal(attendees.ToJsonString(), (await Attributes(id))["attendees"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Attendees_AnUnknownResponseStatus_IsStillRefused()
+    {
+        var id = await NewFullEvent();
+        (await PatchEvent(id, $$"""{"attendees":[{"user":"{{CoachId}}","response_status":"maybe"}]}"""))
+            .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + "attendees/0/response_status");
+    }
+
+    [Fact]
+    public async Task PlanCheckIn_EndAtNull_IsAccepted_EndAtSet_IsRefused()
+    {
+        var id = await NewFullEvent(type: "plan-check-in", allDay: true);
+        (await PatchEvent(id, """{"end_at":null}""")).AssertOk();
+        (await PatchEvent(id, """{"end_at":"2025-03-06T00:00:00Z"}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + "end_at");
+    }
+
+    [Fact]
+    public async Task AReplacement_ClearsEverythingTheNewVersionLeavesOut()
+    {
+        // What the function app sends for a partner PUT that dropped every optional attribute.
+        var id = await NewFullEvent();
+        (await PatchEvent(id, $$"""
+            {"type":"telephone-call","title":"Call","all_day":false,"start_at":"2025-03-05T14:00:00Z",
+             "end_at":null,"location":null,"description":null,"time_zone":null,"completed_at":null,"completed_by":null,
+             "attendees":[]}
+            """)).AssertOk();
+        var stored = await Attributes(id);
+        var names = stored.Select(a => a.Key).Where(n => n is not ("created_at" or "updated_at")).Order(StringComparer.Ordinal);
+        Assert.Equal(new[] { "all_day", "attendees", "start_at", "title", "type" }, names);
+        Assert.Empty(stored["attendees"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Create_NullOptionalAttributes_AreLeftOut()
+    {
+        var body = """
+            {"data":{"type":"calendar_event","attributes":{"type":"reminder","title":"R","all_day":true,"start_at":"2025-03-05T00:00:00Z",
+              "attendees":[],"location":null,"description":null,"end_at":null,"time_zone":null},
+              "relationships":{"owner":{"data":{"type":"patient","id":"@OWNER@"}}}}}
+            """.Replace("@OWNER@", PatientId, StringComparison.Ordinal);
+        var attributes = (await Post("calendar_event", body)).AssertOk(HttpStatusCode.Created).Data["attributes"]!.AsObject();
+        Assert.False(attributes.ContainsKey("location"));
+        Assert.False(attributes.ContainsKey("end_at"));
+    }
+}
