@@ -77,6 +77,9 @@ public sealed class TestApp : IAsyncDisposable
         services.AddTwineFunctionServices(configuration);
         register?.Invoke(services, configuration);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        // What the host does when the worker starts (StorageProvisioning): the test's tables and queues exist before it runs.
+        _provider.GetRequiredService<StorageProvisioning>().CreateAllAsync(CancellationToken.None).GetAwaiter().GetResult();
         ConnectionString = azurite.ConnectionString;
     }
 

@@ -22,7 +22,6 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     public async Task<CalendarEventLinkEntity?> TryClaimAsync(string externalId, string ingestionId, CancellationToken cancellationToken,
         CalendarWriteOrder? order = null)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
         var link = new CalendarEventLinkEntity
         {
@@ -48,7 +47,6 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     /// <summary>One point read (PK = externalId, RK = "link").</summary>
     public async Task<CalendarEventLinkEntity?> GetAsync(string externalId, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await tables.CalendarEventLinks.GetEntityIfExistsAsync<CalendarEventLinkEntity>(externalId, TableKeys.CalendarEventLinkRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }
@@ -110,7 +108,6 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     /// <summary>The partner's externalId of a Twine calendar event the pipeline created (one point read), or null.</summary>
     public async Task<string?> FindExternalIdAsync(string twineId, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await tables.CalendarEventLinks.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(
             twineId, TableKeys.CalendarEventTwineIdRow, ["ExternalId"], cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetString("ExternalId") : null;

@@ -393,8 +393,6 @@ public sealed partial class CalendarEventMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: Twine refused {Operation}: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, string operation, int statusCode, string? errorCode, string? reqId);
 
-
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: calendar event {Operation} recorded: {Succeeded} succeeded, {Failed} failed")]
     private partial void LogRecorded(string ingestionId, string operation, int succeeded, int failed);
 

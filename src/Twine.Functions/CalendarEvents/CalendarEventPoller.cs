@@ -134,7 +134,6 @@ public sealed partial class CalendarEventPoller(
 
     private async Task<(int Rows, int Requests)> StoreAsync(IReadOnlyList<CalendarEventResource> events, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var polledAt = timeProvider.GetUtcNow();
         var rows = 0;
         var requests = 0;

@@ -32,7 +32,6 @@ public sealed class CalendarEventQueryHandler(CalendarEventLinkStore links, Poll
                     : "No Twine calendar event has been created for this externalId (yet).", "externalId");
             }
 
-            await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             var row = await tables.CalendarEvents.GetEntityIfExistsAsync<CalendarEventRow>(twineId, CalendarEventRow.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
             var view = new CalendarEventView(externalId!, twineId, link.State, row.HasValue ? ToItem(row.Value!) : null);
             return new BodyResult(StatusCodes.Status200OK, "application/json", JsonSerializer.SerializeToUtf8Bytes(view, CalendarEventJsonContext.Default.CalendarEventView));

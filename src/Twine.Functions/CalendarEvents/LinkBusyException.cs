@@ -1,9 +1,5 @@
 using Twine.Functions.Ingestions.Failures;
 
-
-
-
-
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -146,7 +146,6 @@ public sealed partial class EmailHistoryPoller(
             return;
         }
 
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         counts.Batches += await TableBatchWriter.UpsertAsync(tables.EmailHistory, rows, TableTransactionActionType.UpsertMerge, cancellationToken).ConfigureAwait(false);
         counts.Stored += rows.Count;
     }

@@ -48,7 +48,6 @@ public sealed class EmailHistoryQueryHandler(PollingTables tables)
         Page<TableEntity> page;
         try
         {
-            await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             var query = tables.EmailHistory.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {patient}"), size, cancellationToken: cancellationToken);
             page = await FirstPageAsync(query.AsPages(tableToken, size)).ConfigureAwait(false);
         }

@@ -37,7 +37,6 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
     /// <summary>The claim, or null when the row was released between the insert that failed and the read.</summary>
     private async Task<IdempotencyClaim?> TryClaimAsync(string key, string ingestionId, string requestHash, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var partition = TableKeys.IdempotencyKeyPartition(key);
         var entity = new IdempotencyKeyEntity
         {

@@ -27,6 +27,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddStorage(configuration);
         services.AddPartnerSignatures(configuration); // every write endpoint verifies partner signatures first
         services.TryAddSingleton<IngestionQueues>();
+        services.AddStorageResources<IngestionQueues>();
         services.TryAddSingleton<IngestionStore>();
         services.TryAddSingleton<IdempotencyKeyStore>();
         services.TryAddSingleton<IngestionAcceptor>();

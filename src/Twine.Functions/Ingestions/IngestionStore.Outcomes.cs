@@ -15,7 +15,6 @@ public sealed partial class IngestionStore
     public async Task<IngestionStatus> RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, IngestionJsonContext.Default.ListString);
         var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, IngestionJsonContext.Default.ListIngestionError);
         var result = new IngestionResultEntity

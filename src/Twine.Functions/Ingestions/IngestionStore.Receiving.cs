@@ -15,7 +15,6 @@ public sealed partial class IngestionStore
     public async Task<ETag?> TryCreateReceivingAsync(string ingestionId, NewIngestion ingestion, string requestHash,
         DateTimeOffset receivingUntil, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
         var entity = new IngestionEntity
         {

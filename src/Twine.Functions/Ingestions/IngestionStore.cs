@@ -50,7 +50,6 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     /// <summary>One message's recorded outcome (a point read), or null when none is recorded yet.</summary>
     public async Task<IngestionResultEntity?> GetResultAsync(string ingestionId, int messageIndex, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await tables.IngestionResults.GetEntityIfExistsAsync<IngestionResultEntity>(ingestionId, TableKeys.MessageRow(messageIndex), cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }
@@ -58,7 +57,6 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     /// <summary>The outcomes recorded for an ingestion, in message order: one partition query.</summary>
     public async Task<IReadOnlyList<IngestionResultEntity>> GetResultsAsync(string ingestionId, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
         var results = new List<IngestionResultEntity>();
         await foreach (var row in tables.IngestionResults.QueryAsync<IngestionResultEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -74,7 +72,6 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
         Func<IngestionEntity?, CancellationToken, ValueTask<OptimisticChange<IngestionEntity, TResult>>> change,
         CancellationToken cancellationToken, int maxAttempts = OptimisticUpdate.DefaultMaxAttempts)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         return await OptimisticUpdate.RunAsync(tables.Ingestions, ingestionId, TableKeys.IngestionRow, change, cancellationToken,
             maxAttempts: maxAttempts).ConfigureAwait(false);
     }
@@ -88,7 +85,6 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
 
     private async Task<IngestionEntity?> ReadAsync(string ingestionId, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, TableKeys.IngestionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }

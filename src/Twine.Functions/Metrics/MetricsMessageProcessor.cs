@@ -155,8 +155,6 @@ public sealed partial class MetricsMessageProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: Twine refused the metrics: {StatusCode} {ErrorCode} (req_id {ReqId}); recorded, not retried")]
     private partial void LogRejected(string ingestionId, int messageIndex, int statusCode, string? errorCode, string? reqId);
 
-
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} recorded: {Created} created, {Ignored} ignored, {Failed} failed")]
     private partial void LogRecorded(string ingestionId, int messageIndex, int created, int ignored, int failed);
 

@@ -1,10 +1,5 @@
 using Twine.Functions.Platform.Http;
 
-
-
-
-
-
 namespace Twine.Functions.Partners;
 
 /// <summary>

@@ -11,8 +11,6 @@ using Twine.Functions.EmailHistory;
 using Twine.Functions.Ingestions.Status;
 using Twine.Functions.Metrics;
 using Twine.Functions.Platform.Health;
-using Twine.Functions.Platform.Polling;
-using Twine.Functions.Platform.Secrets;
 
 namespace Twine.Functions.Tests.Hostile;
 
@@ -66,7 +64,7 @@ public sealed class HostileApp : IAsyncLifetime
         _app = new TestApp(azurite, sandbox: _sandbox, configure: settings =>
         {
             settings["Twine:EnableRetries"] = "false";
-            settings[$"{PollingOptions.SectionName}:EmailSenders"] = "5a0c8e27a9d454cc150997c9";
+            settings["PollTwineUpdates:EmailSenders"] = "5a0c8e27a9d454cc150997c9";
             SignatureSettings(settings);
         });
     }

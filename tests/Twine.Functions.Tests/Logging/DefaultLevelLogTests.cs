@@ -183,6 +183,9 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         builder.Logging.AddTestLogCapture(logs);
         var host = builder.Build();
         host.Services.GetRequiredService<IStartupValidator>().Validate();
+
+        // What the host's start does first (the host itself is not started here: it would connect to the Functions runtime).
+        host.Services.GetRequiredService<StorageProvisioning>().CreateAllAsync(CancellationToken.None).GetAwaiter().GetResult();
         return host;
     }
 
@@ -244,7 +247,6 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         new(azurite.ConnectionString, names.CalendarEventsQueue,
             (text, dequeueCount, ct) => services.GetRequiredService<CalendarEventMessageProcessor>().ProcessAsync(text, dequeueCount, ct),
             (text, messageId, ct) => services.GetRequiredService<PoisonMessageHandler>().HandleCalendarEventAsync(text, messageId, ct));
-
 
     [GeneratedRegex("[0-9a-fA-F]{64}")]
     private static partial Regex Sha256Hex();

@@ -10,7 +10,6 @@ using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Functions.CalendarEvents;
 using Twine.Functions.EmailHistory;
-using Twine.Functions.Ingestions;
 using Twine.Functions.Platform.Polling;
 
 namespace Twine.Functions.Tests.Polling;

@@ -8,7 +8,6 @@ using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Functions.CalendarEvents;
 using Twine.Functions.Ingestions.Poison;
-using Twine.Functions.Ingestions.Processing;
 using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Processing;

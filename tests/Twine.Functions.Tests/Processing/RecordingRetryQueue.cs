@@ -3,7 +3,6 @@ using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Ingestions.Retries;
 
 namespace Twine.Functions.Tests.Processing;
@@ -13,9 +12,9 @@ namespace Twine.Functions.Tests.Processing;
 /// reschedule: its text, delay, when it is due on the app's clock, and the receipt that lets a test driver make the
 /// message visible once its (fake) time has come.
 /// </summary>
-internal sealed class RecordingRetryQueue(TimeProvider clock, IngestionQueues queues) : IRetryQueue
+internal sealed class RecordingRetryQueue(TimeProvider clock) : IRetryQueue
 {
-    private readonly StorageRetryQueue _inner = new(queues);
+    private readonly StorageRetryQueue _inner = new();
 
     public ConcurrentQueue<Rescheduled> Sent { get; } = new();
 
@@ -38,5 +37,5 @@ internal static class RecordingRetryQueueExtensions
         (RecordingRetryQueue)app.Services.GetRequiredService<IRetryQueue>();
 
     public static void AddRecordingRetryQueue(this IServiceCollection services) =>
-        services.AddSingleton<IRetryQueue>(sp => new RecordingRetryQueue(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IngestionQueues>()));
+        services.AddSingleton<IRetryQueue>(sp => new RecordingRetryQueue(sp.GetRequiredService<TimeProvider>()));
 }

@@ -8,10 +8,7 @@ using Twine.Client.Paging;
 using Twine.Functions.Tests.Infrastructure;
 using Twine.Functions.Tests.Processing;
 using Twine.Sandbox;
-using Twine.Functions.CalendarEvents;
-using Twine.Functions.Ingestions.Processing;
 using Twine.Functions.Ingestions.Retries;
-using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Reliability;
 

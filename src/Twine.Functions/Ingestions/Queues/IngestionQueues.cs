@@ -9,7 +9,7 @@ namespace Twine.Functions.Ingestions.Queues;
 /// triggers (which bind the same names as binding expressions). Created on first use. The <see cref="QueueServiceClient"/>
 /// is registered with <c>MessageEncoding = Base64</c>: the Functions queue trigger decodes base64 by default.
 /// </summary>
-public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options)
+public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options) : IStorageResources
 {
     /// <summary>
     /// The triggers' queue names as binding expressions: the host resolves <c>%Storage:MetricsQueue%</c> from the app
@@ -30,21 +30,19 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     /// <summary>host.json <c>extensions.queues.maxDequeueCount</c> (a test keeps the two equal): quoted in poison reasons.</summary>
     public const int MaxDequeueCount = 5;
 
-    private readonly CreateOnce _created = new();
-
     public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);
     public QueueClient CalendarEvents { get; } = service.GetQueueClient(options.Value.CalendarEventsQueue);
 
     /// <summary>Sends the messages (UTF-8 JSON) concurrently; throws if any send fails.</summary>
     public async Task SendAsync(QueueClient queue, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
     {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(messages.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)))
             .ConfigureAwait(false);
     }
 
-    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) =>
-        _created.RunAsync(ct => Task.WhenAll(
-            Metrics.CreateIfNotExistsAsync(cancellationToken: ct),
-            CalendarEvents.CreateIfNotExistsAsync(cancellationToken: ct)), cancellationToken);
+    /// <summary>Created at start-up (<see cref="StorageProvisioning"/>); the host creates the <c>-poison</c> queues itself.</summary>
+    public Task CreateAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(
+            Metrics.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            CalendarEvents.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
 }

@@ -1,6 +1,5 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Twine.Functions.Ingestions.Queues;
 
 namespace Twine.Functions.Ingestions.Retries;
 
@@ -13,13 +12,12 @@ public interface IRetryQueue
     Task<SendReceipt> SendAsync(QueueClient queue, byte[] messageJson, TimeSpan delay, CancellationToken cancellationToken);
 }
 
-/// <summary>Sends through the app's queue clients; the queues are created on first use, as the edge does.</summary>
-public sealed class StorageRetryQueue(IngestionQueues queues) : IRetryQueue
+/// <summary>Sends through the app's queue clients (the queues exist from start-up: <see cref="StorageProvisioning"/>).</summary>
+public sealed class StorageRetryQueue : IRetryQueue
 {
     public async Task<SendReceipt> SendAsync(QueueClient queue, byte[] messageJson, TimeSpan delay, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        await queues.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         return (await queue.SendMessageAsync(BinaryData.FromBytes(messageJson), visibilityTimeout: delay, cancellationToken: cancellationToken)
             .ConfigureAwait(false)).Value;
     }

@@ -1,10 +1,5 @@
 using Twine.Functions.Platform.Storage;
 
-
-
-
-
-
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>
@@ -16,7 +11,6 @@ public sealed class PollCheckpointStore(PollingTables tables, TimeProvider timeP
     /// <summary>The stream's checkpoint, or a new one (empty ETag) when the stream was never polled.</summary>
     public async Task<PollCheckpoint> GetAsync(string stream, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await tables.Checkpoints.GetEntityIfExistsAsync<PollCheckpoint>(stream, PollCheckpoint.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value! : new PollCheckpoint { PartitionKey = stream };
     }
@@ -72,7 +66,6 @@ public sealed class PollCheckpointStore(PollingTables tables, TimeProvider timeP
     /// </summary>
     private async Task<PollCheckpoint> WriteAsync(PollCheckpoint read, Func<PollCheckpoint, PollCheckpoint?> change, CancellationToken cancellationToken)
     {
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         return await OptimisticUpdate.RunAsync<PollCheckpoint, PollCheckpoint>(tables.Checkpoints, read.PartitionKey, PollCheckpoint.Row, row =>
         {
             var current = row ?? new PollCheckpoint { PartitionKey = read.PartitionKey };

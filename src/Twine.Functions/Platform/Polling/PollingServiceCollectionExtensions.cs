@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Platform.Polling;
 
@@ -18,6 +19,7 @@ public static class PollingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PollingOptions>, PollingOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PollingOptions>, PollingTablesValidator>());
         services.TryAddSingleton<PollingTables>();
+        services.AddStorageResources<PollingTables>();
         services.TryAddSingleton<PollCheckpointStore>();
         services.TryAddSingleton<TwineUpdatesPoller>();
         return services;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Platform.Secrets;
 
@@ -11,6 +12,14 @@ namespace Twine.Functions.Platform.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
+    /// <summary>Adds a registered singleton to what <see cref="StorageProvisioning"/> creates at start-up.</summary>
+    public static IServiceCollection AddStorageResources<T>(this IServiceCollection services)
+        where T : class, IStorageResources
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStorageResources, T>(sp => sp.GetRequiredService<T>()));
+        return services;
+    }
+
     /// <summary>
     /// Storage clients (setting <c>TwineStorage</c>: a connection string, or service URIs with the app's credential) and
     /// table and queue names (section <c>Storage</c>), validated at start-up.
@@ -46,6 +55,11 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StorageTables>();
+        services.AddStorageResources<StorageTables>();
+
+        // Every IStorageResources is created once when the worker starts, not on the requests that need it.
+        services.TryAddSingleton<StorageProvisioning>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageProvisioning>(sp => sp.GetRequiredService<StorageProvisioning>()));
         return services;
     }
 }
