@@ -3,13 +3,18 @@
 // or secret values anywhere: every connection authenticates with the identity, and the two Twine secrets are set
 // in Key Vault out of band (docs/DEPLOY.md).
 //
+// Monitoring as code: an action group, alert rules, diagnostic settings and a workbook (docs/OPERATIONS.md). With
+// vnetEnabled (the production profile, prod.bicepparam) the app is VNet-integrated and reaches storage and Key Vault
+// through private endpoints only.
+//
 //   az deployment group create -g <resource-group> -f infra/bicep/main.bicep -p infra/bicep/main.bicepparam
-//   azd up          (azure.yaml; azd passes AZURE_ENV_NAME and AZURE_LOCATION to main.bicepparam)
+//   az deployment group create -g <resource-group> -f infra/bicep/main.bicep -p infra/bicep/prod.bicepparam
+//   azd up          (azure.yaml; azd passes AZURE_ENV_NAME, AZURE_LOCATION and TWINE_PROFILE to main.bicepparam)
 
 targetScope = 'resourceGroup'
 
-@description('Name of the environment (dev, test, prod...): part of every resource name and the azd-env-name tag.')
-@minLength(1)
+@description('Name of the environment (dev, test, prod...): part of every resource name and the azd-env-name tag. Lowercase letters, digits and inner hyphens (it becomes part of the function app\'s host name).')
+@minLength(2)
 @maxLength(20)
 param environmentName string
 
@@ -28,6 +33,20 @@ param twineClientSecretSecretName string = 'twine-client-secret'
 @description('NCRONTAB schedule (six fields, with seconds) of the timer that polls Twine for changes.')
 param pollSchedule string = '0 */5 * * * *'
 
+@description('How far below the last poll\'s newest send_time the next poll reads emails again (a .NET TimeSpan, at most 30.00:00:00; PollTwineUpdates__EmailOverlap).')
+param pollEmailOverlap string = '1.00:00:00'
+
+@description('How far below the last poll\'s upper bound the next calendar poll starts (a .NET TimeSpan, at most 1.00:00:00; PollTwineUpdates__CalendarOverlap).')
+param pollCalendarOverlap string = '00:05:00'
+
+@description('Time a poll run may take before it saves where it is and stops (a .NET TimeSpan, at most 00:09:00; PollTwineUpdates__TimeBudget).')
+param pollTimeBudget string = '00:04:00'
+
+@description('Resources per Twine request of the poller (PollTwineUpdates__PageSize; Twine allows at most 50 for calendar events).')
+@minValue(1)
+@maxValue(500)
+param pollPageSize int = 50
+
 @description('Id of the Twine organization whose calendar events the timer polls (24 hexadecimal digits).')
 @minLength(24)
 @maxLength(24)
@@ -36,11 +55,34 @@ param twineOrganization string
 @description('Comma-separated Twine coach ids whose sent emails the timer polls; empty: email history is not polled.')
 param twineEmailSenders string = ''
 
-@description('Name of a Key Vault secret holding the base64 HMAC key (32+ bytes) for hashing email addresses; empty: addresses are not stored. The secret must exist before the app starts.')
+@description('Name of the Key Vault secret holding the base64 HMAC key (32+ bytes) for hashing email addresses; empty: addresses are not stored. The app reads it with its identity like the Twine secrets (setting PollTwineUpdates__EmailHashKeySecretName, vault TwineSecrets__VaultUri); no Key Vault reference, so a missing secret cannot stop the app.')
 param emailHashKeySecretName string = ''
 
-@description('Partners allowed to call the webhooks (letters, digits, - and _). Each signs with the secrets in the Key Vault secret webhook-secret-<partner>, set out of band; with none, every webhook write is refused.')
+@description('Partners allowed to call the webhooks: 1 to 64 letters or digits each (a name is part of an app setting name and of a Key Vault secret name), no duplicates. Each signs with the secrets in the Key Vault secret webhook-secret-<partner>, set out of band; with none, every webhook write is refused. Checked at deployment: a bad name fails the deployment, never the app.')
 param webhookPartners string[] = []
+
+@description('E-mail addresses the alert rules notify (the action group\'s receivers); empty: alerts fire in the portal only.')
+param alertEmailReceivers string[] = []
+
+@description('VNet integration for the app and private endpoints for blob, queue, table and Key Vault, with public network access to storage and the vault disabled (the production profile).')
+param vnetEnabled bool = false
+
+@description('Address space of the virtual network (vnetEnabled only).')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@description('Subnet the app integrates with, delegated to Microsoft.App/environments (vnetEnabled only; a /24 leaves room to scale out).')
+param appSubnetPrefix string = '10.40.0.0/24'
+
+@description('Subnet of the private endpoints (vnetEnabled only).')
+param privateEndpointSubnetPrefix string = '10.40.1.0/24'
+
+@description('Zone-redundant Flex Consumption plan (only in regions that offer it: az functionapp list-flexconsumption-locations --zone-redundant). The platform then keeps at least two always-ready instances per scaling group, billed.')
+param zoneRedundant bool = false
+
+@description('Always-ready instances of the HTTP functions (the http scaling group): 0 scales to zero (cold starts), 1 keeps the webhooks warm.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttpInstances int = 0
 
 @description('How long a queue message that meets transient Twine failures keeps being rescheduled before it is recorded as failed (a .NET TimeSpan, 00:01:00 to 30.00:00:00; setting Processing__RetryFor).')
 param processingRetryFor string = '1.00:00:00'
@@ -96,9 +138,62 @@ var pollingTableNames = {
   checkpoints: 'PollCheckpoints'
 }
 
+// Deployment-time checks that parameter decorators cannot express. Each fails the deployment (and bicep snapshot) with
+// its message before anything is created, instead of producing a setting or a name that breaks later.
+var lowerAlphanumerics = 'abcdefghijklmnopqrstuvwxyz0123456789'
+var alphanumerics = '${lowerAlphanumerics}ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+// environmentName is part of the function app's host name (func-twine-<env>-<token>) and every other resource name.
+var validEnvironmentName = onlyCharacters(environmentName, '${lowerAlphanumerics}-') && !startsWith(
+    environmentName,
+    '-'
+  ) && !endsWith(environmentName, '-')
+  ? environmentName
+  : fail('environmentName \'${environmentName}\' must be lowercase letters, digits and inner hyphens (it is part of the function app\'s host name): choose another azd environment name (azd env new <name>) or AZURE_ENV_NAME')
+
+// A partner name is part of the app setting Webhooks__Partners__<partner>__SecretName and of the Key Vault secret
+// webhook-secret-<partner>: letters and digits are the characters every layer accepts (the app's validator, App Service
+// setting names, Key Vault secret names).
+var invalidPartners = filter(
+  webhookPartners,
+  partner => length(partner) > 64 || !onlyCharacters(partner, alphanumerics)
+)
+var checkedPartners = !empty(invalidPartners)
+  ? fail('webhookPartners: a partner name is 1 to 64 letters or digits (no spaces, - or _); not: \'${join(invalidPartners, '\', \'')}\'. Fix TWINE_WEBHOOK_PARTNERS (comma-separated)')
+  : length(union(map(webhookPartners, partner => toLower(partner)), [])) != length(webhookPartners) ? fail('webhookPartners lists a partner twice (names are case-insensitive): ${join(webhookPartners, ', ')}') : webhookPartners
+
+var checkedEmailHashKeySecretName = empty(emailHashKeySecretName) || (length(emailHashKeySecretName) <= 127 && onlyCharacters(
+    emailHashKeySecretName,
+    '${alphanumerics}-'
+  ))
+  ? emailHashKeySecretName
+  : fail('emailHashKeySecretName \'${emailHashKeySecretName}\' is not a Key Vault secret name (1 to 127 letters, digits and hyphens)')
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'azd-env-name': environmentName })
-var functionAppName = 'func-twine-${environmentName}-${resourceToken}'
+var functionAppName = 'func-twine-${validEnvironmentName}-${resourceToken}'
+// The vault's name is the same for every deployment of this environment into this resource group, also after azd down:
+// a deleted vault is kept (soft delete, purge protection) and recovered under that name by the preprovision hook
+// (infra/scripts/recover-vault.sh), with its secrets, before the template runs again (docs/DEPLOY.md).
+var keyVaultName = 'kv-${resourceToken}'
+
+// HTTP-triggered functions (the http scaling group of Flex Consumption): their 5xx rate is alerted on.
+var httpFunctionNames = [
+  'IngestMetrics'
+  'IngestCalendarEvent'
+  'DeleteCalendarEvent'
+  'GetIngestionStatus'
+  'GetEmailHistory'
+  'GetCalendarEvent'
+  'Health'
+]
+
+// The host part of Twine's API root, which the app's dependency telemetry names as its target.
+var twineHost = split(split(split(twineBaseAddress, '://')[1], '/')[0], ':')[0]
+
+@description('True when every character of text is one of characters (and text is not empty).')
+func onlyCharacters(text string, characters string) bool =>
+  !empty(text) && empty(filter(range(0, length(text)), i => !contains(characters, substring(text, i, 1))))
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -127,6 +222,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: allTags
     skuName: storageSkuName
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
     deploymentContainerName: 'app-package-${resourceToken}'
     queueNames: [
       queueNames.metrics
@@ -149,9 +245,26 @@ module storage 'modules/storage.bicep' = {
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyVault'
   params: {
-    name: 'kv-${resourceToken}'
+    name: keyVaultName
     location: location
     tags: allTags
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+    logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsName
+  }
+}
+
+// Production: the app's outbound traffic goes through a VNet, storage and the vault take it only on private endpoints.
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  params: {
+    name: 'vnet-twine-${environmentName}-${resourceToken}'
+    location: location
+    tags: allTags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
   }
 }
 
@@ -182,7 +295,6 @@ module functionApp 'modules/functionapp.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultName: keyVault.outputs.name
     keyVaultUri: keyVault.outputs.uri
     twineBaseAddress: twineBaseAddress
     twineSecretNames: {
@@ -195,15 +307,39 @@ module functionApp 'modules/functionapp.bicep' = {
       schedule: pollSchedule
       organization: twineOrganization
       emailSenders: twineEmailSenders
-      emailHashKeySecretName: emailHashKeySecretName
+      emailHashKeySecretName: checkedEmailHashKeySecretName
+      emailOverlap: pollEmailOverlap
+      calendarOverlap: pollCalendarOverlap
+      timeBudget: pollTimeBudget
+      pageSize: pollPageSize
       emailHistoryTable: pollingTableNames.emailHistory
       calendarEventsTable: pollingTableNames.calendarEvents
       checkpointsTable: pollingTableNames.checkpoints
     }
-    webhookPartners: webhookPartners
+    webhookPartners: checkedPartners
     processingRetryFor: processingRetryFor
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    zoneRedundant: zoneRedundant
+    // Empty without vnetEnabled: no VNet integration. The private endpoints exist before the app starts.
+    subnetId: network.?outputs.appSubnetId ?? ''
+    logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsName
+  }
+}
+
+// Alert rules on the app's telemetry and the vault's audit log, their action group, and the operators' workbook.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    environmentName: environmentName
+    resourceToken: resourceToken
+    location: location
+    tags: allTags
+    logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsName
+    emailReceivers: alertEmailReceivers
+    twineHost: twineHost
+    httpFunctionNames: httpFunctionNames
   }
 }
 
@@ -215,3 +351,6 @@ output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
+// For the postprovision hook (infra/scripts/postprovision.sh): the partners as deployed, and whether the vault is private.
+output TWINE_WEBHOOK_PARTNER_NAMES string = join(checkedPartners, ',')
+output TWINE_VNET_ENABLED string = vnetEnabled ? 'true' : 'false'

@@ -11,7 +11,7 @@ namespace Twine.Infra.Tests;
 /// reflection, see <see cref="AppConfiguration"/>) and against local.settings.sample.json: a renamed option, a new
 /// required setting or a typo in the template fails here instead of at the app's first start in Azure.
 /// </summary>
-public sealed partial class AppSettingsContractTests(DeploymentFixture deployment)
+public sealed partial class AppSettingsContractTests(DeploymentFixture deployment, ProductionDeploymentFixture production)
 {
     /// <summary>Connections of the Functions host itself (its storage).</summary>
     private const string HostStorage = "AzureWebJobsStorage";
@@ -39,6 +39,17 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         "PollTwineUpdates__EmailHistoryTable",
         "PollTwineUpdates__CalendarEventsTable",
         "PollTwineUpdates__CheckpointsTable",
+    ];
+
+    /// <summary>
+    /// Settings the template writes ahead of an app change that is being made elsewhere (issue 16): allowed while the
+    /// app's options class has no such property, checked like every other setting once it has. The email hash key is
+    /// read from the vault by name with SecretClient (like the Twine credentials) instead of arriving as a Key Vault
+    /// reference in PollTwineUpdates__EmailHashKey: PollingOptions gains EmailHashKeySecretName.
+    /// </summary>
+    internal static readonly string[] SettingsAheadOfTheApp =
+    [
+        "PollTwineUpdates__EmailHashKeySecretName",
     ];
 
     /// <summary>The identity-based form of a connection: https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection.</summary>
@@ -94,10 +105,20 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
     }
 
     [Fact]
-    public void The_template_sets_no_setting_the_app_does_not_read()
+    public void The_template_sets_no_setting_the_app_does_not_read() => AssertOnlySettingsTheAppReads(TemplateSettings);
+
+    [Fact]
+    public void The_production_profile_with_every_option_set_sets_no_setting_the_app_does_not_read()
+    {
+        var settings = production.AppSettings.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("PollTwineUpdates__EmailHashKeySecretName", settings); // the optional ones are there
+        AssertOnlySettingsTheAppReads(settings);
+    }
+
+    private static void AssertOnlySettingsTheAppReads(IReadOnlySet<string> settings)
     {
         var unknown = new List<string>();
-        foreach (var name in TemplateSettings)
+        foreach (var name in settings)
         {
             if (PlatformSettings.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
@@ -126,7 +147,8 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
             }
             else if (AppConfiguration.KnownSections.Contains(section))
             {
-                if (!AppConfiguration.OptionsKeys.Contains(name) && !AppConfiguration.BindingExpressionKeys.Contains(name))
+                if (!AppConfiguration.OptionsKeys.Contains(name) && !AppConfiguration.BindingExpressionKeys.Contains(name)
+                    && !SettingsAheadOfTheApp.Contains(name, StringComparer.OrdinalIgnoreCase))
                 {
                     unknown.Add($"{name} (section {section} has no such key: {string.Join(", ", AppConfiguration.OptionsKeys.Concat(AppConfiguration.BindingExpressionKeys).Where(k => k.StartsWith(section + "__", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).Order())})");
                 }
@@ -142,7 +164,7 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
 
     /// <summary>Webhooks__Partners__{partner}__SecretName: a dictionary entry of WebhooksOptions.Partners, which reflection cannot list.</summary>
     private static bool IsPartnerSecretName(string name) =>
-        System.Text.RegularExpressions.Regex.IsMatch(name, "^Webhooks__Partners__[A-Za-z0-9_-]+__SecretName$")
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^Webhooks__Partners__[A-Za-z0-9]+__SecretName$")
         && typeof(Twine.Functions.Partners.WebhooksOptions).GetProperty(nameof(Twine.Functions.Partners.WebhooksOptions.Partners)) is not null
         && typeof(Twine.Functions.Partners.PartnerOptions).GetProperty(nameof(Twine.Functions.Partners.PartnerOptions.SecretName)) is not null;
 
@@ -170,29 +192,99 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
             Assert.DoesNotContain("InstrumentationKey=", s.Value, StringComparison.OrdinalIgnoreCase);
         });
 
-        // A setting that holds a key or a secret is empty or a Key Vault reference, never a value in the template.
-        var secretLike = deployment.AppSettings.Where(s => SecretLikeSetting().IsMatch(s.Key)).ToList();
-        Assert.Contains(secretLike, s => s.Key == "PollTwineUpdates__EmailHashKey");
-        Assert.All(secretLike, s => Assert.True(
-            s.Value.Length == 0 || s.Value.StartsWith("@Microsoft.KeyVault(", StringComparison.Ordinal),
-            $"{s.Key} holds a value instead of a Key Vault reference"));
+        // No setting holds a key or a secret, and none is a Key Vault reference: every secret is read by the app from
+        // the vault, by name, with its identity.
+        var secretLike = deployment.AppSettings.Concat(production.AppSettings).Where(s => SecretLikeSetting().IsMatch(s.Key)).ToList();
+        Assert.Empty(secretLike);
+        Assert.All(deployment.AppSettings.Concat(production.AppSettings), s => Assert.DoesNotContain("@Microsoft.KeyVault(", s.Value, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
-    public async Task The_email_hash_key_given_a_secret_name_is_a_key_vault_reference_the_identity_resolves()
+    public void The_email_hash_key_is_named_for_the_app_to_read_from_the_vault_never_a_key_vault_reference()
     {
-        var identity = DeploymentFixture.ShortName(deployment.Single("Microsoft.ManagedIdentity/userAssignedIdentities"));
-        Assert.Contains(identity, (string?)deployment.Site["properties"]!["keyVaultReferenceIdentity"]);
-        Assert.Equal("", deployment.AppSetting("PollTwineUpdates__EmailHashKey")); // the dev parameters name no secret
+        // Dev names no hash key: no setting at all, so the poller stores no addresses.
+        Assert.DoesNotContain(deployment.AppSettings, s => s.Key.StartsWith("PollTwineUpdates__EmailHashKey", StringComparison.OrdinalIgnoreCase));
 
-        var environment = DeploymentFixture.ParameterEnvironment.ToDictionary(e => e.Key, e => e.Value);
-        environment["TWINE_EMAIL_HASH_KEY_SECRET_NAME"] = "twine-email-hash-key";
+        // With TWINE_EMAIL_HASH_KEY_SECRET_NAME: the secret's name, read from the vault the Twine secrets come from.
+        Assert.Equal(ProductionDeploymentFixture.EmailHashKeySecretName, production.AppSetting("PollTwineUpdates__EmailHashKeySecretName"));
+        Assert.Matches(SecretName(), production.AppSetting("PollTwineUpdates__EmailHashKeySecretName"));
+        var vault = DeploymentFixture.ShortName(production.Single("Microsoft.KeyVault/vaults"));
+        Assert.Contains($"Microsoft.KeyVault/vaults/{vault}'", production.AppSetting("TwineSecrets__VaultUri"));
+        Assert.Null(production.AppSetting("PollTwineUpdates__EmailHashKey"));
+
+        // The setting is one the app binds, or one it is about to (SettingsAheadOfTheApp); the old key setting is
+        // retired from the template either way.
+        Assert.True(
+            AppConfiguration.OptionsKeys.Contains("PollTwineUpdates__EmailHashKeySecretName")
+            || SettingsAheadOfTheApp.Contains("PollTwineUpdates__EmailHashKeySecretName"));
+    }
+
+    [Fact]
+    public async Task A_bad_email_hash_key_secret_name_fails_the_deployment_with_its_name()
+    {
+        var environment = new Dictionary<string, string?>(DeploymentFixture.ParameterEnvironment) { ["TWINE_EMAIL_HASH_KEY_SECRET_NAME"] = "email_hash_key" };
+
+        var run = await DeploymentFixture.TrySnapshotAsync(environment);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("emailHashKeySecretName 'email_hash_key' is not a Key Vault secret name", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_polling_setting_is_set_from_its_parameter_and_passes_the_apps_validation()
+    {
+        var options = new Twine.Functions.Platform.Polling.PollingOptions();
+        foreach (var property in AppConfiguration.BindableProperties(typeof(Twine.Functions.Platform.Polling.PollingOptions)))
+        {
+            var value = deployment.AppSetting(AppConfiguration.SettingName(Twine.Functions.Platform.Polling.PollingOptions.SectionName, property.Name));
+            if (value is null)
+            {
+                continue;
+            }
+
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(options, type == typeof(TimeSpan)
+                ? TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+                : Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        foreach (var key in new[] { "Schedule", "Organization", "EmailSenders", "EmailOverlap", "CalendarOverlap", "TimeBudget", "PageSize" })
+        {
+            Assert.NotNull(deployment.AppSetting("PollTwineUpdates__" + key));
+        }
+
+        var result = new Twine.Functions.Platform.Polling.PollingOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+        var defaults = new Twine.Functions.Platform.Polling.PollingOptions();
+        Assert.Equal(defaults.EmailOverlap, options.EmailOverlap);
+        Assert.Equal(defaults.CalendarOverlap, options.CalendarOverlap);
+        Assert.Equal(defaults.TimeBudget, options.TimeBudget);
+        Assert.Equal(defaults.PageSize, options.PageSize);
+    }
+
+    [Fact]
+    public async Task Polling_settings_come_from_azd_variables()
+    {
+        var environment = new Dictionary<string, string?>(DeploymentFixture.ParameterEnvironment)
+        {
+            ["TWINE_POLL_SCHEDULE"] = "0 */10 * * * *",
+            ["TWINE_POLL_EMAIL_OVERLAP"] = "12:00:00",
+            ["TWINE_POLL_CALENDAR_OVERLAP"] = "00:10:00",
+            ["TWINE_POLL_TIME_BUDGET"] = "00:08:00",
+            ["TWINE_POLL_PAGE_SIZE"] = "25",
+            ["TWINE_EMAIL_SENDERS"] = " 5a0c8e27a9d454cc150997c9 ,581630c3237d84a9403533c6,",
+        };
+
         var (resources, _) = await DeploymentFixture.SnapshotAsync(environment);
 
-        var vault = DeploymentFixture.ShortName(resources.Single(r => (string?)r["type"] == "Microsoft.KeyVault/vaults"));
-        var value = resources.Single(r => (string?)r["type"] == "Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
-            .Single(s => (string?)s!["name"] == "PollTwineUpdates__EmailHashKey")!["value"];
-        Assert.Equal($"@Microsoft.KeyVault(VaultName={vault};SecretName=twine-email-hash-key)", (string?)value);
+        var settings = resources.Single(r => (string?)r["type"] == "Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => (string)s!["name"]!, s => (string?)s!["value"]);
+        Assert.Equal("0 */10 * * * *", settings["PollTwineUpdates__Schedule"]);
+        Assert.Equal("12:00:00", settings["PollTwineUpdates__EmailOverlap"]);
+        Assert.Equal("00:10:00", settings["PollTwineUpdates__CalendarOverlap"]);
+        Assert.Equal("00:08:00", settings["PollTwineUpdates__TimeBudget"]);
+        Assert.Equal("25", settings["PollTwineUpdates__PageSize"]);
+        Assert.Equal("5a0c8e27a9d454cc150997c9,581630c3237d84a9403533c6", settings["PollTwineUpdates__EmailSenders"]);
     }
 
     [Fact]

@@ -47,8 +47,9 @@ internal static class BicepCli
             start.ArgumentList.Add(argument);
         }
 
-        // The parameter file reads these; pin them so that the machine's environment cannot change a result.
-        foreach (var name in new[] { "AZURE_ENV_NAME", "AZURE_LOCATION", "TWINE_BASE_ADDRESS", "TWINE_ORGANIZATION", "TWINE_EMAIL_SENDERS", "TWINE_EMAIL_HASH_KEY_SECRET_NAME", "TWINE_WEBHOOK_PARTNERS" })
+        // The parameter files read AZURE_* and TWINE_* variables; pin them so that the machine's environment cannot
+        // change a result.
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AZURE_", StringComparison.Ordinal) || k.StartsWith("TWINE_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }

@@ -22,16 +22,21 @@ public sealed class BicepTemplateTests(DeploymentFixture deployment)
         string[] expected =
         [
             "main.bicep",
+            "modules/alerts.bicep",
             "modules/functionapp.bicep",
             "modules/identity.bicep",
             "modules/keyvault.bicep",
             "modules/monitoring.bicep",
+            "modules/network.bicep",
             "modules/roles.bicep",
             "modules/storage.bicep",
+            "profiles.bicep",
         ];
 
         Assert.Subset(Files.ToHashSet(), expected.ToHashSet());
         Assert.True(File.Exists(Path.Combine(RepoPaths.Bicep, "main.bicepparam")));
+        Assert.True(File.Exists(Path.Combine(RepoPaths.Bicep, "prod.bicepparam")));
+        Assert.True(File.Exists(Path.Combine(RepoPaths.Bicep, "workbooks", "operations.workbook.json")));
         Assert.True(File.Exists(Path.Combine(RepoPaths.Bicep, "bicepconfig.json")));
     }
 

@@ -96,14 +96,18 @@ public sealed class DeploymentFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Evaluates a deployment of a copy of infra/bicep with main.bicepparam read under <paramref name="environment"/>.</summary>
+    /// <summary>
+    /// Evaluates a deployment of a copy of infra/bicep with <paramref name="parameterFile"/> (main.bicepparam unless
+    /// named) read under <paramref name="environment"/>.
+    /// </summary>
     public static async Task<(IReadOnlyList<JsonObject> Resources, JsonObject Outputs)> SnapshotAsync(
-        IReadOnlyDictionary<string, string?> environment)
+        IReadOnlyDictionary<string, string?> environment,
+        string parameterFile = "main.bicepparam")
     {
         var dir = CopyOfTemplates();
         try
         {
-            return await SnapshotAsync(dir, environment);
+            return await SnapshotAsync(dir, environment, parameterFile);
         }
         finally
         {
@@ -111,25 +115,41 @@ public sealed class DeploymentFixture : IAsyncLifetime
         }
     }
 
-    private static async Task<(IReadOnlyList<JsonObject> Resources, JsonObject Outputs)> SnapshotAsync(
+    /// <summary>Like <see cref="SnapshotAsync(IReadOnlyDictionary{string, string?}, string)"/>, but returns the failed run instead of throwing.</summary>
+    public static async Task<BicepRun> TrySnapshotAsync(IReadOnlyDictionary<string, string?> environment, string parameterFile = "main.bicepparam")
+    {
+        var dir = CopyOfTemplates();
+        try
+        {
+            var config = await RelaxedConfigAsync(dir);
+            return await BicepCli.RunAsync(SnapshotArguments(parameterFile, config), dir, environment);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string[] SnapshotArguments(string parameterFile, string config) =>
+    [
+        "snapshot", parameterFile, "--mode", "overwrite", "--config", config,
+        "--subscription-id", SubscriptionId, "--tenant-id", TenantId,
+        "--resource-group", ResourceGroup, "--location", Location, "--deployment-name", "main",
+    ];
+
+    internal static async Task<(IReadOnlyList<JsonObject> Resources, JsonObject Outputs)> SnapshotAsync(
         string dir,
-        IReadOnlyDictionary<string, string?> environment)
+        IReadOnlyDictionary<string, string?> environment,
+        string parameterFile = "main.bicepparam")
     {
         var config = await RelaxedConfigAsync(dir);
-        var snapshot = await BicepCli.RunAsync(
-            [
-                "snapshot", "main.bicepparam", "--mode", "overwrite", "--config", config,
-                "--subscription-id", SubscriptionId, "--tenant-id", TenantId,
-                "--resource-group", ResourceGroup, "--location", Location, "--deployment-name", "main",
-            ],
-            dir,
-            environment);
+        var snapshot = await BicepCli.RunAsync(SnapshotArguments(parameterFile, config), dir, environment);
         if (snapshot.ExitCode != 0)
         {
             throw new InvalidOperationException("bicep snapshot failed: " + snapshot);
         }
 
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "main.snapshot.json")))!.AsObject();
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(dir, Path.ChangeExtension(parameterFile, ".snapshot.json"))))!.AsObject();
         var diagnostics = document["diagnostics"]?.AsArray();
         if (diagnostics is { Count: > 0 })
         {
@@ -180,7 +200,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
     private InvalidOperationException Unavailable() =>
         new("The template could not be evaluated, see the build tests: " + _failure);
 
-    private static async Task<string> RelaxedConfigAsync(string dir)
+    internal static async Task<string> RelaxedConfigAsync(string dir)
     {
         var config = Path.Combine(dir, "relaxed-bicepconfig.json");
         if (File.Exists(config))
@@ -192,7 +212,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
         return config;
     }
 
-    private static string CopyOfTemplates()
+    internal static string CopyOfTemplates()
     {
         var dir = Directory.CreateTempSubdirectory("twine-infra-").FullName;
         CopyDirectory(RepoPaths.Bicep, dir);
@@ -206,9 +226,10 @@ public sealed class DeploymentFixture : IAsyncLifetime
             Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, dir)));
         }
 
+        // Templates, parameter files, bicepconfig.json and what the templates load (workbooks/*.json); not snapshots.
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
-            if (!file.EndsWith(".bicep", StringComparison.Ordinal) && !file.EndsWith(".bicepparam", StringComparison.Ordinal) && !file.EndsWith("bicepconfig.json", StringComparison.Ordinal))
+            if (file.EndsWith(".snapshot.json", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -104,7 +104,13 @@ public sealed partial class SecurityTests(DeploymentFixture deployment)
         Assert.Matches(VaultName(), DeploymentFixture.ShortName(deployment.Single("Microsoft.KeyVault/vaults")));
         Assert.Matches(SiteName(), DeploymentFixture.ShortName(deployment.Site));
         Assert.Matches(ContainerName(), DeploymentFixture.ShortName(deployment.Single("Microsoft.Storage/storageAccounts/blobServices/containers")));
-        Assert.All(deployment.Resources.Where(r => r["location"] is not null), r => Assert.Equal(DeploymentFixture.Location, (string?)r["location"]));
+        // Every regional resource in the deployment's region; action groups and private DNS zones are global resources.
+        Assert.All(
+            deployment.Resources.Where(r => r["location"] is not null && (string?)r["location"] != "global"),
+            r => Assert.Equal(DeploymentFixture.Location, (string?)r["location"]));
+        Assert.All(
+            deployment.Resources.Where(r => (string?)r["location"] == "global"),
+            r => Assert.Contains((string?)r["type"], new[] { "Microsoft.Insights/actionGroups", "Microsoft.Network/privateDnsZones", "Microsoft.Network/privateDnsZones/virtualNetworkLinks" }));
         Assert.All(
             deployment.Resources.Where(r => r["tags"] is not null),
             r => Assert.Equal(DeploymentFixture.EnvironmentName, (string?)r["tags"]!["azd-env-name"]));

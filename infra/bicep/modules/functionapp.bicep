@@ -1,8 +1,10 @@
 // The function app on the Flex Consumption plan (Linux, dotnet-isolated 10.0), running as a user-assigned managed
 // identity. Every connection is identity based: the Functions host's storage (AzureWebJobsStorage__*), the app's
 // queues and tables (TwineStorage__*), the deployment package container, Key Vault (TwineSecrets__VaultUri) and
-// Application Insights (APPLICATIONINSIGHTS_AUTHENTICATION_STRING). No app setting holds a key or a secret: the
-// one secret-like setting (PollTwineUpdates__EmailHashKey) is a Key Vault reference or empty.
+// Application Insights (APPLICATIONINSIGHTS_AUTHENTICATION_STRING). No app setting holds a key or a secret, and none is a
+// Key Vault reference: the app reads every secret (Twine credentials, partners' signing secrets, the email hash key)
+// from the vault at TwineSecrets__VaultUri with SecretClient, so a secret that is missing or not yet readable degrades
+// one feature instead of stopping the app.
 // Flex Consumption sets the runtime in functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and
 // FUNCTIONS_EXTENSION_VERSION are not app settings here (the platform refuses them).
 
@@ -35,9 +37,6 @@ param deploymentContainerName string
 
 @description('Name of the Application Insights component.')
 param applicationInsightsName string
-
-@description('Name of the Key Vault holding the Twine credentials (and the optional email hash key).')
-param keyVaultName string
 
 @description('URI of that Key Vault.')
 param keyVaultUri string
@@ -75,6 +74,14 @@ param polling {
   emailSenders: string
   @description('Key Vault secret name of the email hash key; empty: no key (addresses are not stored).')
   emailHashKeySecretName: string
+  @description('PollingOptions.EmailOverlap, a TimeSpan.')
+  emailOverlap: string
+  @description('PollingOptions.CalendarOverlap, a TimeSpan.')
+  calendarOverlap: string
+  @description('PollingOptions.TimeBudget, a TimeSpan.')
+  timeBudget: string
+  @description('PollingOptions.PageSize.')
+  pageSize: int
   emailHistoryTable: string
   calendarEventsTable: string
   checkpointsTable: string
@@ -99,11 +106,37 @@ param maximumInstanceCount int
 ])
 param instanceMemoryMB int
 
-// One setting per partner: the name of its Key Vault secret (values set out of band, never in a template).
+@description('Always-ready instances of the http scaling group (0: scale to zero).')
+@minValue(0)
+param alwaysReadyHttpInstances int
+
+@description('Zone-redundant plan (regions that support it only).')
+param zoneRedundant bool
+
+@description('Subnet (delegated to Microsoft.App/environments) the app integrates with; empty: no VNet integration.')
+param subnetId string
+
+@description('Log Analytics workspace that receives the app\'s FunctionAppLogs.')
+param logAnalyticsWorkspaceName string
+
+// One setting per partner: the name of its Key Vault secret (values set out of band, never in a template). The names
+// are checked in main.bicep (letters and digits); the secret name is lowercase like the app's default
+// (PartnerOptions.DefaultSecretName).
 var partnerSettings = map(webhookPartners, partner => {
   name: 'Webhooks__Partners__${partner}__SecretName'
-  value: 'webhook-secret-${partner}'
+  value: 'webhook-secret-${toLower(partner)}'
 })
+
+// The email hash key is read from the vault by name (PollTwineUpdates__EmailHashKeySecretName); without a name the
+// setting is left out and the poller stores no addresses.
+var emailHashKeySettings = empty(polling.emailHashKeySecretName)
+  ? []
+  : [
+      {
+        name: 'PollTwineUpdates__EmailHashKeySecretName'
+        value: polling.emailHashKeySecretName
+      }
+    ]
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
@@ -124,6 +157,7 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   }
   properties: {
     reserved: true
+    zoneRedundant: zoneRedundant
   }
 }
 
@@ -142,8 +176,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
-    // Key Vault references in app settings (the email hash key) resolve with the same identity.
+    // The template sets no Key Vault reference; one added by hand would resolve with the app's identity.
     keyVaultReferenceIdentity: identityResourceId
+    // Outbound traffic (storage, Key Vault, Twine) through the VNet when there is one.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -158,6 +194,15 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // "http" is the scaling group of every HTTP-triggered function (the webhooks, status and health).
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'dotnet-isolated'
@@ -291,12 +336,21 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             name: 'PollTwineUpdates__EmailSenders'
             value: polling.emailSenders
           }
-          // A key, so never a value here: a Key Vault reference the platform resolves with the identity, or empty.
           {
-            name: 'PollTwineUpdates__EmailHashKey'
-            value: empty(polling.emailHashKeySecretName)
-              ? ''
-              : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${polling.emailHashKeySecretName})'
+            name: 'PollTwineUpdates__EmailOverlap'
+            value: polling.emailOverlap
+          }
+          {
+            name: 'PollTwineUpdates__CalendarOverlap'
+            value: polling.calendarOverlap
+          }
+          {
+            name: 'PollTwineUpdates__TimeBudget'
+            value: polling.timeBudget
+          }
+          {
+            name: 'PollTwineUpdates__PageSize'
+            value: string(polling.pageSize)
           }
           {
             name: 'PollTwineUpdates__EmailHistoryTable'
@@ -311,9 +365,29 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             value: polling.checkpointsTable
           }
         ],
+        emailHashKeySettings,
         partnerSettings
       )
     }
+  }
+}
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: logAnalyticsWorkspaceName
+}
+
+// The platform's function execution logs beside Application Insights' telemetry.
+resource appLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: site
+  name: 'logs-to-log-analytics'
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
   }
 }
 

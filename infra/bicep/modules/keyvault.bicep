@@ -2,6 +2,8 @@
 // deleted secrets and the vault itself are recoverable (soft delete) and cannot be purged early (purge protection).
 // The template creates no secrets: their values are set out of band (docs/DEPLOY.md), so they never appear in a
 // template, a parameter file, a deployment's history or an output.
+// Every access is audited: the AuditEvent log (and the metrics) go to the Log Analytics workspace, resource-specific
+// table AZKVAuditLogs, where the Key Vault alert rule reads the refused ones (docs/OPERATIONS.md).
 
 @description('Name of the vault (3-24 characters, globally unique).')
 @minLength(3)
@@ -13,6 +15,16 @@ param location string
 
 @description('Tags for the resource.')
 param tags object
+
+@description('Public network access: Disabled with a private endpoint (vnetEnabled), Enabled otherwise.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Log Analytics workspace that receives the vault\'s AuditEvent log.')
+param logAnalyticsWorkspaceName string
 
 @description('Days a deleted vault or secret can be recovered (7-90). Cannot be changed after the vault is created.')
 @minValue(7)
@@ -36,13 +48,39 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
   }
 }
 
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
+  name: logAnalyticsWorkspaceName
+}
+
+resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'audit-to-log-analytics'
+  properties: {
+    workspaceId: workspace.id
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
+
 output name string = vault.name
+output resourceId string = vault.id
 output uri string = vault.properties.vaultUri

@@ -22,6 +22,13 @@ param tags object
 ])
 param skuName string = 'Standard_LRS'
 
+@description('Public network access: Disabled with private endpoints (vnetEnabled), Enabled otherwise.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
@@ -47,10 +54,10 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     dnsEndpointType: 'Standard'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
       bypass: 'AzureServices'
     }
     encryption: {
@@ -113,6 +120,7 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-
 ]
 
 output name string = account.name
+output resourceId string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table

@@ -1,0 +1,56 @@
+// Parameters of a production environment, for az deployment (az deployment group create -p infra/bicep/prod.bicepparam).
+// The same as main.bicepparam with TWINE_PROFILE=prod, which is how azd selects this profile (azd reads only
+// main.bicepparam); a test keeps the two files giving the same parameters.
+using 'main.bicep'
+
+import { profiles, splitList } from 'profiles.bicep'
+
+var profileName = 'prod'
+var profile = profiles.prod
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'westeurope')
+
+// Twine's API root. Point a dev environment at the Twine environment your organisation was given for testing.
+param twineBaseAddress = readEnvironmentVariable('TWINE_BASE_ADDRESS', 'https://api.twinehealth.com/pub/')
+
+param twineClientIdSecretName = 'twine-client-id'
+param twineClientSecretSecretName = 'twine-client-secret'
+
+// The timer that polls Twine (PollTwineUpdates__*): every five minutes on the minute, 24 h of email overlap, 5 minutes
+// of calendar overlap, 4 minutes a run, 50 resources a page unless the variables say otherwise.
+param pollSchedule = readEnvironmentVariable('TWINE_POLL_SCHEDULE', '0 */5 * * * *')
+param pollEmailOverlap = readEnvironmentVariable('TWINE_POLL_EMAIL_OVERLAP', '1.00:00:00')
+param pollCalendarOverlap = readEnvironmentVariable('TWINE_POLL_CALENDAR_OVERLAP', '00:05:00')
+param pollTimeBudget = readEnvironmentVariable('TWINE_POLL_TIME_BUDGET', '00:04:00')
+param pollPageSize = int(readEnvironmentVariable('TWINE_POLL_PAGE_SIZE', '50'))
+
+// Required: the Twine organization whose calendar events are polled (azd env set TWINE_ORGANIZATION <24 hex digits>).
+param twineOrganization = readEnvironmentVariable('TWINE_ORGANIZATION')
+
+// Optional: coach ids whose sent emails are polled, and the Key Vault secret with the key that hashes email addresses.
+param twineEmailSenders = join(splitList(readEnvironmentVariable('TWINE_EMAIL_SENDERS', '')), ',')
+param emailHashKeySecretName = trim(readEnvironmentVariable('TWINE_EMAIL_HASH_KEY_SECRET_NAME', ''))
+
+// Partners allowed to call the webhooks, comma-separated, the WHOLE list every time (azd env set TWINE_WEBHOOK_PARTNERS
+// acme,contoso): a partner left out loses its setting at the next provision. Spaces around names are dropped; each
+// name must be letters and digits (main.bicep stops the deployment otherwise). Each signs with the secrets in Key Vault
+// secret webhook-secret-<partner>.
+param webhookPartners = splitList(readEnvironmentVariable('TWINE_WEBHOOK_PARTNERS', ''))
+
+// Who is e-mailed when an alert fires, comma-separated (azd env set TWINE_ALERT_EMAILS ops@example.com).
+param alertEmailReceivers = splitList(readEnvironmentVariable('TWINE_ALERT_EMAILS', ''))
+
+// What differs between profiles (profiles.bicep).
+param vnetEnabled = profile.vnetEnabled
+param zoneRedundant = profile.zoneRedundant
+param storageSkuName = profile.storageSkuName
+param alwaysReadyHttpInstances = profile.alwaysReadyHttpInstances
+param maximumInstanceCount = profile.maximumInstanceCount
+param instanceMemoryMB = profile.instanceMemoryMB
+param logRetentionInDays = profile.logRetentionInDays
+
+param tags = {
+  environment: profileName
+  application: 'twine-functions'
+}
