@@ -115,6 +115,7 @@ internal static partial class AppConfiguration
     private static IEnumerable<CustomAttributeData> FunctionAttributes() =>
         Assemblies.SelectMany(LoadableTypes)
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => m.CustomAttributes.Any(a => a.AttributeType.FullName == "Microsoft.Azure.Functions.Worker.FunctionAttribute")) // only functions bind settings
             .SelectMany(m => m.CustomAttributes.Concat(m.GetParameters().SelectMany(p => p.CustomAttributes)));
 
     private static IEnumerable<string> FindAttributeStrings() =>

@@ -60,6 +60,7 @@ public sealed class TestApp : IAsyncDisposable
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
             ["Storage:CalendarEventsQueue"] = "twine-calendar-events-" + suffix,
             ["PollTwineUpdates:Organization"] = Organization,
+            ["PollTwineUpdates:Schedule"] = "0 */5 * * * *",
             ["PollTwineUpdates:EmailHistoryTable"] = "EmailHistory" + suffix,
             ["PollTwineUpdates:CalendarEventsTable"] = "CalendarEvents" + suffix,
             ["PollTwineUpdates:CheckpointsTable"] = "PollCheckpoints" + suffix,

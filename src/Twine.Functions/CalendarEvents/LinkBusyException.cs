@@ -1,5 +1,8 @@
 using Twine.Functions.Ingestions.Failures;
 
+
+
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

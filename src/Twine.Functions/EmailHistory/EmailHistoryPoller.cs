@@ -7,6 +7,7 @@ using Twine.Client.Errors;
 using Twine.Client.Models;
 using Twine.Client.Queries;
 using Twine.Functions.Platform.Polling;
+using Twine.Functions.Platform.Secrets;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.EmailHistory;
@@ -40,6 +41,18 @@ public sealed partial class EmailHistoryPoller(
     public async Task<StreamResult> PollSenderAsync(string senderId, PollBudget budget, CancellationToken cancellationToken)
     {
         var stream = StreamName(senderId);
+        EmailHashKey key;
+        try
+        {
+            key = await hasher.GetKeyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretUnavailableException ex)
+        {
+            // Only this stream stops (the health check says why); calendar polling and the webhooks go on.
+            LogKeyUnavailable(stream, ex.SecretName, ex.Status ?? 0, ex.ErrorCode);
+            return new StreamResult(stream, StreamOutcome.NotConfigured, 0, 0, 0);
+        }
+
         var checkpoint = await checkpoints.GetAsync(stream, cancellationToken).ConfigureAwait(false);
         var counts = new Counts();
 
@@ -103,7 +116,7 @@ public sealed partial class EmailHistoryPoller(
                     }
                 }
 
-                await StoreAsync(emails, counts, cancellationToken).ConfigureAwait(false);
+                await StoreAsync(emails, key, counts, cancellationToken).ConfigureAwait(false);
 
                 var reachedOld = from is { } f && emails.Any(e => e.Attributes?.SendTime < f);
                 if (reachedOld || !page.HasNextPage || emails.Count < _options.PageSize)
@@ -125,13 +138,13 @@ public sealed partial class EmailHistoryPoller(
         return counts.Result(stream, StreamOutcome.CaughtUp);
     }
 
-    private async Task StoreAsync(IReadOnlyList<EmailHistoryResource> emails, Counts counts, CancellationToken cancellationToken)
+    private async Task StoreAsync(IReadOnlyList<EmailHistoryResource> emails, EmailHashKey key, Counts counts, CancellationToken cancellationToken)
     {
         var polledAt = timeProvider.GetUtcNow();
         var rows = new List<TableEntity>(emails.Count);
         foreach (var email in emails)
         {
-            if (EmailHistoryRow.From(email, hasher, polledAt) is { } row)
+            if (EmailHistoryRow.From(email, key, polledAt) is { } row)
             {
                 rows.Add(row);
             }
@@ -161,6 +174,9 @@ public sealed partial class EmailHistoryPoller(
 
         public StreamResult Result(string stream, StreamOutcome outcome) => new(stream, outcome, Pages, Stored, Batches);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Poll {Stream}: not polled, the email hash key secret {SecretName} is unavailable (status {Status}, {ErrorCode}); email addresses are never stored unhashed")]
+    private partial void LogKeyUnavailable(string stream, string secretName, int status, string? errorCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Poll {Stream}: caught up after {Pages} pages, {Stored} rows upserted")]
     private partial void LogCaughtUp(string stream, int pages, int stored);

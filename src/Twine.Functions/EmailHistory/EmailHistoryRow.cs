@@ -17,7 +17,7 @@ public static class EmailHistoryRow
     public static readonly string[] Statuses = ["processed", "dropped", "deferred", "bounce", "open", "spamreport", "unsubscribe", "click", "delivered"];
 
     /// <summary>Null when Twine's resource lacks what the keys need (id, receiver).</summary>
-    public static TableEntity? From(EmailHistoryResource email, EmailAddressHasher hasher, DateTimeOffset polledAt)
+    public static TableEntity? From(EmailHistoryResource email, EmailHashKey key, DateTimeOffset polledAt)
     {
         var receiver = email.Relationships?.Receiver?.Id;
         if (string.IsNullOrEmpty(email.Id) || string.IsNullOrEmpty(receiver) || !TableKeys.IsSafeKey(email.Id) || !TableKeys.IsSafeKey(receiver))
@@ -35,7 +35,7 @@ public static class EmailHistoryRow
         Add(row, "EmailType", attributes.EmailType);
         Add(row, "SendTime", attributes.SendTime);
         Add(row, "TwineEmailId", attributes.TwineEmailId);
-        Add(row, "EmailAddressHash", hasher.Hash(attributes.EmailAddress));
+        Add(row, "EmailAddressHash", EmailAddressHasher.Hash(key, attributes.EmailAddress));
         Add(row, "UpdatedAt", attributes.UpdatedAt);
 
         var times = StatusTimes(attributes.StatusTimes);

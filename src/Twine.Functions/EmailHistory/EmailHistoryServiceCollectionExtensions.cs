@@ -1,18 +1,27 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Twine.Functions.Platform.Health;
 using Twine.Functions.Platform.Polling;
 
 namespace Twine.Functions.EmailHistory;
 
 public static class EmailHistoryServiceCollectionExtensions
 {
-    /// <summary>GET /api/email-history and the email-history poller (a PollTwineUpdates source), over what AddPolling registers.</summary>
+    /// <summary>
+    /// GET /api/email-history, the email-history poller (a PollTwineUpdates source) and the email hash key (Key Vault
+    /// through AddTwineSecrets' reader, or app settings) with its health check, over what AddPolling registers.
+    /// </summary>
     public static IServiceCollection AddEmailHistory(this IServiceCollection services)
     {
         services.TryAddSingleton<EmailAddressHasher>();
         services.TryAddSingleton<EmailHistoryQueryHandler>();
         services.TryAddSingleton<EmailHistoryPoller>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITwineUpdatesSource, EmailHistoryPoller>(sp => sp.GetRequiredService<EmailHistoryPoller>()));
+        if (!services.Any(d => d.ServiceType == typeof(EmailHashKeyHealthCheck)))
+        {
+            services.AddSingleton<EmailHashKeyHealthCheck>();
+            services.AddHealthChecks().AddCheck<EmailHashKeyHealthCheck>("email-hash-key", timeout: HealthServiceCollectionExtensions.CheckTimeout);
+        }
         return services;
     }
 }

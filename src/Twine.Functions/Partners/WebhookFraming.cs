@@ -1,5 +1,8 @@
 using Twine.Functions.Platform.Http;
 
+
+
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

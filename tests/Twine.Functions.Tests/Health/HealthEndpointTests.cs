@@ -12,7 +12,6 @@ using Twine.Sandbox;
 using Twine.Functions.Ingestions;
 using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Platform.Health;
-using Twine.Functions.Platform.Secrets;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Tests.Health;
@@ -26,28 +25,16 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _sandbox.DisposeAsync();
 
-    private ServiceProvider BuildServices(Action<Dictionary<string, string?>>? change = null, Action<IServiceCollection>? services = null)
-    {
-        var settings = new Dictionary<string, string?>
+    /// <summary>The app (TestApp: the host's service graph) with the sandbox's default credentials, whatever the sandbox accepts now.</summary>
+    private TestApp BuildApp(Action<Dictionary<string, string?>>? change = null, Action<IServiceCollection>? services = null) =>
+        new(azurite, settings =>
         {
-            ["TwineStorage"] = azurite.ConnectionString,
-            ["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString(),
-            ["Twine:ClientId"] = SandboxOptions.DefaultClientId,
-            ["Twine:ClientSecret"] = SandboxOptions.DefaultClientSecret,
-            ["Twine:EnableRetries"] = "false",
-        };
-        change?.Invoke(settings);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var collection = new ServiceCollection();
-        collection.AddLogging();
-        collection.AddSingleton<IConfiguration>(configuration);
-        services?.Invoke(collection);
-        collection.AddTwineSecrets(configuration);
-        collection.AddTwineClient(configuration.GetSection("Twine"));
-        collection.AddIngestions(configuration);
-        collection.AddHealthEndpoint();
-        return collection.BuildServiceProvider();
-    }
+            settings["Twine:BaseAddress"] = _sandbox.BaseAddress.ToString();
+            settings["Twine:ClientId"] = SandboxOptions.DefaultClientId;
+            settings["Twine:ClientSecret"] = SandboxOptions.DefaultClientSecret;
+            settings["Twine:EnableRetries"] = "false";
+            change?.Invoke(settings);
+        }, (collection, _) => services?.Invoke(collection));
 
     private static async Task<(int Status, JsonNode Body, string Text)> GetHealthAsync(IServiceProvider services)
     {
@@ -66,13 +53,13 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task All_checks_pass_with_storage_and_Twine_reachable()
     {
-        await using var services = BuildServices();
+        await using var app = BuildApp();
 
-        var (status, body, _) = await GetHealthAsync(services);
+        var (status, body, _) = await GetHealthAsync(app.Services);
 
         Assert.Equal(200, status);
         Assert.Equal("healthy", body["status"]!.GetValue<string>());
-        Assert.Equal(["storage", "twine-credentials", "twine-token"], body["checks"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(["email-hash-key", "storage", "trigger-settings", "twine-credentials", "twine-token"], body["checks"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).Order());
         Assert.All(body["checks"]!.AsArray(), c => Assert.Equal("healthy", c!["status"]!.GetValue<string>()));
         Assert.Equal(1, _sandbox.RequestCount("POST", "/oauth/token"));
     }
@@ -81,9 +68,9 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Rejected_credentials_fail_the_token_check_without_showing_the_secret()
     {
         _sandbox.RotateCredentials("rotated-id", "rotated-secret");
-        await using var services = BuildServices();
+        await using var app = BuildApp();
 
-        var (status, body, text) = await GetHealthAsync(services);
+        var (status, body, text) = await GetHealthAsync(app.Services);
 
         Assert.Equal(503, status);
         Assert.Equal("unhealthy", body["status"]!.GetValue<string>());
@@ -99,17 +86,44 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task An_unreachable_vault_fails_the_credentials_check()
     {
         using var vault = new Secrets.StandInKeyVault { Unreachable = true };
-        await using var services = BuildServices(
+        await using var app = BuildApp(
             settings => settings["TwineSecrets:VaultUri"] = Secrets.StandInKeyVault.VaultUri.ToString(),
             collection => collection.AddSingleton(vault.CreateClient()));
 
-        var (status, body, text) = await GetHealthAsync(services);
+        var (status, body, text) = await GetHealthAsync(app.Services);
 
         Assert.Equal(503, status);
         Assert.Equal("unhealthy", CheckStatus(body, "twine-credentials"));
         Assert.Equal("unhealthy", CheckStatus(body, "twine-token"));
         Assert.Contains("twine-client-id", text, StringComparison.Ordinal);
         Assert.Equal(0, _sandbox.RequestCount("POST", "/oauth/token"));
+    }
+
+    [Theory]
+    [InlineData("Storage:MetricsQueue", "ProcessMetrics (Storage__MetricsQueue)")]
+    [InlineData("Storage:CalendarEventsQueue", "ProcessCalendarEvents (Storage__CalendarEventsQueue)")]
+    [InlineData("PollTwineUpdates:Schedule", "PollTwineUpdates (PollTwineUpdates__Schedule)")]
+    public async Task A_trigger_setting_the_host_needs_missing_makes_health_unhealthy_and_names_it(string setting, string named)
+    {
+        await using var app = BuildApp(settings => settings.Remove(setting));
+
+        var (status, body, text) = await GetHealthAsync(app.Services);
+
+        Assert.Equal(503, status);
+        Assert.Equal("unhealthy", CheckStatus(body, "trigger-settings"));
+        Assert.Contains(named, text, StringComparison.Ordinal);
+        Assert.Equal("healthy", CheckStatus(body, "storage")); // the webhooks still accept and queue
+    }
+
+    [Fact]
+    public void The_trigger_settings_are_read_from_the_apps_own_bindings()
+    {
+        var bindings = TriggerSettingsHealthCheck.FindBindings(typeof(FunctionsAppSetup).Assembly).Select(b => $"{b.Function}={b.AppSettingName}");
+
+        Assert.Equal(
+            ["PollTwineUpdates=PollTwineUpdates__Schedule", "ProcessCalendarEvents=Storage__CalendarEventsQueue", "ProcessMetrics=Storage__MetricsQueue",
+             "RecordPoisonCalendarEvents=Storage__CalendarEventsQueue", "RecordPoisonMetrics=Storage__MetricsQueue"],
+            bindings.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -49,8 +49,11 @@ public sealed class PollingHarness : IAsyncDisposable
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <param name="settings">Changes to the PollTwineUpdates settings (keys without the section).</param>
+    /// <param name="appSettings">Changes to any other setting (whole keys).</param>
+    /// <param name="register">Replacements registered after the app's own.</param>
     public static async Task<PollingHarness> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? settings = null,
-        int maxRetryAttempts = 0, TimeProvider? pollerTime = null)
+        int maxRetryAttempts = 0, TimeProvider? pollerTime = null, Action<Dictionary<string, string?>>? appSettings = null,
+        Action<IServiceCollection>? register = null)
     {
         var suffix = Guid.NewGuid().ToString("N")[..12];
         var polling = new Dictionary<string, string?>
@@ -83,8 +86,10 @@ public sealed class PollingHarness : IAsyncDisposable
             all["Twine:Resilience:AttemptTimeout:Timeout"] = "00:02:00";
             all["Twine:Resilience:TotalRequestTimeout:Timeout"] = "00:05:00";
             all["Twine:Resilience:CircuitBreaker:SamplingDuration"] = "00:04:00"; // at least twice the attempt timeout
+            appSettings?.Invoke(all);
         }, (services, _) =>
         {
+            register?.Invoke(services);
             if (pollerTime is not null)
             {
                 // Only the run's budget clock: the client and the sandbox keep the app's clock.

@@ -1,5 +1,8 @@
 using Twine.Functions.Platform.Storage;
 
+
+
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>

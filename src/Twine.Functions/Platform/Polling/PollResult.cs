@@ -12,6 +12,9 @@ public enum StreamOutcome
     /// <summary>Twine rate-limited or failed transiently after the client's retries; progress saved, the next run continues.</summary>
     TwineUnavailable,
 
+    /// <summary>A setting or secret the stream needs cannot be read (e.g. the email hash key): nothing polled, the health check says which.</summary>
+    NotConfigured,
+
     /// <summary>Twine refused the query (e.g. an unknown sender); nothing stored for this stream, logged as an error.</summary>
     Refused,
 }

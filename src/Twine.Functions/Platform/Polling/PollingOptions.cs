@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Twine.Functions.EmailHistory;
 
 namespace Twine.Functions.Platform.Polling;
 
@@ -54,6 +55,14 @@ public sealed class PollingOptions
     /// </summary>
     [Base64Key(32, ErrorMessage = SectionName + "__EmailHashKey must be base64 of at least 32 random bytes (or empty to store no addresses).")]
     public string EmailHashKey { get; set; } = "";
+
+    /// <summary>
+    /// The Key Vault secret (in <c>TwineSecrets__VaultUri</c>) holding the email hash key, base64 as for
+    /// <see cref="EmailHashKey"/>; what Azure deployments set. When set it wins over <see cref="EmailHashKey"/>.
+    /// Unreadable: email history is not polled (health check <c>email-hash-key</c>), everything else runs.
+    /// </summary>
+    [RegularExpression("^[0-9A-Za-z-]{1,127}$", ErrorMessage = SectionName + "__EmailHashKeySecretName must be a Key Vault secret name (letters, digits, hyphens).")]
+    public string EmailHashKeySecretName { get; set; } = "";
 
     [Required, RegularExpression(TableName)]
     public string EmailHistoryTable { get; set; } = "EmailHistory";
