@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Twine.Functions.Fhir;
+using Twine.Functions.Ingestion.Metrics;
+
+namespace Twine.Benchmarks;
+
+/// <summary>
+/// Reading 100 metrics at the edge: the JSON:API body (MetricsRequestReader) beside a FHIR batch Bundle of 100
+/// vital-signs Observations (parse with Firely, map, then the same MetricsRequestReader on the mapped document, as the
+/// FHIR route will). Divide by 100 for time and bytes per metric; issue 12 asks the FHIR path to cost at most 3×.
+/// </summary>
+[MemoryDiagnoser]
+public class FhirIngestionBenchmarks
+{
+    public const int MetricCount = 100;
+
+    private byte[] _jsonApi = [];
+    private byte[] _fhirBundle = [];
+    private FhirPartner _partner = null!;
+
+    private const string MetricTemplate =
+        """{"type":"patient_health_metric","attributes":{"type":"weight","code":{"system":"LOINC","value":"29463-7"},"value":VALUE,"unit":"kg","occurred_at":"@AT@"},"relationships":{"patient":{"data":{"type":"patient","meta":{"query":{"identifier":{"system":"medical-record-number","value":"121212"},"organization":"58c4554710123c5c40dbab81"}}}}}}""";
+
+    private const string EntryTemplate =
+        """{"fullUrl":"urn:uuid:00000000-0000-4000-8000-INDEX","resource":{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"identifier":{"system":"http://hospital.example.org/mrn","value":"121212"}},"effectiveDateTime":"@AT@","valueQuantity":{"value":VALUE,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}},"request":{"method":"POST","url":"Observation"}}""";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _partner = new FhirPartner(new FhirPartnerOptions
+        {
+            Organization = "58c4554710123c5c40dbab81",
+            IdentifierSystems = [new() { FhirSystem = "http://hospital.example.org/mrn", TwineSystem = "medical-record-number" }],
+        });
+
+        var metrics = new StringBuilder();
+        var entries = new StringBuilder();
+        for (var i = 0; i < MetricCount; i++)
+        {
+            var at = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+            var value = (70.5 + i % 10).ToString(CultureInfo.InvariantCulture);
+            metrics.Append(i == 0 ? "" : ",").Append(MetricTemplate.Replace("VALUE", value, StringComparison.Ordinal).Replace("@AT@", at, StringComparison.Ordinal));
+            entries.Append(i == 0 ? "" : ",").Append(EntryTemplate.Replace("VALUE", value, StringComparison.Ordinal).Replace("@AT@", at, StringComparison.Ordinal)
+                .Replace("INDEX", i.ToString("D12", CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        _jsonApi = Encoding.UTF8.GetBytes("{\"data\":[" + metrics + "]}");
+        _fhirBundle = Encoding.UTF8.GetBytes("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" + entries + "]}");
+    }
+
+    /// <summary>POST /api/metrics: read, validate and plan the queue messages.</summary>
+    [Benchmark(Baseline = true)]
+    public int JsonApi() => MetricsRequestReader.Read(_jsonApi).MetricCount;
+
+    /// <summary>POST /api/fhir: parse the Bundle, map every Observation, then the same reader on the mapped document.</summary>
+    [Benchmark]
+    public int FhirBundle()
+    {
+        var request = FhirBundleReader.ReadBundle(_fhirBundle, _partner);
+        var document = request.MetricsDocument() ?? throw new InvalidOperationException("nothing delivered");
+        return MetricsRequestReader.Read(Encoding.UTF8.GetBytes(document.ToJsonString())).MetricCount;
+    }
+
+    /// <summary>The Firely parse alone (strict settings), to split the FHIR path's cost.</summary>
+    [Benchmark]
+    public object? FhirParseOnly() => FhirResourceReader.Read(_fhirBundle).Resource;
+
+    /// <summary>Parse and map, without serialising the mapped document and reading it again.</summary>
+    [Benchmark]
+    public int FhirParseAndMap() => FhirBundleReader.ReadBundle(_fhirBundle, _partner).Delivered;
+}
