@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Twine.Functions.Fhir;
-using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Metrics;
 
 namespace Twine.Benchmarks;
 

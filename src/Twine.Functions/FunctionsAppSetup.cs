@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Twine.Client;
 using Twine.Functions.CalendarEvents;
 using Twine.Functions.EmailHistory;
+using Twine.Functions.Fhir;
 using Twine.Functions.Ingestions;
 using Twine.Functions.Ingestions.Processing;
 using Twine.Functions.Metrics;
@@ -83,6 +84,7 @@ public static class FunctionsAppSetup
         services.AddPatientHealthMetrics();
         services.AddCalendarEvents();
         services.AddEmailHistory();
+        services.AddFhir(configuration); // the FHIR R4 facade over the metrics and calendar-event routes
         services.AddHealthEndpoint();
         return services;
     }

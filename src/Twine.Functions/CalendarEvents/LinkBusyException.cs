@@ -3,6 +3,9 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
+
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Twine.Functions.CalendarEvents;
 
 namespace Twine.Functions.Fhir;
 

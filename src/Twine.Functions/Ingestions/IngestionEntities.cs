@@ -31,6 +31,10 @@ public sealed class IngestionEntity : ITableEntity
     public string? ErrorsJson { get; set; }
     public bool ErrorsTruncated { get; set; }
 
+    /// <summary>JSON array of <see cref="EntryReport"/>s (a FHIR Bundle's entries), cut to fit one property; written once, by the edge.</summary>
+    public string? EntriesJson { get; set; }
+    public bool EntriesTruncated { get; set; }
+
     public string? FailureReason { get; set; }
     public bool FailedWhileReceiving { get; set; }
     public string? ExternalId { get; set; }

@@ -11,4 +11,5 @@ namespace Twine.Functions.Ingestions;
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(List<IngestionError>))]
+[JsonSerializable(typeof(List<EntryReport>))]
 public sealed partial class IngestionJsonContext : JsonSerializerContext;

@@ -3,6 +3,9 @@ using Twine.Functions.CalendarEvents;
 
 
 
+
+
+
 namespace Twine.Functions.Ingestions;
 
 /// <summary>An ingestion as stored in the Ingestions table: the aggregate over its messages.</summary>
@@ -23,6 +26,10 @@ public sealed record IngestionRecord
     public IReadOnlyList<IngestionError> Errors { get; init; } = [];
     public bool ErrorsTruncated { get; init; }
     public string? FailureReason { get; init; }
+
+    /// <summary>What the edge did with each entry of the partner's request (FHIR Bundles); empty for the JSON:API routes.</summary>
+    public IReadOnlyList<EntryReport> Entries { get; init; } = [];
+    public bool EntriesTruncated { get; init; }
 
     /// <summary>True when the failure was the edge failing to queue: a retry with the same Idempotency-Key may take it over.</summary>
     public bool FailedWhileReceiving { get; init; }

@@ -16,8 +16,11 @@ public sealed partial class IngestionStore
         DateTimeOffset receivingUntil, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        var (entriesJson, entriesTruncated) = JsonPropertyLimit.Serialize(ingestion.Entries ?? [], IngestionJsonContext.Default.ListEntryReport);
         var entity = new IngestionEntity
         {
+            EntriesJson = entriesJson,
+            EntriesTruncated = entriesTruncated,
             PartitionKey = ingestionId,
             Kind = ingestion.Kind.ToWire(),
             Status = IngestionStatus.Receiving.ToWire(),

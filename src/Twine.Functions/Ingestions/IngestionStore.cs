@@ -103,6 +103,8 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
         Failed = e.Failed,
         TwineIds = JsonPropertyLimit.Deserialize(e.TwineIdsJson, IngestionJsonContext.Default.ListString),
         TwineIdsTruncated = e.TwineIdsTruncated,
+        Entries = JsonPropertyLimit.Deserialize(e.EntriesJson, IngestionJsonContext.Default.ListEntryReport),
+        EntriesTruncated = e.EntriesTruncated,
         Errors = JsonPropertyLimit.Deserialize(e.ErrorsJson, IngestionJsonContext.Default.ListIngestionError),
         ErrorsTruncated = e.ErrorsTruncated,
         FailureReason = e.FailureReason,
@@ -121,4 +123,14 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     };
 }
 /// <summary>What the edge knows about an ingestion before it is stored.</summary>
-public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int MessagesTotal, string? ExternalId = null, string? Operation = null);
+/// <param name="Entries">For a request made of a partner's own entries (a FHIR Bundle): what the edge did with each.</param>
+public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int MessagesTotal, string? ExternalId = null, string? Operation = null,
+    IReadOnlyList<EntryReport>? Entries = null);
+
+/// <summary>
+/// One entry of a partner's request as the edge read it: <c>delivered</c> (queued for Twine; its metric's outcome is in
+/// the counts), <c>skipped</c> (not for Twine, with the reason) or <c>refused</c> (could not be read, with the reason).
+/// </summary>
+/// <param name="Entry">The entry's position in the partner's request (0-based), null for a single resource.</param>
+/// <param name="Expression">Where it is in the partner's request (FHIRPath, e.g. <c>Bundle.entry[3].resource</c>).</param>
+public sealed record EntryReport(int? Entry, string Outcome, string Expression, string? Reason = null);

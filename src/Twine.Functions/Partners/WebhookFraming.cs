@@ -3,6 +3,9 @@ using Twine.Functions.Platform.Http;
 
 
 
+
+
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Twine.Functions.Fhir;
-using Twine.Functions.Ingestion.CalendarEvents;
 using static Twine.Functions.Tests.Fhir.FhirFixtures;
+using Twine.Functions.CalendarEvents;
+using Twine.Functions.Fhir;
 
 namespace Twine.Functions.Tests.Fhir;
 

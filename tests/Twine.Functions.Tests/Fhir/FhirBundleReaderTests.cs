@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
-using Twine.Functions.Fhir;
-using Twine.Functions.Ingestion.Queues;
 using static Twine.Functions.Tests.Fhir.FhirFixtures;
+using Twine.Functions.Fhir;
+using Twine.Functions.Ingestions.Queues;
 
 namespace Twine.Functions.Tests.Fhir;
 

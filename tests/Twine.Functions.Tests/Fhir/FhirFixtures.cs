@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Twine.Functions.Fhir;
-using Twine.Functions.Ingestion.Metrics;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Fhir;
 

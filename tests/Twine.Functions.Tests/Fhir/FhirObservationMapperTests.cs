@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Twine.Functions.Fhir;
-using Twine.Functions.Ingestion.Metrics;
 using static Twine.Functions.Tests.Fhir.FhirFixtures;
+using Twine.Functions.Fhir;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Fhir;
 

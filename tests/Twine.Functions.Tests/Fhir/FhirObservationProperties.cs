@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Twine.Functions.Fhir;
 using static Twine.Functions.Tests.Fhir.FhirFixtures;
+using Twine.Functions.Fhir;
 
 namespace Twine.Functions.Tests.Fhir;
 

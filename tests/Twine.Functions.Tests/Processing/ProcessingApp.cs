@@ -22,9 +22,12 @@ internal static class ProcessingApp
     /// <summary>A seeded sandbox patient with no seeded metrics.</summary>
     public const string PatientId = "5a1000000000000000000003";
 
-    public static TestApp Create(AzuriteFixture azurite, SandboxServer sandbox, Action<IServiceCollection>? services = null) =>
+    /// <param name="configure">More settings (e.g. a partner's FHIR settings).</param>
+    public static TestApp Create(AzuriteFixture azurite, SandboxServer sandbox, Action<IServiceCollection>? services = null,
+        Action<Dictionary<string, string?>>? configure = null) =>
         new(azurite, sandbox: sandbox, configure: settings =>
         {
+            configure?.Invoke(settings);
             settings["Twine:EnableRetries"] = "false";
             settings["Twine:Resilience:AttemptTimeout:Timeout"] = "00:00:20";
             settings["Twine:Resilience:TotalRequestTimeout:Timeout"] = "00:00:30";

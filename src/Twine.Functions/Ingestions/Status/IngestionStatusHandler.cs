@@ -46,6 +46,8 @@ public sealed class IngestionStatusHandler(IngestionStore store)
             Errors = record.Errors,
             ErrorsTruncated = record.ErrorsTruncated,
             FailureReason = record.FailureReason,
+            Entries = record.Entries.Count > 0 ? record.Entries : null,
+            EntriesTruncated = record.Entries.Count > 0 ? record.EntriesTruncated : null,
             Retry = record.Status == IngestionStatus.Retrying ? record.Retry : null,
             CreatedAt = record.CreatedAt,
             UpdatedAt = record.UpdatedAt,

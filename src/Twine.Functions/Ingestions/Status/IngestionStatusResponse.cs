@@ -3,6 +3,9 @@ using Twine.Functions.CalendarEvents;
 
 
 
+
+
+
 namespace Twine.Functions.Ingestions.Status;
 
 /// <summary>The body of GET /api/ingestions/{id}.</summary>
@@ -19,6 +22,10 @@ public sealed record IngestionStatusResponse
     public required IReadOnlyList<IngestionError> Errors { get; init; }
     public bool ErrorsTruncated { get; init; }
     public string? FailureReason { get; init; }
+
+    /// <summary>For a request made of entries (a FHIR Bundle): each entry delivered, skipped or refused; left out otherwise.</summary>
+    public IReadOnlyList<EntryReport>? Entries { get; init; }
+    public bool? EntriesTruncated { get; init; }
 
     /// <summary>Only while <c>retrying</c>: the latest reschedule (attempt, last Twine error, req_id, next attempt time, messages waiting).</summary>
     public RetryInfo? Retry { get; init; }

@@ -3,6 +3,9 @@ using Twine.Functions.Platform.Storage;
 
 
 
+
+
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>
