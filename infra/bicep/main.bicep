@@ -186,6 +186,11 @@ var httpFunctionNames = [
   'GetEmailHistory'
   'GetCalendarEvent'
   'Health'
+  'FhirMetadata'
+  'FhirIngestObservation'
+  'FhirIngestBundle'
+  'FhirPutAppointment'
+  'FhirDeleteAppointment'
 ]
 
 // The host part of Twine's API root, which the app's dependency telemetry names as its target.
