@@ -50,7 +50,7 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public async Task ResourceNotFound_for_an_unknown_id()
+    public async Task An_unknown_id_is_a_non_transient_ResourceNotFound_naming_the_operation()
     {
         await using var host = await TwineTestHost.StartAsync();
 
@@ -64,7 +64,7 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public async Task Unauthorized_when_the_bearer_token_is_refused()
+    public async Task A_refused_bearer_token_surfaces_as_a_non_transient_Unauthorized()
     {
         await using var host = await TwineTestHost.StartAsync(http: b => b.AddHttpMessageHandler(() => new TamperingHandler(request =>
         {
@@ -81,7 +81,7 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public async Task InvalidCredentials_from_the_token_endpoint()
+    public async Task Wrong_credentials_surface_as_InvalidCredentials_without_the_secret_in_the_message()
     {
         await using var host = await TwineTestHost.StartAsync();
 
@@ -94,7 +94,7 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public async Task Forbidden_when_the_media_type_is_not_JSON_API()
+    public async Task A_media_type_other_than_JSON_API_surfaces_as_a_non_transient_Forbidden()
     {
         // The client always sends application/vnd.api+json; a handler breaks it to reach the answer.
         await using var host = await TwineTestHost.StartAsync(http: b => b.AddHttpMessageHandler(() => new TamperingHandler(request =>
@@ -116,7 +116,7 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public async Task InvalidGrantType_when_the_grant_is_not_client_credentials()
+    public async Task A_grant_other_than_client_credentials_surfaces_as_InvalidGrantType_from_createToken()
     {
         // The client only ever asks for client_credentials; a handler changes the grant to reach the answer.
         await using var host = await TwineTestHost.StartAsync(http: b => b.AddHttpMessageHandler(() => new TamperingHandler(async request =>

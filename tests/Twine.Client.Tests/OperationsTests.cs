@@ -55,7 +55,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Groups_create_fetch_and_list_by_name()
+    public async Task A_created_group_is_fetched_and_listed_by_name()
     {
         var created = await Client.CreateGroupAsync(new GroupResource { Attributes = new GroupAttributes { Name = "Client test group", Bio = "made by a test" } }, Ct);
         var fetched = await Client.FetchGroupAsync(created.Data!.Id!, Ct);
@@ -80,7 +80,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Actions_create_fetch_and_update()
+    public async Task A_created_action_is_updated_and_fetched_with_its_goal_and_plan()
     {
         var created = await Client.CreateActionAsync(new ActionResource
         {
@@ -107,7 +107,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bundles_create_fetch_and_update()
+    public async Task A_created_bundle_is_updated_and_fetched_and_a_seeded_one_lists_its_actions()
     {
         var created = await Client.CreateBundleAsync(new BundleResource
         {
@@ -126,7 +126,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Calendar_events_create_fetch_update_uncomplete_list_and_delete()
+    public async Task A_calendar_event_is_created_completed_uncompleted_fetched_listed_and_deleted()
     {
         var created = await Client.CreateCalendarEventAsync(NewCheckIn(new DateTimeOffset(2025, 2, 3, 0, 0, 0, TimeSpan.Zero)), Ct);
         var id = created.Data!.Id!;
@@ -170,7 +170,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Email_histories_list_with_sort_and_fetch()
+    public async Task Email_histories_are_listed_sorted_by_send_time_and_fetched_by_id()
     {
         var list = await Client.FetchEmailHistoriesAsync(new EmailHistoryQuery { Receiver = Seed.Patient, Sort = EmailHistoryQuery.SendTimeAscending }, Ct);
         var one = await Client.FetchEmailHistoryAsync(Seed.EmailHistory, Ct);
@@ -184,7 +184,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_profiles_answers_questions_and_definitions()
+    public async Task Health_profiles_answers_questions_and_definitions_are_fetched_and_listed()
     {
         var profiles = await Client.FetchHealthProfilesAsync(new HealthProfileQuery { Patient = Seed.Patient, Include = ["questions"] }, Ct);
         var profile = await Client.FetchHealthProfileAsync(Seed.HealthProfile, ["patient"], Ct);
@@ -208,7 +208,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Patients_create_with_group_query_fetch_update_and_list_by_identifier()
+    public async Task A_patient_created_in_a_group_by_name_is_updated_fetched_and_listed_by_identifier()
     {
         var created = await Client.CreatePatientAsync(new PatientResource
         {
@@ -236,7 +236,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Patient_coaches_and_groups()
+    public async Task A_patients_coaches_and_groups_are_fetched()
     {
         var coaches = await Client.FetchPatientCoachesAsync(Seed.Patient, Ct);
         var groups = await Client.FetchPatientGroupsAsync(Seed.Patient, Ct);
@@ -246,7 +246,7 @@ public sealed class OperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Metric_created_for_a_patient_found_by_identifier_then_listed()
+    public async Task A_metric_created_for_a_patient_found_by_identifier_is_listed_for_that_patient()
     {
         var occurredAt = new DateTimeOffset(2025, 1, 5, 7, 30, 0, TimeSpan.Zero);
         var created = await Client.CreatePatientHealthMetricAsync(Weight(occurredAt, 180.2, byIdentifier: true), cancellationToken: Ct);

@@ -102,7 +102,7 @@ public sealed class PagingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Resources_flatten_the_pages()
+    public async Task The_resources_of_every_page_are_read_as_one_sequence()
     {
         var ids = new List<string>();
         await foreach (var metric in _host.Client.FetchPatientHealthMetricsPagesAsync(new PatientHealthMetricQuery { Patient = PatientId, PageSize = 3 }, Ct).ResourcesAsync(Ct))
@@ -116,7 +116,7 @@ public sealed class PagingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task One_page_at_a_time_with_count_only()
+    public async Task A_single_page_or_only_the_count_can_be_fetched()
     {
         var countOnly = await _host.Client.FetchPatientHealthMetricsAsync(new PatientHealthMetricQuery { Patient = PatientId, PageSize = 0 }, Ct);
         var second = await _host.Client.FetchPatientHealthMetricsAsync(new PatientHealthMetricQuery { Patient = PatientId, PageSize = 4, PageNumber = 2 }, Ct);
@@ -128,7 +128,7 @@ public sealed class PagingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Paging_over_patients_with_a_date_range_filter()
+    public async Task Patients_filtered_on_a_created_at_range_are_paged_without_repeats()
     {
         // Seeded patients were created in 2024; ours at the fake clock's 2025.
         var range = new DateRange(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.FromHours(-5)), new DateTimeOffset(2024, 12, 1, 0, 0, 0, TimeSpan.FromHours(-5)));

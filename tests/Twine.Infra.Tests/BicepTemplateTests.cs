@@ -50,7 +50,7 @@ public sealed class BicepTemplateTests(DeploymentFixture deployment)
 
     [Theory]
     [MemberData(nameof(TemplateFiles))]
-    public void Builds_without_diagnostics(string file)
+    public void Each_template_builds_without_diagnostics_into_an_ARM_deployment_template(string file)
     {
         Assert.Empty(DiagnosticsOf(deployment.Build, file));
 
@@ -62,7 +62,7 @@ public sealed class BicepTemplateTests(DeploymentFixture deployment)
 
     [Theory]
     [MemberData(nameof(TemplateFiles))]
-    public void Lints_without_warnings(string file)
+    public void Each_template_lints_and_builds_without_a_warning(string file)
     {
         Assert.Empty(DiagnosticsOf(deployment.Lint, file));
         Assert.Empty(DiagnosticsOf(deployment.Build, file));

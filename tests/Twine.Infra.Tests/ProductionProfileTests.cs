@@ -112,7 +112,7 @@ public sealed class ProductionProfileTests(DeploymentFixture dev, ProductionDepl
     }
 
     [Fact]
-    public void Dev_stays_cheap()
+    public void Dev_is_not_zone_redundant_and_has_no_warm_instance_LRS_storage_a_ceiling_of_10_and_30_days_of_logs()
     {
         Assert.False((bool)Props(dev.Single("Microsoft.Web/serverfarms"))["zoneRedundant"]!);
         Assert.Equal("Standard_LRS", (string?)dev.Single("Microsoft.Storage/storageAccounts")["sku"]!["name"]);

@@ -58,7 +58,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     [InlineData("time_zone")]
     [InlineData("completed_at")]
     [InlineData("completed_by")]
-    public async Task Null_RemovesAnOptionalAttribute(string name)
+    public async Task A_null_removes_an_optional_attribute_and_keeps_the_rest(string name)
     {
         var id = await NewFullEvent();
         var reply = (await PatchEvent(id, $$"""{"{{name}}":null}""")).AssertOk();
@@ -69,7 +69,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task CompletedAtAndCompletedBy_Null_MarksTheEventNotCompleted()
+    public async Task Null_completed_at_and_completed_by_mark_the_event_not_completed()
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, """{"completed_at":null,"completed_by":null}""")).AssertOk();
@@ -80,7 +80,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     [Theory]
     [InlineData("location")]
     [InlineData("description")]
-    public async Task EmptyString_IsStoredAsAnEmptyString(string name)
+    public async Task An_empty_location_or_description_is_stored_as_an_empty_string(string name)
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, $$"""{"{{name}}":""}""")).AssertOk();
@@ -92,7 +92,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     [InlineData("start_at")]
     [InlineData("completed_at")]
     [InlineData("time_zone")]
-    public async Task EmptyString_IsRefusedWhereItIsNoValidValue(string name)
+    public async Task An_empty_string_is_409_where_it_is_no_valid_value_and_changes_nothing(string name)
     {
         var id = await NewFullEvent();
         var before = await Attributes(id);
@@ -101,7 +101,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task Attendees_EmptyArray_RemovesEveryAttendee()
+    public async Task An_empty_attendees_array_removes_every_attendee()
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, """{"attendees":[]}""")).AssertOk();
@@ -113,7 +113,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     [InlineData("title")]
     [InlineData("start_at")]
     [InlineData("type")]
-    public async Task Null_IsRefusedForARequiredAttribute(string name)
+    public async Task A_null_required_attribute_is_409_and_changes_nothing(string name)
     {
         var id = await NewFullEvent();
         var before = await Attributes(id);
@@ -124,7 +124,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     [Theory]
     [InlineData("\"\"")]
     [InlineData("\"   \"")]
-    public async Task Title_Empty_IsRefused(string json)
+    public async Task An_empty_or_blank_title_is_409_and_the_title_stays(string json)
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, $$"""{"title":{{json}}}""")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: Pointer + "title");
@@ -132,7 +132,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task Type_SameValue_IsAccepted_AnotherIsRefused()
+    public async Task The_same_type_is_accepted_and_another_type_is_409()
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, """{"type":"telephone-call","title":"Renamed"}""")).AssertOk();
@@ -143,7 +143,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task AllDay_Null_IsFalse()
+    public async Task A_null_all_day_makes_the_event_not_all_day()
     {
         var id = await NewFullEvent(type: "reminder", allDay: true);
         (await PatchEvent(id, """{"all_day":null,"start_at":"2025-03-05T09:00:00Z"}""")).AssertOk();
@@ -151,7 +151,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task LeftOut_KeepsTheValue()
+    public async Task An_attribute_left_out_keeps_its_value()
     {
         var id = await NewFullEvent();
         var before = await Attributes(id);
@@ -166,7 +166,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task Attendees_ResponseStatusIsNotUpdated_NewAttendeesStartAtNeedsAction()
+    public async Task Attendees_keep_their_response_status_and_new_ones_start_at_needsAction_whatever_is_sent()
     {
         var id = await NewFullEvent();
         var reply = (await PatchEvent(id, $$"""
@@ -182,7 +182,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task Attendees_AnUnknownResponseStatus_IsStillRefused()
+    public async Task An_unknown_attendee_response_status_is_still_409()
     {
         var id = await NewFullEvent();
         (await PatchEvent(id, $$"""{"attendees":[{"user":"{{CoachId}}","response_status":"maybe"}]}"""))
@@ -190,7 +190,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task PlanCheckIn_EndAtNull_IsAccepted_EndAtSet_IsRefused()
+    public async Task A_plan_check_in_accepts_a_null_end_at_and_refuses_one_that_is_set()
     {
         var id = await NewFullEvent(type: "plan-check-in", allDay: true);
         (await PatchEvent(id, """{"end_at":null}""")).AssertOk();
@@ -198,7 +198,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task AReplacement_ClearsEverythingTheNewVersionLeavesOut()
+    public async Task A_replacement_clears_everything_the_new_version_leaves_out()
     {
         // What the function app sends for a partner PUT that dropped every optional attribute.
         var id = await NewFullEvent();
@@ -214,7 +214,7 @@ public sealed class CalendarEventClearingTests : SandboxHost
     }
 
     [Fact]
-    public async Task Create_NullOptionalAttributes_AreLeftOut()
+    public async Task A_create_leaves_out_optional_attributes_sent_as_null()
     {
         var body = """
             {"data":{"type":"calendar_event","attributes":{"type":"reminder","title":"R","all_day":true,"start_at":"2025-03-05T00:00:00Z",

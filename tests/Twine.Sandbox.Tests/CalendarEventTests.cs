@@ -58,7 +58,7 @@ public sealed class CalendarEventTests : SandboxHost
     };
 
     [Fact]
-    public async Task SpecCreateExample_Is201WithOwnerAndDefaults()
+    public async Task The_specs_create_example_creates_an_event_of_its_owner_with_attendees_needing_action()
     {
         var reply = await Post("calendar_event", SpecCreateExample);
         reply.AssertOk(HttpStatusCode.Created);
@@ -74,7 +74,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task SpecUpdateExample_IsAcceptedOnATelephoneCall()
+    public async Task The_specs_update_example_is_accepted_on_a_telephone_call()
     {
         var created = await Post("calendar_event", Event(Call()));
         created.AssertOk(HttpStatusCode.Created);
@@ -120,7 +120,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task PlanCheckIn_NotAllDay_Is409OnAllDay()
+    public async Task A_plan_check_in_that_is_not_all_day_is_409_on_all_day()
     {
         var attributes = Call(start: "2025-03-05T00:00:00Z", end: null);
         attributes["type"] = "plan-check-in";
@@ -129,7 +129,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task PlanCheckIn_WithEndAt_Is409OnEndAt()
+    public async Task A_plan_check_in_with_an_end_is_409_on_end_at()
     {
         var attributes = Call(start: "2025-03-05T00:00:00Z", end: "2025-03-06T00:00:00Z");
         attributes["type"] = "plan-check-in";
@@ -138,7 +138,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task AllDay_NotAtStartOfDay_Is409OnStartAt()
+    public async Task An_all_day_event_not_starting_at_midnight_is_409_on_start_at()
     {
         var attributes = Call(start: "2025-03-05T09:30:00Z", end: null);
         attributes.Remove("end_at");
@@ -147,7 +147,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task AllDay_MidnightInTheEventTimeZone_IsAccepted()
+    public async Task An_all_day_event_starting_at_midnight_in_its_time_zone_is_accepted()
     {
         var attributes = Call(start: "2025-03-05T05:00:00.000Z", end: "2025-03-06T05:00:00.000Z");
         attributes["all_day"] = true;
@@ -156,14 +156,14 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task NotAllDay_AcrossTwoDays_Is409OnEndAt()
+    public async Task A_timed_event_across_two_days_is_409_on_end_at()
     {
         (await Post("calendar_event", Event(Call(start: "2025-03-05T22:00:00Z", end: "2025-03-06T01:00:00Z"))))
             .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
     }
 
     [Fact]
-    public async Task NotAllDay_SameDayInTheEventTimeZone_IsAccepted()
+    public async Task A_timed_event_within_one_day_in_its_time_zone_is_accepted()
     {
         // 22:00Z-01:00Z is 17:00-20:00 in New York (EST).
         var attributes = Call(start: "2025-03-05T22:00:00Z", end: "2025-03-06T01:00:00Z");
@@ -172,7 +172,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task EndBeforeStart_Is409OnEndAt()
+    public async Task An_end_before_the_start_is_409_on_end_at()
     {
         (await Post("calendar_event", Event(Call(start: "2025-03-05T15:00:00Z", end: "2025-03-05T14:00:00Z"))))
             .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/attributes/end_at");
@@ -181,7 +181,7 @@ public sealed class CalendarEventTests : SandboxHost
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    public async Task EmptyTitle_Is409OnTitle(string title)
+    public async Task An_empty_or_blank_title_is_409_on_title(string title)
     {
         var attributes = Call();
         attributes["title"] = title;
@@ -193,7 +193,7 @@ public sealed class CalendarEventTests : SandboxHost
     [InlineData("type")]
     [InlineData("start_at")]
     [InlineData("attendees")]
-    public async Task MissingRequiredAttribute_Is409WithItsPointer(string name)
+    public async Task A_missing_required_attribute_is_409_pointing_at_it(string name)
     {
         var attributes = Call();
         attributes.Remove(name);
@@ -206,7 +206,7 @@ public sealed class CalendarEventTests : SandboxHost
     [InlineData("all_day", "\"yes\"")]
     [InlineData("time_zone", "\"Mars/Olympus_Mons\"")]
     [InlineData("attendees", "\"everyone\"")]
-    public async Task InvalidAttribute_Is409WithItsPointer(string name, string json)
+    public async Task An_invalid_attribute_value_is_409_pointing_at_it(string name, string json)
     {
         var attributes = Call();
         attributes[name] = JsonNode.Parse(json);
@@ -230,7 +230,7 @@ public sealed class CalendarEventTests : SandboxHost
     [InlineData("/usr/share/zoneinfo/UTC")]
     [InlineData("../zoneinfo/UTC")]
     [InlineData("")]
-    public async Task TimeZone_NotAnIanaName_Is409AtTimeZone_OnCreateAndUpdate(string zone)
+    public async Task A_time_zone_that_is_not_an_iana_name_is_409_on_create_and_on_update_and_changes_nothing(string zone)
     {
         var attributes = Call();
         attributes["time_zone"] = zone;
@@ -252,7 +252,7 @@ public sealed class CalendarEventTests : SandboxHost
     [InlineData("Etc/GMT+5")]
     [InlineData("Asia/Kolkata")]
     [InlineData("Antarctica/Troll")] // an IANA zone without a Windows equivalent
-    public async Task TimeZone_IanaName_IsAccepted(string zone)
+    public async Task An_iana_time_zone_name_is_accepted_and_served_as_sent(string zone)
     {
         var attributes = Call();
         attributes["time_zone"] = zone;
@@ -261,14 +261,14 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task MissingOwner_Is409()
+    public async Task An_event_without_an_owner_is_409_on_the_owner()
     {
         var body = new JsonObject { ["data"] = new JsonObject { ["type"] = "calendar_event", ["attributes"] = Call() } }.ToJsonString();
         (await Post("calendar_event", body)).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/owner");
     }
 
     [Fact]
-    public async Task Update_ChangesUpdatedAtOnly_AndRevalidates()
+    public async Task An_update_moves_updated_at_but_not_created_at_and_refuses_a_bad_end_a_new_type_or_another_id()
     {
         var created = await Post("calendar_event", Event(Call()));
         var id = (string)created.Data["id"]!;
@@ -290,7 +290,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task Update_CompletesAndUncompletesAnEvent()
+    public async Task An_update_completes_an_event_and_one_with_nulls_uncompletes_it()
     {
         var created = await Post("calendar_event", Event(Call()));
         var id = (string)created.Data["id"]!;
@@ -303,7 +303,7 @@ public sealed class CalendarEventTests : SandboxHost
     }
 
     [Fact]
-    public async Task Delete_RemovesTheEvent_ThenIs404()
+    public async Task A_deleted_event_is_404_to_fetch_delete_and_update()
     {
         var created = await Post("calendar_event", Event(Call()));
         var id = (string)created.Data["id"]!;
@@ -318,14 +318,14 @@ public sealed class CalendarEventTests : SandboxHost
 public sealed class CalendarEventListTests : SandboxHost
 {
     [Fact]
-    public async Task RequiresOneScopeFilter()
+    public async Task Listing_events_without_a_scope_filter_is_409_even_with_other_filters()
     {
         (await Get("calendar_event")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[patient]");
         (await Get("calendar_event?filter[type]=reminder")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
     }
 
     [Fact]
-    public async Task FilterByPatient()
+    public async Task Events_filtered_on_a_patient_are_that_patients_events_with_their_count()
     {
         var reply = await Get($"calendar_event?filter[patient]={PatientId}");
         reply.AssertOk();
@@ -334,7 +334,7 @@ public sealed class CalendarEventListTests : SandboxHost
     }
 
     [Fact]
-    public async Task FilterByOrganizationGroupsAndAttendees()
+    public async Task Events_are_filtered_on_organization_groups_or_attendees()
     {
         Assert.Equal(6, (int)(await Get($"calendar_event?filter[organization]={OrganizationId}")).Body["meta"]!["count"]!);
         Assert.Equal(0, (int)(await Get($"calendar_event?filter[organization]={SecondOrganizationId}")).Body["meta"]!["count"]!);
@@ -348,7 +348,7 @@ public sealed class CalendarEventListTests : SandboxHost
     }
 
     [Fact]
-    public async Task FilterByTypeAndCompleted()
+    public async Task Events_are_filtered_on_type_and_completion_and_unknown_values_are_409()
     {
         var checkIns = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[type]=plan-check-in");
         Assert.Equal([CalendarEventId, "5a2000000000000000000005"], checkIns.Ids);
@@ -365,7 +365,7 @@ public sealed class CalendarEventListTests : SandboxHost
     }
 
     [Fact]
-    public async Task DateRanges_StartInclusiveEndExclusive()
+    public async Task Date_range_filters_include_their_start_and_exclude_their_end()
     {
         var march = await Get($"calendar_event?filter[organization]={OrganizationId}&filter[start_at]=2024-03-01T05:00:00.000Z..2024-03-10T15:00:00Z");
         Assert.Equal([CalendarEventId, "5a2000000000000000000001"], march.Ids);
@@ -392,14 +392,14 @@ public sealed class CalendarEventListTests : SandboxHost
     [InlineData("filter[colour]=red")]
     [InlineData("sort=title")]
     [InlineData("include=attendees")]
-    public async Task BadFilterSortOrInclude_Is409InvalidParameter(string query)
+    public async Task An_unknown_or_malformed_filter_sort_or_include_is_409_naming_the_parameter(string query)
     {
         var parameter = query[..query.IndexOf('=', StringComparison.Ordinal)];
         (await Get($"calendar_event?filter[organization]={OrganizationId}&{query}")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: parameter);
     }
 
     [Fact]
-    public async Task SortByStartAt_BothDirections()
+    public async Task Events_are_sorted_on_start_at_ascending_or_descending()
     {
         var ascending = await Get($"calendar_event?filter[organization]={OrganizationId}&sort=start_at");
         var starts = ascending.DataArray.Select(e => DateTimeOffset.Parse((string)e!["attributes"]!["start_at"]!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -412,7 +412,7 @@ public sealed class CalendarEventListTests : SandboxHost
     }
 
     [Fact]
-    public async Task IncludeOwner_FillsIncludedOncePerPatient()
+    public async Task Including_the_owner_lists_each_patient_once_in_included()
     {
         var reply = await Get($"calendar_event?filter[patient]={PatientId}&include=owner");
         reply.AssertOk();

@@ -45,7 +45,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelMetricCreates_200_Give200DistinctIds_AllListed()
+    public async Task Two_hundred_parallel_metric_creates_get_distinct_ids_each_listed_exactly_once()
     {
         var before = (int)(await Get($"patient_health_metric?filter[patient]={SecondPatientId}&page[size]=0")).AssertOk().Body["meta"]!["count"]!;
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -70,7 +70,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelCreatesOfOneMetric_ExactlyOneIsCreated_TheOthersAre409()
+    public async Task Of_parallel_creates_of_one_metric_exactly_one_succeeds_and_the_others_are_409()
     {
         var replies = await All(50, _ => Post("patient_health_metric", Metric("2025-02-01T08:00:00Z")));
         Assert.Single(replies, r => r.Status == HttpStatusCode.OK);
@@ -81,7 +81,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelCreatesOfOneMetric_WithIgnoreDuplicates_AllAnswerWithTheOneThatWasCreated()
+    public async Task Parallel_creates_of_one_metric_with_ignore_duplicates_all_answer_with_the_one_created()
     {
         // The same instant written in two offsets is one metric.
         var replies = await All(50, i => Post("patient_health_metric", Metric(i % 2 == 0 ? "2025-02-01T09:00:00Z" : "2025-02-01T10:00:00+01:00", ignoreDuplicates: true)));
@@ -91,7 +91,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelPatientCreates_WithOneIdentifier_ExactlyOneIsCreated()
+    public async Task Of_parallel_patient_creates_with_one_identifier_exactly_one_succeeds()
     {
         var replies = await All(40, _ => Post("patient", Patient("race-1", GroupById(PatientsLeadGroupId))));
         Assert.Single(replies, r => r.Status == HttpStatusCode.Created);
@@ -105,7 +105,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelPatientCreates_WithANewGroupByMetaQuery_CreateTheGroupOnce()
+    public async Task Parallel_patient_creates_naming_a_new_group_by_meta_query_create_the_group_once()
     {
         var group = new JsonObject
         {
@@ -120,7 +120,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelCalendarEventUpdates_OfDifferentAttributes_LoseNoWrite()
+    public async Task Parallel_calendar_event_updates_of_different_attributes_lose_no_write()
     {
         // Each round: five PATCHes of one event at once, each changing another attribute; all five must land.
         for (var round = 0; round < 10; round++)
@@ -149,7 +149,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelPatientUpdates_OfDifferentAttributes_LoseNoWrite()
+    public async Task Parallel_patient_updates_of_different_attributes_lose_no_write()
     {
         var changes = new[] { """{"first_name":"A"}""", """{"last_name":"B"}""", """{"note":"C"}""", """{"gender":"other"}""", """{"birth_date":"1980-01-02"}""" };
         var replies = await All(changes.Length, i => Patch($"patient/{SecondPatientId}", Update("patient", SecondPatientId, changes[i])));
@@ -160,7 +160,7 @@ public sealed class ConcurrencyTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelDeletesOfOneEvent_OneSucceeds_TheOthersAre404()
+    public async Task Of_parallel_deletes_of_one_event_one_succeeds_and_the_others_are_404()
     {
         var created = await Post("calendar_event", """
             {"data":{"type":"calendar_event","attributes":{"type":"reminder","title":"R","all_day":true,"start_at":"2025-03-05T00:00:00Z","attendees":[]},

@@ -8,7 +8,7 @@ namespace Twine.Sandbox.Tests;
 public sealed class ControlTests : SandboxHost
 {
     [Fact]
-    public void BaseAddress_IsLoopbackPubWithTrailingSlash()
+    public void The_base_address_is_loopback_pub_with_a_trailing_slash_and_the_default_credentials_are_set()
     {
         Assert.Equal("127.0.0.1", Server.BaseAddress.Host);
         Assert.NotEqual(0, Server.BaseAddress.Port);
@@ -18,7 +18,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task RequestCount_CountsPerRouteTemplate()
+    public async Task Requests_are_counted_per_method_and_route_template()
     {
         var token = await NewTokenAsync();
         Assert.Equal(1, Server.RequestCount("POST", "/oauth/token"));
@@ -33,7 +33,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task Reset_RestoresSeed_RevokesTokens_ClearsCountersAndFaults()
+    public async Task A_reset_restores_the_seed_and_credentials_revokes_tokens_and_clears_counters_and_faults()
     {
         var token = await NewTokenAsync();
         var created = await Send(HttpMethod.Post, "group", """{"data":{"type":"group","attributes":{"name":"Temporary"}}}""", token);
@@ -53,7 +53,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task RotateCredentials_OldSecretGetsInvalidCredentials_NewOneWorks()
+    public async Task After_rotating_credentials_the_old_secret_is_InvalidCredentials_and_the_new_one_gets_a_token()
     {
         Server.RotateCredentials("new-id", "new-secret");
 
@@ -69,7 +69,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task ExpireAllTokens_EveryIssuedTokenGets401()
+    public async Task Expiring_all_tokens_makes_every_issued_token_401_and_a_new_one_works()
     {
         var a = await NewTokenAsync();
         var b = await NewTokenAsync();
@@ -81,7 +81,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task HttpControls_DriveTheSameState()
+    public async Task The_http_controls_count_add_and_clear_faults_expire_tokens_rotate_credentials_and_reset()
     {
         var root = Server.RootAddress;
         var token = await NewTokenAsync();
@@ -138,7 +138,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task HttpFaultControl_RejectsUnknownKind()
+    public async Task The_http_fault_control_refuses_an_unknown_kind_with_409_on_kind()
     {
         var fault = """{"method":"GET","route":"/patient/{id}","kind":"Explode","count":1}""";
         using var response = await Http.PostAsync(new Uri(Server.RootAddress, "_sandbox/faults"), new StringContent(fault, Encoding.UTF8, "application/json"), Ct);
@@ -147,7 +147,7 @@ public sealed class ControlTests : SandboxHost
     }
 
     [Fact]
-    public async Task SeedFileOption_LoadsAnotherSeed()
+    public async Task A_seed_file_option_starts_the_sandbox_with_that_seed()
     {
         var path = Path.Combine(Path.GetTempPath(), $"twine-seed-{Guid.NewGuid():N}.json");
         var seed = new JsonObject

@@ -23,14 +23,14 @@ public sealed class ErrorShapeTests : SandboxHost
 
     [Theory]
     [MemberData(nameof(WriteRoutes))]
-    public async Task MalformedJson_Is409InErrorShape(string method, string path)
+    public async Task Malformed_json_on_any_write_route_is_409_in_the_error_shape(string method, string path)
     {
         (await Send(new HttpMethod(method), path, "{\"data\": {\"type\": ")).AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter");
     }
 
     [Theory]
     [MemberData(nameof(WriteRoutes))]
-    public async Task WrongResourceType_Is409OnDataType(string method, string path)
+    public async Task A_wrong_resource_type_on_any_write_route_is_409_on_data_type(string method, string path)
     {
         (await Send(new HttpMethod(method), path, """{"data":{"type":"organization","id":"x","attributes":{}}}"""))
             .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/type");
@@ -38,7 +38,7 @@ public sealed class ErrorShapeTests : SandboxHost
 
     [Theory]
     [MemberData(nameof(WriteRoutes))]
-    public async Task WrongMediaType_Is403Forbidden(string method, string path)
+    public async Task A_media_type_other_than_json_api_on_any_write_route_is_403_Forbidden(string method, string path)
     {
         var token = await NewTokenAsync();
         using var request = new HttpRequestMessage(new HttpMethod(method), path)
@@ -62,7 +62,7 @@ public sealed class ErrorShapeTests : SandboxHost
     [InlineData("""{"data":{"type":"patient","attributes":{"first_name":{"nested":true}}}}""")]
     [InlineData("""{"data":{"type":"patient","attributes":{},"relationships":{"groups":{"data":"5755db2a3db4179179999acf"}}}}""")]
     [InlineData("""{"data":{"type":"patient","attributes":{},"relationships":[]}}""")]
-    public async Task OddDocuments_Are4xxNever500(string body)
+    public async Task Odd_documents_are_a_4xx_in_the_error_shape_never_a_500(string body)
     {
         var reply = await Post("patient", body);
         Assert.InRange((int)reply.Status, 400, 499);
@@ -71,13 +71,13 @@ public sealed class ErrorShapeTests : SandboxHost
     }
 
     [Fact]
-    public async Task UnknownRoute_Is404InErrorShape()
+    public async Task An_unknown_route_is_404_in_the_error_shape()
     {
         (await Get("no_such_resource")).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
     }
 
     [Fact]
-    public async Task EmptyBody_Is409()
+    public async Task An_empty_body_is_409_InvalidBodyParameter()
     {
         var token = await NewTokenAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "patient") { Content = new StringContent("", Encoding.UTF8, MediaType) };
@@ -88,7 +88,7 @@ public sealed class ErrorShapeTests : SandboxHost
     }
 
     [Fact]
-    public async Task SuccessAnswers_CarryReqIdAndMediaType()
+    public async Task Successful_answers_carry_the_json_api_media_type_and_a_new_req_id_each_time()
     {
         var reply = await Get($"patient/{PatientId}");
         reply.AssertOk();
@@ -97,7 +97,7 @@ public sealed class ErrorShapeTests : SandboxHost
     }
 
     [Fact]
-    public async Task CreateGroup_Is201_AndEmptyNameIs409()
+    public async Task A_group_is_created_with_201_and_an_empty_name_is_409()
     {
         var created = await Post("group", """{"data":{"type":"group","attributes":{"name":"New Group"}}}""");
         created.AssertOk(HttpStatusCode.Created);

@@ -8,7 +8,7 @@ public sealed class FaultTests : SandboxHost
     private string _path = $"patient/{PatientId}";
 
     [Fact]
-    public async Task TooManyRequests_Is429WithRetryAfter_ForTheNextNRequestsOnly()
+    public async Task A_too_many_requests_fault_answers_429_with_retry_after_for_its_count_of_requests_only()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "/patient/{id}", FaultKind.TooManyRequests, count: 2, retryAfter: TimeSpan.FromSeconds(3));
@@ -25,7 +25,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task FaultOnOneRoute_DoesNotTouchOthers()
+    public async Task A_fault_on_one_route_leaves_the_other_routes_alone()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("PATCH", "/patient/{id}", FaultKind.InternalServerError);
@@ -34,7 +34,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task InternalServerError_Is500InErrorShape_Once()
+    public async Task An_internal_server_error_fault_answers_500_in_the_error_shape_once()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "/patient/{id}", FaultKind.InternalServerError);
@@ -54,7 +54,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task ServiceUnavailable_Is503InErrorShape()
+    public async Task A_service_unavailable_fault_answers_503_in_the_error_shape()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "/patient/{id}", FaultKind.ServiceUnavailable, count: 1);
@@ -63,7 +63,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task Delay_WaitsThenAnswersNormally()
+    public async Task A_delay_fault_waits_then_answers_normally()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "/patient/{id}", FaultKind.Delay, count: 1, delay: TimeSpan.FromMilliseconds(200));
@@ -78,7 +78,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task DropConnection_ClientSeesHttpRequestException_ThenRecovers()
+    public async Task A_dropped_token_request_is_an_HttpRequestException_and_the_next_one_gets_a_token()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("POST", "/oauth/token", FaultKind.DropConnection, count: 1);
@@ -90,7 +90,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task DropConnection_OnAGet_ThenNextRequestSucceeds()
+    public async Task A_drop_connection_fault_drops_its_count_of_gets_then_the_next_succeeds()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "/patient/{id}", FaultKind.DropConnection, count: 2);
@@ -101,7 +101,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public async Task Faults_AppliesInOrderTheyWereAdded()
+    public async Task Faults_apply_in_the_order_they_were_added_however_the_route_is_written()
     {
         var token = await NewTokenAsync();
         Server.Faults.Add("GET", "patient/{id}", FaultKind.ServiceUnavailable);
@@ -112,7 +112,7 @@ public sealed class FaultTests : SandboxHost
     }
 
     [Fact]
-    public void Add_RejectsNonPositiveCount()
+    public void Adding_a_fault_with_a_count_below_one_throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Server.Faults.Add("GET", "/patient/{id}", FaultKind.Delay, count: 0));
     }

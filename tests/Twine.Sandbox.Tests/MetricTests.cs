@@ -47,7 +47,7 @@ public sealed class MetricTests : SandboxHost
         .Replace("@PATIENT@", patientId, StringComparison.Ordinal);
 
     [Fact]
-    public async Task SpecExample_MetaQueryPatient_IsCreatedForThatPatient()
+    public async Task The_specs_example_with_the_patient_by_meta_query_creates_a_metric_for_that_patient()
     {
         var reply = await Post("patient_health_metric", SpecMetaQueryExample);
         reply.AssertOk();
@@ -59,7 +59,7 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task MetaQuery_WithoutOrganization_SearchesTheTokensOrganization_TwoMatchesThereAre409()
+    public async Task A_meta_query_without_an_organization_searches_the_tokens_organization_and_two_matches_there_are_409()
     {
         // medical-record-number 121212 exists in both seeded organizations: each token finds its own patient.
         var body = """
@@ -83,21 +83,21 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task MetaQuery_Unresolvable_Is409WithPointer()
+    public async Task A_meta_query_matching_no_patient_is_409_on_the_query()
     {
         var reply = await Post("patient_health_metric", SpecMetaQueryExample.Replace("121212", "no-such-mrn", StringComparison.Ordinal));
         reply.AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/patient/data/meta/query");
     }
 
     [Fact]
-    public async Task UnknownPatientId_Is409WithPointer()
+    public async Task An_unknown_patient_id_is_409_on_the_patient_id()
     {
         var reply = await Post("patient_health_metric", $$"""{"data":{{Metric("weight", "2024-05-01T07:00:00Z", "000000000000000000000000")}}}""");
         reply.AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/patient/data/id");
     }
 
     [Fact]
-    public async Task BulkCreate_ArrayOfMetrics_CreatesAll()
+    public async Task An_array_of_metrics_creates_them_all_with_distinct_ids()
     {
         var body = $$"""{"data":[{{Metric("weight", "2025-01-01T07:00:00Z")}},{{Metric("heart_rate", "2025-01-01T07:00:00Z")}},{{Metric("weight", "2025-01-02T07:00:00Z", SecondPatientId)}}]}""";
         var reply = await Post("patient_health_metric", body);
@@ -111,7 +111,7 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task Duplicate_WithoutIgnore_Is409_AndBulkWritesNothing()
+    public async Task A_duplicate_without_ignore_duplicates_is_409_and_the_bulk_writes_nothing()
     {
         (await Post("patient_health_metric", $$"""{"data":{{Metric("weight", "2025-02-01T07:00:00Z")}}}""")).AssertOk();
         var before = (int)(await Get($"patient_health_metric?filter[patient]={PatientId}&page[size]=0")).Body["meta"]!["count"]!;
@@ -126,7 +126,7 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task IgnoreDuplicates_SkipsRepeatsAndListsThemInMetaIgnored()
+    public async Task With_ignore_duplicates_repeats_are_skipped_and_listed_in_meta_ignored()
     {
         var first = await Post("patient_health_metric", $$"""{"data":[{{Metric("weight", "2025-03-01T07:00:00Z")}},{{Metric("weight", "2025-03-02T07:00:00Z")}}]}""");
         first.AssertOk();
@@ -144,7 +144,7 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task IgnoreDuplicates_SingleRepeat_AnswersWithExistingMetric()
+    public async Task With_ignore_duplicates_a_single_repeat_answers_with_the_existing_metric()
     {
         var first = await Post("patient_health_metric", $$"""{"data":{{Metric("weight", "2025-04-01T07:00:00Z")}}}""");
         var again = await Post("patient_health_metric", $$"""{"meta":{"ignore_duplicates":true},"data":{{Metric("weight", "2025-04-01T07:00:00Z")}}}""");
@@ -162,7 +162,7 @@ public sealed class MetricTests : SandboxHost
     [InlineData("""{"type":"weight","occurred_at":"2025-01-01T00:00:00Z"}""", "/data/attributes/value")]
     [InlineData("""{"type":"weight","occurred_at":"2025-01-01T00:00:00Z","value":1,"unit":5}""", "/data/attributes/unit")]
     [InlineData("""{"type":"weight","occurred_at":"2025-01-01T00:00:00Z","value":1,"code":{"system":"LOINC"}}""", "/data/attributes/code/value")]
-    public async Task InvalidAttributes_Are409WithPointer(string attributes, string pointer)
+    public async Task An_invalid_or_missing_metric_attribute_is_409_pointing_at_it(string attributes, string pointer)
     {
         var body = """{"data":{"type":"patient_health_metric","attributes":@ATTRIBUTES@,"relationships":{"patient":{"data":{"type":"patient","id":"@PATIENT@"}}}}}"""
             .Replace("@ATTRIBUTES@", attributes, StringComparison.Ordinal).Replace("@PATIENT@", PatientId, StringComparison.Ordinal);
@@ -170,7 +170,7 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task ParallelRepeats_WithIgnoreDuplicates_CreateExactlyOne()
+    public async Task Parallel_repeats_with_ignore_duplicates_create_exactly_one_metric()
     {
         var token = await NewTokenAsync();
         var body = $$"""{"meta":{"ignore_duplicates":true},"data":[{{Metric("body_temperature", "2025-05-05T05:05:05Z")}}]}""";
@@ -184,13 +184,13 @@ public sealed class MetricTests : SandboxHost
     }
 
     [Fact]
-    public async Task List_RequiresAScopeFilter()
+    public async Task Listing_metrics_without_a_scope_filter_is_409()
     {
         (await Get("patient_health_metric")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[patient]");
     }
 
     [Fact]
-    public async Task List_FiltersByPatientGroupAndOrganization()
+    public async Task Metrics_are_listed_by_patient_group_or_organization()
     {
         var byPatient = await Get($"patient_health_metric?filter[patient]={SecondPatientId}");
         byPatient.AssertOk();

@@ -50,7 +50,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     private static void AssertForbidden(Reply reply, string? pointer = null) => reply.AssertError(HttpStatusCode.Forbidden, "Forbidden", pointer: pointer);
 
     [Fact]
-    public async Task EachPairOfCredentials_GetsATokenOfItsOwnOrganization_AndOnlyItsGroups()
+    public async Task Each_pair_of_credentials_gets_a_token_of_its_own_organization_and_only_its_groups()
     {
         using var response = await Http.PostAsync("oauth/token?include=groups,organization",
             TokenBody(SandboxOptions.DefaultSecondClientId, SandboxOptions.DefaultSecondClientSecret), Ct);
@@ -68,7 +68,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task TokenRelatedResources_OfAnotherOrganizationsToken_Are403()
+    public async Task The_groups_and_organization_of_another_organizations_token_are_403()
     {
         using var response = await Http.PostAsync("oauth/token", TokenBody(SandboxOptions.DefaultSecondClientId, SandboxOptions.DefaultSecondClientSecret), Ct);
         var theirTokenId = (string)(await Read(response))["data"]!["id"]!;
@@ -89,7 +89,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     [InlineData("patient/" + SecondOrgPatientId)]
     [InlineData("patient/" + SecondOrgPatientId + "/groups")]
     [InlineData("patient/" + SecondOrgPatientId + "/coaches")]
-    public async Task Reads_OfTheSecondOrganization_WithTheFirstOrganizationsToken_Are403(string path)
+    public async Task Reading_the_second_organizations_resources_with_the_first_organizations_token_is_403(string path)
     {
         AssertForbidden(await Get(path));
         (await Send(HttpMethod.Get, path, token: await SecondOrgTokenAsync())).AssertOk();
@@ -110,7 +110,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     [InlineData("health_profile_answer/" + HealthProfileAnswerId + "?include=patient")]
     [InlineData("action/" + ActionId)]
     [InlineData("bundle/" + BundleId)]
-    public async Task Reads_OfTheFirstOrganization_WithTheSecondOrganizationsToken_Are403(string path)
+    public async Task Reading_the_first_organizations_resources_with_the_second_organizations_token_is_403_without_data(string path)
     {
         var reply = await Send(HttpMethod.Get, path, token: await SecondOrgTokenAsync());
         AssertForbidden(reply);
@@ -119,7 +119,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task UnknownIds_Stay404_AndTheSharedQuestionCatalogue_IsVisibleToBoth()
+    public async Task Unknown_ids_stay_404_and_the_shared_question_catalogue_is_visible_to_both_organizations()
     {
         var theirToken = await SecondOrgTokenAsync();
         (await Send(HttpMethod.Get, "patient/000000000000000000000000", token: theirToken)).AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
@@ -136,7 +136,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     [InlineData("calendar_event?filter[organization]=" + SecondOrganizationId)]
     [InlineData("health_profile?filter[groups]=" + SecondOrgPatientsLeadGroupId)]
     [InlineData("health_profile_answer?filter[patient]=" + SecondOrgPatientId)]
-    public async Task Lists_FilteredToTheSecondOrganization_AreEmptyForTheFirstOrganizationsToken(string path)
+    public async Task Lists_filtered_to_the_second_organization_are_empty_for_the_first_organizations_token(string path)
     {
         // Give the second organization something in every list first, with its own token.
         var theirToken = await SecondOrgTokenAsync();
@@ -166,7 +166,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     [InlineData("health_profile?filter[organization]=" + OrganizationId + "&include=patient,questions")]
     [InlineData("health_profile_answer?filter[patient]=" + PatientId + "&include=patient")]
     [InlineData("group?filter[organization]=" + OrganizationId)]
-    public async Task Lists_NamingTheFirstOrganizationsData_ReturnNothingOfItToTheSecondOrganization(string path)
+    public async Task Lists_naming_the_first_organizations_data_return_none_of_it_to_the_second_organization(string path)
     {
         var reply = await Send(HttpMethod.Get, path, token: await SecondOrgTokenAsync());
         reply.AssertOk();
@@ -176,7 +176,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task Metric_ForAnotherOrganizationsPatient_Is403_ByIdOrByMetaQuery_AndWritesNothing()
+    public async Task A_metric_for_another_organizations_patient_by_id_or_meta_query_is_403_and_writes_nothing()
     {
         AssertForbidden(await Post("patient_health_metric", Metric(F("""{"type":"patient","id":"%SecondOrgPatientId%"}""", ("SecondOrgPatientId", SecondOrgPatientId)))),
             "/data/relationships/patient/data/id");
@@ -203,7 +203,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task Metric_WithTheSecondOrganizationsToken_IsCreatedThere_AndInvisibleToTheFirst()
+    public async Task A_metric_created_with_the_second_organizations_token_is_theirs_and_invisible_to_the_first()
     {
         var theirToken = await SecondOrgTokenAsync();
         var created = await Send(HttpMethod.Post, "patient_health_metric", Metric(
@@ -221,7 +221,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     [InlineData("""{"type":"group","id":"58c88de7c93eb96357a87040"}""", "/data/relationships/groups/data/0/id")]
     [InlineData("""{"type":"group","meta":{"query":{"organization":"58c88de7c93eb96357a87033","name":"Patients Lead"}}}""", "/data/relationships/groups/data/0/meta/query/organization")]
     [InlineData("""{"type":"group","meta":{"query":{"organization":"58c88de7c93eb96357a87033","name":"A Brand New Group"}}}""", "/data/relationships/groups/data/0/meta/query/organization")]
-    public async Task Patient_InAnotherOrganizationsGroup_Is403_AndCreatesNothing(string groupReference, string pointer)
+    public async Task A_patient_in_another_organizations_group_is_403_and_creates_nothing(string groupReference, string pointer)
     {
         AssertForbidden(await Post("patient", PatientIn(groupReference)), pointer);
 
@@ -232,7 +232,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task Patient_WithAnotherOrganizationsCoach_Is403()
+    public async Task A_patient_with_another_organizations_coach_is_403()
     {
         var body = F("""
             {"data":{"type":"patient","attributes":{"first_name":"Scope"},"relationships":{
@@ -243,7 +243,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task Group_InAnotherOrganization_Is403_WithoutOne_ItJoinsTheTokensOrganization()
+    public async Task A_group_in_another_organization_is_403_and_one_without_an_organization_joins_the_tokens()
     {
         var body = F("""{"data":{"type":"group","attributes":{"name":"Elsewhere"},"relationships":{"organization":{"data":{"type":"organization","id":"%SecondOrganizationId%"}}}}}""", ("SecondOrganizationId", SecondOrganizationId));
         AssertForbidden(await Post("group", body), "/data/relationships/organization/data/id");
@@ -255,7 +255,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task PatientUpdate_OfAnotherOrganization_Is403_AndMovingAPatientThereIs403()
+    public async Task Updating_another_organizations_patient_or_moving_a_patient_into_its_group_is_403()
     {
         AssertForbidden(await Patch($"patient/{SecondOrgPatientId}", Update("patient", SecondOrgPatientId, """{"first_name":"Changed"}""")));
         var theirs = await Send(HttpMethod.Get, $"patient/{SecondOrgPatientId}", token: await SecondOrgTokenAsync());
@@ -268,7 +268,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task CalendarEvent_ForOrWithAnotherOrganizationsPeople_Is403()
+    public async Task A_calendar_event_for_with_or_completed_by_another_organizations_people_is_403()
     {
         AssertForbidden(await Post("calendar_event", CallFor(SecondOrgPatientId, CoachId)), "/data/relationships/owner/data/id");
         AssertForbidden(await Post("calendar_event", CallFor(PatientId, SecondOrgPatientId)), "/data/attributes/attendees/0/user");
@@ -290,7 +290,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task CalendarEvent_UpdateAndDelete_OfAnotherOrganization_Are403_AndChangeNothing()
+    public async Task Updating_or_deleting_another_organizations_calendar_event_is_403_and_changes_nothing()
     {
         var theirToken = await SecondOrgTokenAsync();
         AssertForbidden(await Send(HttpMethod.Patch, $"calendar_event/{CalendarEventId}",
@@ -302,7 +302,7 @@ public sealed class OrganizationScopeTests : SandboxHost
     }
 
     [Fact]
-    public async Task ActionsAndBundles_OfAnotherOrganization_CannotBeUpdatedOrLinked()
+    public async Task Another_organizations_actions_and_bundles_can_be_neither_updated_nor_linked()
     {
         var theirToken = await SecondOrgTokenAsync();
         AssertForbidden(await Send(HttpMethod.Patch, $"action/{ActionId}", Update("action", ActionId, """{"title":"Hijacked"}"""), theirToken));

@@ -8,7 +8,7 @@ public sealed class PagingTests : SandboxHost
     private const string Patients = $"patient?filter[organization]={OrganizationId}";
 
     [Fact]
-    public async Task DefaultIsSkipPagingWithSizeTen()
+    public async Task Without_page_parameters_a_list_is_skip_paged_ten_at_a_time()
     {
         var reply = await Get(Patients);
         reply.AssertOk();
@@ -18,7 +18,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task SkipPaging_WalksAllPages_WithFirstLastPrevNextSelf()
+    public async Task Skip_paging_walks_every_page_with_self_first_last_prev_and_next_links()
     {
         var seen = new List<string>();
         var first = await Get($"{Patients}&page[number]=1&page[size]=5");
@@ -49,7 +49,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task SkipPaging_PastTheEnd_IsEmpty()
+    public async Task A_skip_page_past_the_end_is_empty_with_the_count_and_no_next_link()
     {
         var reply = await Get($"{Patients}&page[number]=9&page[size]=5");
         reply.AssertOk();
@@ -59,7 +59,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task CursorPaging_WalksAllPages_NextOnlyWhileMoreRemain()
+    public async Task Cursor_paging_walks_every_page_with_a_next_link_only_while_more_remain()
     {
         var seen = new List<string>();
         var reply = await Get($"{Patients}&page[limit]=5");
@@ -82,7 +82,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task CursorPaging_ExactMultiple_HasNoEmptyTrailingPage()
+    public async Task Cursor_paging_over_an_exact_multiple_of_the_limit_has_no_empty_last_page()
     {
         var reply = await Get($"{Patients}&page[limit]=6");
         var second = await Get(((string)reply.Body["links"]!["next"]!).TrimStart('/')[4..]);
@@ -91,7 +91,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task PageCursor_IsASynonymForPageAfter()
+    public async Task Page_cursor_is_a_synonym_for_page_after()
     {
         var first = await Get($"{Patients}&page[limit]=4");
         var next = (string)first.Body["links"]!["next"]!;
@@ -107,7 +107,7 @@ public sealed class PagingTests : SandboxHost
     [Theory]
     [InlineData("page[size]=0")]
     [InlineData("page[limit]=0")]
-    public async Task SizeOrLimitZero_ReturnsOnlyTheCount(string page)
+    public async Task A_page_size_or_limit_of_zero_returns_only_the_count(string page)
     {
         var reply = await Get($"{Patients}&{page}");
         reply.AssertOk();
@@ -126,13 +126,13 @@ public sealed class PagingTests : SandboxHost
     [InlineData("page[limit]=x", "page[limit]")]
     [InlineData("page[limit]=5&page[after]=not-a-cursor", "page[after]")]
     [InlineData("page[offset]=5", "page[offset]")]
-    public async Task InvalidPaging_Is409InvalidParameter(string query, string parameter)
+    public async Task Invalid_or_mixed_paging_parameters_are_409_naming_the_parameter(string query, string parameter)
     {
         (await Get($"{Patients}&{query}")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: parameter);
     }
 
     [Fact]
-    public async Task HealthProfileAnswers_AllowPagesOfUpTo100()
+    public async Task Health_profile_answers_allow_pages_of_up_to_100()
     {
         var reply = await Get($"health_profile_answer?filter[organization]={OrganizationId}");
         Assert.Equal(9, reply.DataArray.Count);
@@ -142,7 +142,7 @@ public sealed class PagingTests : SandboxHost
     }
 
     [Fact]
-    public async Task CalendarEvents_PageWithSortAcrossPages()
+    public async Task Calendar_event_pages_keep_their_sort_across_pages()
     {
         var first = await Get($"calendar_event?filter[organization]={OrganizationId}&sort=-start_at&page[limit]=4");
         var second = await Get(((string)first.Body["links"]!["next"]!).TrimStart('/')[4..]);

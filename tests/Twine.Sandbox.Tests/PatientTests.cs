@@ -24,7 +24,7 @@ public sealed class PatientTests : SandboxHost
     }.ToJsonString();
 
     [Fact]
-    public async Task SpecCreateExample_Is201()
+    public async Task The_specs_create_example_creates_an_active_patient_in_its_group_without_identifiers_or_coaches()
     {
         // CreatePatientRequest example.
         var reply = await Post("patient", """
@@ -55,7 +55,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task SpecMetaQueryGroupExample_UsesTheNamedGroupOfThatOrganization()
+    public async Task The_specs_group_by_meta_query_example_puts_the_patient_in_the_named_group_of_that_organization()
     {
         // The createPatient description's example: the group by meta.query {organization, name}. Its organization is
         // the seed's second one, so the example is sent with that organization's credentials.
@@ -90,7 +90,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task MetaQueryGroup_NoMatch_CreatesTheGroup_UnknownOrganization_Is409()
+    public async Task A_group_meta_query_matching_no_group_creates_it_and_one_of_an_unknown_organization_is_409()
     {
         var body = """
             {"data":{"type":"patient","attributes":{"first_name":"New"},
@@ -107,7 +107,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task FailedBulkCreate_WritesNothing_NotEvenAMetaQueryGroup()
+    public async Task A_failed_bulk_create_writes_nothing_not_even_a_group_named_by_meta_query()
     {
         var good = """{"type":"patient","attributes":{"first_name":"Ok"},"relationships":{"groups":{"data":[{"type":"group","meta":{"query":{"organization":"58c4554710123c5c40dbab81","name":"Rollback Cohort"}}}]}}}""";
         var bad = """{"type":"patient","attributes":{"gender":"robot"},"relationships":{"groups":{"data":[{"type":"group","id":"5755db2a3db4179179999acf"}]}}}""";
@@ -121,7 +121,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task DuplicateIdentifier_Is409_OrIgnoredWithMeta()
+    public async Task A_duplicate_identifier_is_409_on_the_identifier()
     {
         (await Post("patient", NewPatient("Dup", "555001"))).AssertOk(HttpStatusCode.Created);
         (await Post("patient", NewPatient("Dup", "555001")))
@@ -129,7 +129,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task BulkCreate_WithIgnoreDuplicates()
+    public async Task A_bulk_create_with_ignore_duplicates_creates_the_new_patients_and_lists_the_existing_ones_as_ignored()
     {
         var first = await Post("patient", NewPatient("Bulk", "555100"));
         var a = JsonNode.Parse(NewPatient("BulkA", "555100"))!["data"]!;
@@ -150,7 +150,7 @@ public sealed class PatientTests : SandboxHost
     [InlineData("""{"email_address":"not-an-email"}""", "/data/attributes/email_address")]
     [InlineData("""{"identifiers":[{"system":"x"}]}""", "/data/attributes/identifiers/0/value")]
     [InlineData("""{"phone_numbers":[{"type":"pager","value":"1","primary":true}]}""", "/data/attributes/phone_numbers/0/type")]
-    public async Task InvalidAttributes_Are409WithPointer(string attributes, string pointer)
+    public async Task An_invalid_patient_attribute_is_409_pointing_at_it(string attributes, string pointer)
     {
         var body = """{"data":{"type":"patient","attributes":@ATTRIBUTES@,"relationships":{"groups":{"data":[{"type":"group","id":"5755db2a3db4179179999acf"}]}}}}"""
             .Replace("@ATTRIBUTES@", attributes, StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task MissingGroups_Is409()
+    public async Task A_patient_without_groups_or_with_an_unknown_group_is_409()
     {
         (await Post("patient", """{"data":{"type":"patient","attributes":{"first_name":"Lonely"}}}"""))
             .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: "/data/relationships/groups");
@@ -167,7 +167,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task Update_SpecExample_ChangesNameAndUpdatedAt_KeepsCreatedAt()
+    public async Task The_specs_update_example_changes_the_name_and_updated_at_and_keeps_the_rest()
     {
         var created = await Post("patient", NewPatient("Jack", "555200"));
         var id = (string)created.Data["id"]!;
@@ -195,7 +195,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task Update_Errors()
+    public async Task Updating_an_unknown_patient_is_404_and_a_wrong_type_bad_attribute_or_taken_identifier_is_409()
     {
         (await Patch("patient/000000000000000000000000", Update("patient", "000000000000000000000000", """{"first_name":"X"}""")))
             .AssertError(HttpStatusCode.NotFound, "ResourceNotFound");
@@ -208,7 +208,7 @@ public sealed class PatientTests : SandboxHost
     }
 
     [Fact]
-    public async Task FetchPatient_GroupsAndCoaches()
+    public async Task A_patient_its_groups_and_its_coaches_are_fetched_and_an_unknown_patient_is_404_on_each()
     {
         var patient = await Get($"patient/{PatientId}");
         patient.AssertOk();
@@ -235,13 +235,13 @@ public sealed class PatientTests : SandboxHost
 public sealed class PatientListTests : SandboxHost
 {
     [Fact]
-    public async Task RequiresGroupsOrOrganization()
+    public async Task Listing_patients_without_a_groups_or_organization_filter_is_409()
     {
         (await Get("patient")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[groups]");
     }
 
     [Fact]
-    public async Task FilterByIdentifier()
+    public async Task Patients_are_found_by_identifier_in_the_tokens_organization_and_a_system_without_a_value_is_409()
     {
         var reply = await Get($"patient?filter[organization]={OrganizationId}&filter[identifier][system]=medical-record-number&filter[identifier][value]=121212");
         reply.AssertOk();
@@ -256,7 +256,7 @@ public sealed class PatientListTests : SandboxHost
     }
 
     [Fact]
-    public async Task FilterByGroupsAndArchived()
+    public async Task Patients_are_filtered_on_groups_of_the_tokens_organization_and_on_archived()
     {
         var team = await Get($"patient?filter[groups]={TeamHealthGroupId}&page[size]=50");
         Assert.Equal([PatientId, "5a1000000000000000000002", "5a1000000000000000000005", "5a1000000000000000000008", "5a100000000000000000000b"], team.Ids);
@@ -275,7 +275,7 @@ public sealed class PatientListTests : SandboxHost
     }
 
     [Fact]
-    public async Task FilterByCreatedAndUpdatedAt()
+    public async Task Patients_are_filtered_on_created_at_and_updated_at_ranges_and_a_bad_range_is_409()
     {
         var created = await Get($"patient?filter[organization]={OrganizationId}&filter[created_at]=2024-01-02T10:00:00Z..2024-01-04T10:00:00Z");
         Assert.Equal(["5a1000000000000000000001", "5a1000000000000000000002"], created.Ids);

@@ -5,7 +5,7 @@ namespace Twine.Sandbox.Tests;
 public sealed class PlanTests : SandboxHost
 {
     [Fact]
-    public async Task CreateAction_SpecExample_Is201()
+    public async Task The_specs_create_action_example_creates_an_action_in_its_bundle()
     {
         // CreateActionRequest example.
         var reply = await Post("action", """
@@ -67,7 +67,7 @@ public sealed class PlanTests : SandboxHost
     }
 
     [Fact]
-    public async Task UpdateAction_ChangesUpdatedAt_AndValidates()
+    public async Task An_action_update_moves_updated_at_keeps_created_at_and_refuses_bad_values_and_unknown_ids()
     {
         const string id = "59653f699fc8be3938f04491";
         Time.Advance(TimeSpan.FromMinutes(3));
@@ -91,14 +91,14 @@ public sealed class PlanTests : SandboxHost
     [InlineData("""{"type":"weight","effective_from":"2025-01-01T00:00:00Z"}""", "/data/attributes/title")]
     [InlineData("""{"type":"weight","title":"T"}""", "/data/attributes/effective_from")]
     [InlineData("""{"type":"weight","title":"T","effective_from":"2025-01-01T00:00:00Z","tracking":"yes"}""", "/data/attributes/tracking")]
-    public async Task CreateAction_Invalid_Is409(string attributes, string pointer)
+    public async Task An_action_missing_a_required_attribute_or_with_an_invalid_one_is_409_pointing_at_it(string attributes, string pointer)
     {
         (await Post("action", """{"data":{"type":"action","attributes":@A@}}""".Replace("@A@", attributes, StringComparison.Ordinal)))
             .AssertError(HttpStatusCode.Conflict, "InvalidBodyParameter", pointer: pointer);
     }
 
     [Fact]
-    public async Task Bundle_CreateIs200_FetchAndUpdate()
+    public async Task A_bundle_is_created_with_200_fetched_and_updated_and_one_with_an_unknown_action_is_409()
     {
         var created = await Post("bundle", """
             {"data":{"type":"bundle","attributes":{"type":"weight","title":"Weight","effective_from":"2025-01-01T00:00:00Z"},

@@ -6,7 +6,7 @@ namespace Twine.Sandbox.Tests;
 public sealed class ReadOnlyResourceTests : SandboxHost
 {
     [Fact]
-    public async Task Organization()
+    public async Task An_organization_is_fetched_by_id_and_an_unknown_id_is_404()
     {
         var reply = await Get($"organization/{OrganizationId}");
         reply.AssertOk();
@@ -16,7 +16,7 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
-    public async Task Groups_FilterByOrganizationAndName()
+    public async Task Groups_are_listed_only_by_organization_optionally_by_name_and_fetched_by_id()
     {
         var reply = await Get($"group?filter[organization]={OrganizationId}");
         reply.AssertOk();
@@ -32,7 +32,7 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
-    public async Task Coach()
+    public async Task A_coach_is_fetched_by_id_with_its_names_and_an_unknown_id_is_404()
     {
         var reply = await Get($"coach/{CoachId}");
         reply.AssertOk();
@@ -42,7 +42,7 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
-    public async Task EmailHistories_FiltersAndSort()
+    public async Task Email_histories_are_listed_by_receiver_or_sender_sorted_on_send_time_and_fetched_by_id()
     {
         (await Get("email_history")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[receiver]");
 
@@ -66,7 +66,7 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
-    public async Task HealthProfiles_FiltersAndIncludes()
+    public async Task Health_profiles_are_listed_by_patient_or_groups_and_include_their_patient_and_questions()
     {
         (await Get("health_profile")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
         var mine = await Get($"health_profile?filter[patient]={PatientId}&include=patient,questions");
@@ -87,7 +87,7 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
-    public async Task HealthProfileQuestionsAnswersAndDefinitions()
+    public async Task Health_profile_questions_answers_and_question_definitions_are_fetched_and_listed_with_their_includes()
     {
         var question = await Get("health_profile_question/59d435931d078505ba744e88?include=question_definition,answer");
         question.AssertOk();

@@ -91,7 +91,7 @@ public sealed class RealismTests : IAsyncDisposable
     }.ToJsonString();
 
     [Fact]
-    public void Defaults_AreFast_NoLatencyAndNoRateLimit()
+    public void By_default_there_is_no_latency_and_no_rate_limit()
     {
         var options = new SandboxOptions();
         Assert.Equal(TimeSpan.Zero, options.Latency);
@@ -102,7 +102,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Latency_ARequestIsPendingUntilTheClockHasMovedOnByTheLatency()
+    public async Task A_request_is_pending_until_the_clock_has_moved_on_by_the_latency()
     {
         var latency = TimeSpan.FromMilliseconds(200);
         await Start(o => o.Latency = latency);
@@ -121,7 +121,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task LatencyPerItem_ABulkCreateWaitsOnceMorePerResource()
+    public async Task A_bulk_create_waits_the_per_item_latency_once_more_per_resource()
     {
         var latency = TimeSpan.FromMilliseconds(100);
         var perItem = TimeSpan.FromMilliseconds(10);
@@ -140,7 +140,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task LatencyJitter_AddsUpToTheJitter()
+    public async Task Jitter_adds_up_to_its_amount_to_the_latency()
     {
         var latency = TimeSpan.FromMilliseconds(100);
         var jitter = TimeSpan.FromMilliseconds(50);
@@ -160,7 +160,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Latency_RequestsWaitSideBySide_NotOneAfterAnother()
+    public async Task Delayed_requests_wait_side_by_side_not_one_after_another()
     {
         var latency = TimeSpan.FromSeconds(1);
         await Start(o => o.Latency = latency);
@@ -181,7 +181,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RateLimit_IsA429WithRetryAfterInTheWindow_AndLiftsWhenTheWindowEnds()
+    public async Task Over_the_rate_limit_requests_are_429_with_retry_after_until_the_window_ends()
     {
         await Start(o => (o.RateLimit, o.RateLimitWindow) = (3, TimeSpan.FromSeconds(10)));
         var token = await AccessToken(await TokenRequest()); // 1 (token requests count)
@@ -215,7 +215,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RateLimit_RetryAfterRoundsUpToWholeSeconds()
+    public async Task The_rate_limits_retry_after_rounds_up_to_whole_seconds()
     {
         await Start(o => (o.RateLimit, o.RateLimitWindow) = (1, TimeSpan.FromMilliseconds(2500)));
         var token = await AccessToken(await TokenRequest());
@@ -226,7 +226,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RateLimit_IsPerOrganization()
+    public async Task The_rate_limit_is_counted_per_organization()
     {
         await Start(o => (o.RateLimit, o.RateLimitWindow) = (2, TimeSpan.FromMinutes(1)));
         var first = await AccessToken(await TokenRequest());
@@ -243,7 +243,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task RateLimit_ResetClearsTheWindows()
+    public async Task A_reset_clears_the_rate_limit_windows()
     {
         await Start(o => (o.RateLimit, o.RateLimitWindow) = (1, TimeSpan.FromMinutes(1)));
         _ = await AccessToken(await TokenRequest());
@@ -253,7 +253,7 @@ public sealed class RealismTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Options_ComeFromConfiguration()
+    public async Task Options_are_read_from_configuration_and_a_bad_value_throws()
     {
         var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -283,7 +283,7 @@ public sealed class RealismTests : IAsyncDisposable
     [InlineData("LatencyJitter")]
     [InlineData("RateLimit")]
     [InlineData("RateLimitWindow")]
-    public async Task Options_OutOfRange_DoNotStart(string name)
+    public async Task An_out_of_range_option_stops_the_sandbox_from_starting(string name)
     {
         var options = new SandboxOptions { Port = 0, RateLimit = 1 };
         switch (name)

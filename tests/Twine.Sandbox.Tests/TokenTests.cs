@@ -8,7 +8,7 @@ namespace Twine.Sandbox.Tests;
 public sealed class TokenTests : SandboxHost
 {
     [Fact]
-    public async Task JsonApiForm_IssuesBearerTokenPerCreateTokenResponse()
+    public async Task A_json_api_token_request_gets_a_bearer_token_shaped_as_the_specs_CreateTokenResponse()
     {
         using var response = await Http.PostAsync("oauth/token", TokenBody(), Ct);
         var body = await Read(response);
@@ -26,7 +26,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task SpecExampleWithOauthTokenType_IsAccepted()
+    public async Task The_specs_token_example_with_type_oauth_token_is_accepted()
     {
         // CreateTokenRequest example (type "oauth/token"), with this sandbox's credentials.
         var json = $$"""
@@ -46,7 +46,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task PlainJsonForm_TopLevelFields_IsAccepted()
+    public async Task A_plain_json_token_request_with_top_level_fields_gets_a_working_token()
     {
         var json = $$"""{"grant_type":"client_credentials","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
         using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
@@ -65,7 +65,7 @@ public sealed class TokenTests : SandboxHost
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/xml")]
-    public async Task OtherMediaType_Is403Forbidden(string mediaType)
+    public async Task A_token_request_in_another_media_type_is_403_Forbidden(string mediaType)
     {
         var json = $$"""{"grant_type":"client_credentials","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
         using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, mediaType), Ct);
@@ -74,7 +74,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task WrongSecret_Is401InvalidCredentials()
+    public async Task A_wrong_secret_is_401_InvalidCredentials()
     {
         using var response = await Http.PostAsync("oauth/token", TokenBody(secret: "not-the-secret"), Ct);
         var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
@@ -82,7 +82,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task WrongClientId_Is401InvalidCredentials()
+    public async Task A_wrong_client_id_is_401_InvalidCredentials()
     {
         using var response = await Http.PostAsync("oauth/token", TokenBody(id: "someone-else"), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -97,7 +97,7 @@ public sealed class TokenTests : SandboxHost
     [InlineData("client_secret", "client_credentials")]
     [InlineData("grant_type", null)]
     [InlineData("refresh_token", "refresh_token")]
-    public async Task MissingMember_JsonApiForm_Is409InvalidBodyParameter_AtTheMember(string missing, string? grant)
+    public async Task A_json_api_token_request_missing_a_required_member_is_409_pointing_at_it(string missing, string? grant)
     {
         var attributes = new JsonObject { ["grant_type"] = grant, ["client_id"] = Server.ClientId, ["client_secret"] = Server.ClientSecret };
         attributes.Remove(missing);
@@ -111,7 +111,7 @@ public sealed class TokenTests : SandboxHost
     [InlineData("client_id", "client_credentials")]
     [InlineData("client_secret", "client_credentials")]
     [InlineData("grant_type", null)]
-    public async Task MissingMember_PlainJsonForm_Is409InvalidBodyParameter_AtTheTopLevelMember(string missing, string? grant)
+    public async Task A_plain_json_token_request_missing_a_required_member_is_409_pointing_at_the_top_level_member(string missing, string? grant)
     {
         var fields = new JsonObject { ["grant_type"] = grant, ["client_id"] = Server.ClientId, ["client_secret"] = Server.ClientSecret };
         fields.Remove(missing);
@@ -121,7 +121,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task NullClientId_IsMissing_And_EmptyClientId_IsWrongCredentials()
+    public async Task A_null_client_id_is_missing_and_an_empty_one_is_InvalidCredentials()
     {
         var attributes = new JsonObject { ["grant_type"] = "client_credentials", ["client_id"] = null, ["client_secret"] = Server.ClientSecret };
         var body = new JsonObject { ["data"] = new JsonObject { ["type"] = "token", ["attributes"] = attributes } };
@@ -135,7 +135,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task UnsupportedGrantType_PlainJsonForm_PointsAtTheTopLevelMember()
+    public async Task An_unsupported_grant_type_in_plain_json_is_InvalidGrantType_at_the_top_level_member()
     {
         var json = $$"""{"grant_type":"password","client_id":"{{Server.ClientId}}","client_secret":"{{Server.ClientSecret}}"}""";
         using var response = await Http.PostAsync("oauth/token", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
@@ -144,7 +144,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task UnsupportedGrantType_IsInvalidGrantType()
+    public async Task An_unsupported_grant_type_is_409_InvalidGrantType()
     {
         using var response = await Http.PostAsync("oauth/token", TokenBody(grant: "password"), Ct);
         var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
@@ -152,7 +152,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task RefreshTokenGrant_IssuesNewTokenAndRetiresOldRefreshToken()
+    public async Task A_refresh_token_grant_issues_a_new_token_and_retires_the_old_refresh_token()
     {
         using var first = await Http.PostAsync("oauth/token", TokenBody(), Ct);
         var refresh = (string)(await Read(first))["data"]!["attributes"]!["refresh_token"]!;
@@ -177,7 +177,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task MissingBearerToken_Is401Unauthorized()
+    public async Task A_request_without_a_bearer_token_is_401_Unauthorized()
     {
         using var response = await Http.GetAsync($"patient/{PatientId}", Ct);
         var reply = new Reply(response.StatusCode, await Read(response), response.Content.Headers.ContentType?.MediaType, response.Headers);
@@ -185,14 +185,14 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task UnknownBearerToken_Is401Unauthorized()
+    public async Task An_unknown_bearer_token_is_401_Unauthorized()
     {
         var reply = await Get($"patient/{PatientId}", "00000000-0000-0000-0000-000000000000");
         reply.AssertError(HttpStatusCode.Unauthorized, "Unauthorized");
     }
 
     [Fact]
-    public async Task NonBearerScheme_Is401Unauthorized()
+    public async Task A_token_sent_with_a_scheme_other_than_bearer_is_401()
     {
         var token = await NewTokenAsync();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"patient/{PatientId}");
@@ -202,7 +202,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task TokenExpiresAfterLifetime_OnTheInjectedClock()
+    public async Task A_token_expires_after_its_lifetime_on_the_injected_clock()
     {
         var token = await NewTokenAsync();
         Time.Advance(TimeSpan.FromMinutes(29));
@@ -213,7 +213,7 @@ public sealed class TokenTests : SandboxHost
     }
 
     [Fact]
-    public async Task TokenGroupsAndOrganization_AreServed()
+    public async Task A_tokens_groups_and_organization_are_included_and_served_and_an_unknown_tokens_groups_are_404()
     {
         using var response = await Http.PostAsync("oauth/token?include=groups,organization", TokenBody(), Ct);
         var body = await Read(response);
