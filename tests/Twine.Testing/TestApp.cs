@@ -54,7 +54,6 @@ public sealed class TestApp : IAsyncDisposable
         {
             ["TwineStorage"] = azurite.ConnectionString,
             ["Storage:IngestionsTable"] = "Ingestions" + suffix,
-            ["Storage:IngestionResultsTable"] = "IngestionResults" + suffix,
             ["Storage:CalendarEventLinksTable"] = "CalendarEventLinks" + suffix,
             ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
@@ -228,10 +227,18 @@ public sealed class TestApp : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>The ingestion rows (without the message outcome rows beside them in each partition).</summary>
+    public async Task<List<TableEntity>> IngestionRowsAsync() =>
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey == TableKeys.IngestionRow)];
+
+    /// <summary>The message outcome rows (they share the Ingestions table's partitions with the ingestion rows).</summary>
+    public async Task<List<TableEntity>> ResultRowsAsync() =>
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey != TableKeys.IngestionRow)];
+
     /// <summary>Asserts that nothing at all was stored or queued.</summary>
     public async Task AssertNothingStoredOrQueuedAsync()
     {
-        foreach (var table in new[] { Names.IngestionsTable, Names.IngestionResultsTable, Names.IngestionKeysTable, Names.CalendarEventLinksTable })
+        foreach (var table in new[] { Names.IngestionsTable, Names.IngestionKeysTable, Names.CalendarEventLinksTable })
         {
             Assert.Empty(await RowsAsync(table));
         }

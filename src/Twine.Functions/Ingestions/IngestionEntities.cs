@@ -58,7 +58,10 @@ public sealed class IngestionEntity : ITableEntity
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-/// <summary>A row of IngestionResults (PK = ingestion id, RK = message index "00000"): one message's outcome, written once.</summary>
+/// <summary>
+/// A message's outcome, written once, beside its ingestion's row in the Ingestions table (PK = ingestion id, RK = message
+/// index "00000"): one partition, so the outcome and the ingestion's aggregate are written in one entity-group transaction.
+/// </summary>
 public sealed class IngestionResultEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions;
@@ -7,17 +8,71 @@ namespace Twine.Functions.Ingestions;
 public sealed partial class IngestionStore
 {
     /// <summary>
-    /// Records one message's outcome. The result row is inserted once (a second delivery's insert gets 409 and is
-    /// dropped); the ingestion row is then recomputed from all result rows and written with its ETag. Recomputing
-    /// instead of incrementing makes a repeat harmless: the tables end as one delivery would leave them.
+    /// Records one message's outcome: the outcome row and the ingestion's aggregate (recomputed from every outcome,
+    /// this one included) in one entity-group transaction, conditional on the ingestion row read in
+    /// <paramref name="snapshot"/> (inserted with it for a message a partner enqueued directly). With the snapshot taken
+    /// before the Twine call, that is one storage call. A concurrent write (another message's outcome, the same message
+    /// recorded by another delivery) makes the transaction fail whole: the partition is read again and the write retried,
+    /// within a bound. Recomputing instead of incrementing makes a repeat harmless: the tables end as one delivery leaves them.
     /// </summary>
-    /// <returns>The ingestion's status after the recompute.</returns>
-    public async Task<IngestionStatus> RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken)
+    /// <returns>The ingestion's status after the write.</returns>
+    public async Task<IngestionStatus> RecordMessageOutcomeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken,
+        IngestionSnapshot? snapshot = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
+        var result = ResultRow(ingestionId, outcome);
+        for (var attempt = 1; attempt <= OptimisticUpdate.DefaultMaxAttempts; attempt++)
+        {
+            snapshot ??= await ReadSnapshotAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var recorded = snapshot.Result(outcome.MessageIndex);
+            var now = timeProvider.GetUtcNow();
+            var entity = snapshot.Ingestion ?? new IngestionEntity
+            {
+                // A message enqueued directly by a partner: no row from the edge, so the message says what the ingestion is.
+                PartitionKey = ingestionId,
+                Kind = outcome.Kind.ToWire(),
+                Status = IngestionStatus.Processing.ToWire(),
+                MessagesTotal = outcome.MessageCount,
+                CreatedAt = now,
+            };
+            var before = snapshot.Ingestion is null ? null : IngestionAggregate.Fingerprint(entity);
+            MoveOnIfAbandoned(entity, now);
+            IngestionAggregate.Apply(entity, recorded is null ? [.. snapshot.Results.Append(result).OrderBy(r => r.MessageIndex)] : snapshot.Results);
+            var status = IngestionNames.ParseStatus(entity.Status);
+            if (recorded is not null && before is not null && before == IngestionAggregate.Fingerprint(entity))
+            {
+                return status; // recorded by an earlier delivery and the aggregate already says so: nothing to write
+            }
+
+            entity.UpdatedAt = now;
+            var actions = new List<TableTransactionAction>();
+            if (recorded is null)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, result));
+            }
+
+            actions.Add(snapshot.Ingestion is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, entity.ETag));
+            try
+            {
+                await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return status;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                snapshot = null; // someone wrote first: read again and recompute
+            }
+        }
+
+        throw new OptimisticUpdateException(tables.Ingestions.Name, ingestionId, TableKeys.MessageRow(outcome.MessageIndex), OptimisticUpdate.DefaultMaxAttempts);
+    }
+
+    private IngestionResultEntity ResultRow(string ingestionId, MessageOutcome outcome)
+    {
         var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, IngestionJsonContext.Default.ListString);
         var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, IngestionJsonContext.Default.ListIngestionError);
-        var result = new IngestionResultEntity
+        return new IngestionResultEntity
         {
             PartitionKey = ingestionId,
             RowKey = TableKeys.MessageRow(outcome.MessageIndex),
@@ -34,16 +89,6 @@ public sealed partial class IngestionStore
             ReasonIfFailed = outcome.ReasonIfFailed,
             RecordedAt = timeProvider.GetUtcNow(),
         };
-        try
-        {
-            await tables.IngestionResults.AddEntityAsync(result, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            // Already recorded by an earlier delivery; still recompute below, in case that delivery stopped before it did.
-        }
-
-        return await RecomputeAsync(ingestionId, outcome, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -125,36 +170,4 @@ public sealed partial class IngestionStore
             return await GetAsync(ingestionId, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>
-    /// Reads the ingestion row and its result partition, recomputes the aggregate and writes it with the ETag read (or
-    /// inserts it, for a message enqueued directly by a partner). A repeated delivery that changes nothing writes nothing.
-    /// </summary>
-    private Task<IngestionStatus> RecomputeAsync(string ingestionId, MessageOutcome outcome, CancellationToken cancellationToken) =>
-        UpdateIngestionAsync(ingestionId, async (entity, ct) =>
-        {
-            var results = await GetResultsAsync(ingestionId, ct).ConfigureAwait(false);
-            var now = timeProvider.GetUtcNow();
-            var isNew = entity is null;
-            entity ??= new IngestionEntity
-            {
-                // A message enqueued directly by a partner: no row from the edge, so the message says what the ingestion is.
-                PartitionKey = ingestionId,
-                Kind = outcome.Kind.ToWire(),
-                Status = IngestionStatus.Processing.ToWire(),
-                MessagesTotal = outcome.MessageCount,
-                CreatedAt = now,
-            };
-            var before = isNew ? null : IngestionAggregate.Fingerprint(entity);
-            MoveOnIfAbandoned(entity, now);
-            IngestionAggregate.Apply(entity, results);
-            var status = IngestionNames.ParseStatus(entity.Status);
-            if (before is not null && before == IngestionAggregate.Fingerprint(entity))
-            {
-                return OptimisticChange<IngestionEntity, IngestionStatus>.Decline(status); // a repeated delivery: nothing changed, so nothing is written (not even UpdatedAt)
-            }
-
-            entity.UpdatedAt = now;
-            return OptimisticChange<IngestionEntity, IngestionStatus>.Put(entity, status);
-        }, cancellationToken);
 }

@@ -5,10 +5,10 @@ using Twine.Functions.Platform.Storage;
 namespace Twine.Functions.Ingestions;
 
 /// <summary>
-/// The Ingestions and IngestionResults tables. Every read is a point read (PK + RK) or one partition query
-/// (an ingestion's results); every change to an ingestion row is a conditional write (insert, or replace with
-/// the ETag read, through <see cref="OptimisticUpdate"/>), so several instances can record outcomes of the same
-/// ingestion at once. The edge's writes are in IngestionStore.Receiving.cs, processing's in
+/// The Ingestions table: per ingestion one partition, holding the ingestion row and one row per message outcome. Every
+/// read is a point read (PK + RK) or one partition query (an ingestion's outcomes); every change to an ingestion row is
+/// a conditional write (insert, or replace with the ETag read), so several instances can record outcomes of the same
+/// ingestion at once; an outcome and the aggregate it changes are written together in one entity-group transaction. The edge's writes are in IngestionStore.Receiving.cs, processing's in
 /// IngestionStore.Outcomes.cs and IngestionStore.Retrying.cs; the recompute is <see cref="IngestionAggregate"/>.
 /// </summary>
 public sealed partial class IngestionStore(StorageTables tables, TimeProvider timeProvider)
@@ -50,21 +50,33 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     /// <summary>One message's recorded outcome (a point read), or null when none is recorded yet.</summary>
     public async Task<IngestionResultEntity?> GetResultAsync(string ingestionId, int messageIndex, CancellationToken cancellationToken)
     {
-        var response = await tables.IngestionResults.GetEntityIfExistsAsync<IngestionResultEntity>(ingestionId, TableKeys.MessageRow(messageIndex), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await tables.Ingestions.GetEntityIfExistsAsync<IngestionResultEntity>(ingestionId, TableKeys.MessageRow(messageIndex), cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }
 
-    /// <summary>The outcomes recorded for an ingestion, in message order: one partition query.</summary>
+    /// <summary>The outcomes recorded for an ingestion, in message order: one query of its partition's outcome rows.</summary>
     public async Task<IReadOnlyList<IngestionResultEntity>> GetResultsAsync(string ingestionId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and RowKey lt {TableKeys.MessageRowsEnd}");
         var results = new List<IngestionResultEntity>();
-        await foreach (var row in tables.IngestionResults.QueryAsync<IngestionResultEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in tables.Ingestions.QueryAsync<IngestionResultEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             results.Add(row);
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// What processing needs before it calls Twine, in one round trip (the ingestion row and its outcomes, read in
+    /// parallel): whether this message was recorded already, and what recording its outcome will change.
+    /// </summary>
+    public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        var row = ReadAsync(ingestionId, cancellationToken);
+        var results = GetResultsAsync(ingestionId, cancellationToken);
+        await Task.WhenAll(row, results).ConfigureAwait(false);
+        return new IngestionSnapshot(await row.ConfigureAwait(false), await results.ConfigureAwait(false));
     }
 
     /// <summary>Read, change (or decline), write with the ETag read; again on a concurrent write, within a bound.</summary>
@@ -134,3 +146,9 @@ public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int Mess
 /// <param name="Entry">The entry's position in the partner's request (0-based), null for a single resource.</param>
 /// <param name="Expression">Where it is in the partner's request (FHIRPath, e.g. <c>Bundle.entry[3].resource</c>).</param>
 public sealed record EntryReport(int? Entry, string Outcome, string Expression, string? Reason = null);
+
+/// <summary>An ingestion's row (null when a partner enqueued its message directly) and its outcomes, as read together.</summary>
+public sealed record IngestionSnapshot(IngestionEntity? Ingestion, IReadOnlyList<IngestionResultEntity> Results)
+{
+    public IngestionResultEntity? Result(int messageIndex) => Results.FirstOrDefault(r => r.MessageIndex == messageIndex);
+}

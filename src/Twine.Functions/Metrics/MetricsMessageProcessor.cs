@@ -63,12 +63,15 @@ public sealed partial class MetricsMessageProcessor(
     private async Task DeliverAsync(MetricsQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
         CancellationToken cancellationToken)
     {
-        if (await store.GetResultAsync(message.IngestionId, message.MessageIndex, cancellationToken).ConfigureAwait(false) is { } recorded)
+        // Storage calls per message: this read (the ingestion row and its outcomes, in parallel), then one transaction
+        // writing the outcome with the aggregate. Nothing else, whatever Twine answers.
+        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
+        if (snapshot.Result(message.MessageIndex) is { } recorded)
         {
-            // Delivered again after its outcome was recorded: Twine is not called again; the aggregate is recomputed in
-            // case the earlier delivery stopped between the two writes.
+            // Delivered again after its outcome was recorded: Twine is not called again (and nothing is written unless
+            // the aggregate somehow lags the outcome).
             LogAlreadyRecorded(message.IngestionId, message.MessageIndex);
-            await RecordAsync(processing, Outcome(message, recorded), cancellationToken).ConfigureAwait(false);
+            await RecordAsync(processing, Outcome(message, recorded), snapshot, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -80,7 +83,6 @@ public sealed partial class MetricsMessageProcessor(
         }
 
         retries.EnsureTwineAvailable();
-        await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         LogSending(message.IngestionId, message.MessageIndex, message.MessageCount, resources.Count, dequeueCount);
 
         MessageOutcome outcome;
@@ -101,13 +103,13 @@ public sealed partial class MetricsMessageProcessor(
             LogRejected(message.IngestionId, message.MessageIndex, TwineFailures.Status(e), e.ErrorCode, e.RequestId);
         }
 
-        await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(processing, outcome, snapshot, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.MessageIndex, outcome.Created, outcome.IgnoredDuplicates, outcome.Failed);
     }
 
-    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, CancellationToken cancellationToken)
+    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken).ConfigureAwait(false) == IngestionStatus.Receiving)
+        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot).ConfigureAwait(false) == IngestionStatus.Receiving)
         {
             await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
         }

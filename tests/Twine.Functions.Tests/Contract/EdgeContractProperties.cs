@@ -126,10 +126,10 @@ public sealed class EdgeContractProperties(AzuriteFixture azurite)
 
     private static async Task CheckThroughTheEdgeAsync(TestApp app, byte[] body)
     {
-        var rowsBefore = (await app.RowsAsync(app.Names.IngestionsTable)).Count;
+        var rowsBefore = (await app.IngestionRowsAsync()).Count;
         var response = await app.PostMetricsAsync(body);
         var messages = await app.DecodedMessagesAsync(app.Names.MetricsQueue); // received: the next case starts with an empty queue
-        var rowsAfter = (await app.RowsAsync(app.Names.IngestionsTable)).Count;
+        var rowsAfter = (await app.IngestionRowsAsync()).Count;
 
         if (response.Status == 202)
         {

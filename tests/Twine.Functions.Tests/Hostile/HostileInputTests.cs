@@ -93,11 +93,11 @@ public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture
         }
     }
 
-    /// <summary>No ingestion rows (Ingestions, IngestionKeys, IngestionResults, CalendarEventLinks) and both queues empty.</summary>
+    /// <summary>No ingestion rows (Ingestions with their outcome rows, IngestionKeys, CalendarEventLinks) and both queues empty.</summary>
     private async Task AssertNothingAcceptedAsync()
     {
         var app = fixture.App;
-        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionKeysTable, app.Names.IngestionResultsTable, app.Names.CalendarEventLinksTable })
+        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionKeysTable, app.Names.CalendarEventLinksTable })
         {
             Assert.True((await app.RowsAsync(table)).Count == 0, $"Rows were stored in {table}.");
         }
@@ -110,7 +110,7 @@ public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture
     private async Task ClearAsync()
     {
         var app = fixture.App;
-        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionKeysTable, app.Names.IngestionResultsTable, app.Names.CalendarEventLinksTable })
+        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionKeysTable, app.Names.CalendarEventLinksTable })
         {
             var client = new Azure.Data.Tables.TableClient(app.ConnectionString, table);
             foreach (var row in await app.RowsAsync(table))

@@ -26,7 +26,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         Assert.Equal(first.IngestionId, again.IngestionId);
         Assert.Equal(first.Headers["Location"], again.Headers["Location"]);
         Assert.Equal(2, await app.MessageCountAsync(app.Names.MetricsQueue));
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         Assert.Equal("urn:twine-functions:problem:idempotency-key-reused", other.Json["type"]!.GetValue<string>());
         Assert.Equal(first.IngestionId, other.Json["ingestionId"]!.GetValue<string>());
         Assert.Equal(1, await app.MessageCountAsync(app.Names.MetricsQueue));
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         Assert.All(responses, r => Assert.Contains(r.Status, new[] { 202, 409 }));
         Assert.Single(responses.Select(r => r.Json["ingestionId"]!.GetValue<string>()).Distinct());
         Assert.Contains(responses, r => r.Status == 202);
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
         // One Idempotency-Key row; each request's own webhook-id row points at the same ingestion.
         var keys = await app.RowsAsync(app.Names.IngestionKeysTable);
         Assert.Single(keys, r => r.PartitionKey == KeyPartition("burst"));

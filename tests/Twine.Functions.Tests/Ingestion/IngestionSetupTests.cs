@@ -50,7 +50,6 @@ public sealed class IngestionSetupTests
 
     [Theory]
     [InlineData("Storage:IngestionsTable", "has-hyphen")]
-    [InlineData("Storage:IngestionResultsTable", "1StartsWithDigit")]
     [InlineData("Storage:MetricsQueue", "UpperCase")]
     [InlineData("Storage:CalendarEventsQueue", "double--hyphen")]
     public void Invalid_table_or_queue_name_fails_start_up_naming_it(string key, string value)
@@ -67,8 +66,8 @@ public sealed class IngestionSetupTests
         provider.GetRequiredService<IStartupValidator>().Validate();
 
         var names = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
-        Assert.Equal(("Ingestions", "IngestionResults", "CalendarEventLinks", "IngestionKeys", "twine-metrics", "twine-calendar-events"),
-            (names.IngestionsTable, names.IngestionResultsTable, names.CalendarEventLinksTable, names.IngestionKeysTable, names.MetricsQueue, names.CalendarEventsQueue));
+        Assert.Equal(("Ingestions", "CalendarEventLinks", "IngestionKeys", "twine-metrics", "twine-calendar-events"),
+            (names.IngestionsTable, names.CalendarEventLinksTable, names.IngestionKeysTable, names.MetricsQueue, names.CalendarEventsQueue));
     }
 
     [Fact]

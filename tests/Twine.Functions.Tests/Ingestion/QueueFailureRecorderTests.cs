@@ -34,7 +34,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var error = Assert.Single(status.Json["errors"]!.AsArray())!;
         Assert.Equal(("InvalidQueueMessage", "/data/3/attributes/occurred_at"), (error["code"]!.GetValue<string>(), error["pointer"]!.GetValue<string>()));
         Assert.DoesNotContain("SECRET-PATIENT-TEXT", status.Body, StringComparison.Ordinal);
-        Assert.Single(await app.RowsAsync(app.Names.IngestionResultsTable));
+        Assert.Single(await app.ResultRowsAsync());
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         var text = (await app.DecodedMessagesAsync(app.Names.MetricsQueue)).Single(t => JsonNode.Parse(t)!["messageIndex"]!.GetValue<int>() == 1);
 
         await Recorder(app).RecordPoisonAsync(IngestionKind.Metrics, "twine-metrics-poison", text, 5, CancellationToken.None);
-        var once = await app.RowsAsync(app.Names.IngestionsTable);
+        var once = await app.IngestionRowsAsync();
         await Recorder(app).RecordPoisonAsync(IngestionKind.Metrics, "twine-metrics-poison", text, 5, CancellationToken.None);
         var json = (await app.GetStatusAsync(id)).Json;
 
@@ -83,7 +83,7 @@ public sealed class QueueFailureRecorderTests(AzuriteFixture azurite)
         Assert.Equal(("PoisonMessage", "Message 2 of 2 failed 5 times and was moved to twine-metrics-poison."),
             (json["errors"]![0]!["code"]!.GetValue<string>(), json["errors"]![0]!["detail"]!.GetValue<string>()));
         Assert.Equal(50, json["counts"]!["failed"]!.GetValue<int>());
-        Assert.Equal(once.Single().ETag, (await app.RowsAsync(app.Names.IngestionsTable)).Single().ETag); // the repeat wrote nothing
+        Assert.Equal(once.Single().ETag, (await app.IngestionRowsAsync()).Single().ETag); // the repeat wrote nothing
     }
 
     [Fact]

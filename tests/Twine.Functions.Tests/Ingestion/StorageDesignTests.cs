@@ -17,12 +17,12 @@ public sealed class StorageDesignTests(AzuriteFixture azurite)
         var id = (await app.PostMetricsAsync(Bodies.Metrics(150), idempotencyKey: "design-1")).IngestionId;
         await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, 1, 2, 50, 50, 0, 0, [], []), CancellationToken.None);
 
-        var row = Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        var row = Assert.Single(await app.IngestionRowsAsync());
         Assert.Equal((id, "ingestion"), (row.PartitionKey, row.RowKey));
         var ingestions = new TableClient(app.ConnectionString, app.Names.IngestionsTable);
         Assert.True((await ingestions.GetEntityIfExistsAsync<TableEntity>(id, "ingestion", cancellationToken: TestContext.Current.CancellationToken)).HasValue);
 
-        var result = Assert.Single(await app.RowsAsync(app.Names.IngestionResultsTable));
+        var result = Assert.Single(await app.ResultRowsAsync());
         Assert.Equal((id, "00001"), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index
 
         // Two key rows, both pointing at the ingestion: the partner's webhook-id and its Idempotency-Key, each hashed with the partner.

@@ -163,7 +163,6 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         {
             ["TwineStorage"] = azurite.ConnectionString,
             ["Storage:IngestionsTable"] = "Ingestions" + suffix,
-            ["Storage:IngestionResultsTable"] = "IngestionResults" + suffix,
             ["Storage:CalendarEventLinksTable"] = "CalendarEventLinks" + suffix,
             ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,

@@ -74,7 +74,7 @@ internal static class ProcessingApp
     public static async Task<string> SnapshotAsync(this TestApp app)
     {
         var lines = new List<string>();
-        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.IngestionResultsTable, app.Names.CalendarEventLinksTable })
+        foreach (var table in new[] { app.Names.IngestionsTable, app.Names.CalendarEventLinksTable })
         {
             foreach (var row in await app.RowsAsync(table))
             {

@@ -120,7 +120,7 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
 
         Assert.Equal([text], await app.DecodedMessagesAsync(app.Names.MetricsQueue + "-unattributed"));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("queue-message-7", StringComparison.Ordinal) && r.Message.Contains("-unattributed", StringComparison.Ordinal));
-        Assert.Empty(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Empty(await app.IngestionRowsAsync());
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class ReplayProtectionTests(AzuriteFixture azurite)
         Assert.Equal(["/meta/external_id"], redirected.Pointers);
         redirectedNoKey.AssertProblem(422);
         Assert.Equal(1, await app.MessageCountAsync(app.Names.CalendarEventsQueue));
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class ReplayProtectionTests(AzuriteFixture azurite)
         Assert.Equal((202, 202), (first.Status, replay.Status));
         Assert.Equal(first.IngestionId, replay.IngestionId);
         Assert.Equal(1, await app.MessageCountAsync(app.Names.MetricsQueue));
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public sealed class SignedIngestionTests(AzuriteFixture azurite)
         Assert.Equal(first.IngestionId, resent.IngestionId);
         Assert.Equal(first.IngestionId, replayed.IngestionId);
         Assert.Equal(first.Body, replayed.Body);
-        Assert.Single(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Single(await app.IngestionRowsAsync());
         Assert.Equal(1, await app.MessageCountAsync(app.Names.MetricsQueue));
     }
 

@@ -24,7 +24,7 @@ public sealed class StorageProvisioningTests(AzuriteFixture azurite)
         var polling = app.Services.GetRequiredService<PollingTables>();
         var queues = app.Services.GetRequiredService<IngestionQueues>();
 
-        foreach (var table in new[] { tables.Ingestions, tables.IngestionResults, tables.CalendarEventLinks, tables.IngestionKeys, polling.EmailHistory, polling.CalendarEvents, polling.Checkpoints })
+        foreach (var table in new[] { tables.Ingestions, tables.CalendarEventLinks, tables.IngestionKeys, polling.EmailHistory, polling.CalendarEvents, polling.Checkpoints })
         {
             // A query on a missing table answers 404; a page (empty here) means the table is there.
             await foreach (var _ in table.QueryAsync<TableEntity>(maxPerPage: 1, cancellationToken: Ct).AsPages().WithCancellation(Ct))

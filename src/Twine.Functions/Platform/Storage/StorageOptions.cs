@@ -17,8 +17,6 @@ public sealed class StorageOptions
     [Required, RegularExpression(TableName)]
     public string IngestionsTable { get; set; } = "Ingestions";
 
-    [Required, RegularExpression(TableName)]
-    public string IngestionResultsTable { get; set; } = "IngestionResults";
 
     [Required, RegularExpression(TableName)]
     public string CalendarEventLinksTable { get; set; } = "CalendarEventLinks";

@@ -9,14 +9,12 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
     private readonly StorageOptions _names = options.Value;
 
     public TableClient Ingestions => service.GetTableClient(_names.IngestionsTable);
-    public TableClient IngestionResults => service.GetTableClient(_names.IngestionResultsTable);
     public TableClient CalendarEventLinks => service.GetTableClient(_names.CalendarEventLinksTable);
     public TableClient IngestionKeys => service.GetTableClient(_names.IngestionKeysTable);
 
     public Task CreateAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Ingestions.CreateIfNotExistsAsync(cancellationToken),
-            IngestionResults.CreateIfNotExistsAsync(cancellationToken),
             CalendarEventLinks.CreateIfNotExistsAsync(cancellationToken),
             IngestionKeys.CreateIfNotExistsAsync(cancellationToken));
 }

@@ -21,7 +21,12 @@ public static class TableKeys
     /// <summary>IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = this constant.</summary>
     public const string IdempotencyKeyRow = "key";
 
-    /// <summary>IngestionResults: PK = ingestion id, RK = the message index zero-padded so rows sort in message order.</summary>
+    /// <summary>
+    /// A message's outcome in the Ingestions table: PK = ingestion id, RK = the message index zero-padded so rows sort in
+    /// message order, all before the ingestion row (<see cref="IngestionRow"/>: digits sort before letters).
+    /// </summary>
+    public const string MessageRowsEnd = "a";
+
     public static string MessageRow(int messageIndex) =>
         messageIndex.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
 
