@@ -32,6 +32,19 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
+    public async Task Coaches_ListedByOrganizationOrGroups()
+    {
+        var all = await Get($"coach?filter[organization]={OrganizationId}");
+        all.AssertOk();
+        Assert.Equal([CoachId, "581630c3237d84a9403533c6"], all.Ids);
+        Assert.Equal([CoachId], (await Get($"coach?filter[groups]={PatientsLeadGroupId}")).Ids);
+        Assert.Equal([CoachId, "581630c3237d84a9403533c6"], (await Get($"coach?filter[groups]={PatientsLeadGroupId},{TeamHealthGroupId}")).Ids);
+        Assert.Empty((await Get($"coach?filter[organization]={SecondOrganizationId}")).Ids); // another organization's: an empty list
+        (await Get("coach")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[groups]");
+        (await Get($"coach?filter[organization]={OrganizationId}&filter[name]=x")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
+    }
+
+    [Fact]
     public async Task Coach()
     {
         var reply = await Get($"coach/{CoachId}");
