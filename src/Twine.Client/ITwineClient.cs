@@ -37,6 +37,9 @@ public interface ITwineClient
 
     Task<TwineResponse<CoachResource>> FetchCoachAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>fetchCoaches: the coaches of an organization or of groups (the spec documents no paging).</summary>
+    Task<TwinePage<CoachResource>> FetchCoachesAsync(CoachQuery query, CancellationToken cancellationToken = default);
+
     // Plan: actions and bundles
 
     /// <summary>createAction. Not retried.</summary>

@@ -46,6 +46,9 @@ public sealed partial class TwineClient
     public Task<TwineResponse<CoachResource>> FetchCoachAsync(string id, CancellationToken cancellationToken = default) =>
         GetAsync("fetchCoach", Path("coach", id), Json.TwineResponseCoachResource, cancellationToken);
 
+    public Task<TwinePage<CoachResource>> FetchCoachesAsync(CoachQuery query, CancellationToken cancellationToken = default) =>
+        GetAsync("fetchCoaches", "coach" + Q(query), Json.TwinePageCoachResource, cancellationToken);
+
     // Plan: actions and bundles
 
     public Task<TwineResponse<ActionResource>> CreateActionAsync(ActionResource action, CancellationToken cancellationToken = default) =>

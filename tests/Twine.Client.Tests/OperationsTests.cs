@@ -7,7 +7,7 @@ using Twine.Client.Tests.Infrastructure;
 
 namespace Twine.Client.Tests;
 
-/// <summary>Every one of the 36 operations against the sandbox over loopback HTTP.</summary>
+/// <summary>Every one of the 37 operations against the sandbox over loopback HTTP.</summary>
 public sealed class OperationsTests : IAsyncLifetime
 {
     private TwineTestHost _host = null!;
@@ -67,6 +67,16 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.Equal(created.Data.Id, Assert.Single(byName.Data).Id);
         Assert.Contains(all.Data, g => g.Id == Seed.GroupPatientsLead);
         Assert.True(all.Meta?.Count >= 3);
+    }
+
+    [Fact]
+    public async Task FetchCoaches_lists_the_organizations_coaches()
+    {
+        var coaches = await Client.FetchCoachesAsync(new CoachQuery { Organization = Seed.Organization }, Ct);
+
+        Assert.Contains(coaches.Data, c => c.Id == Seed.Coach);
+        Assert.All(coaches.Data, c => Assert.Equal("coach", c.Type));
+        Assert.False(coaches.HasNextPage);
     }
 
     [Fact]

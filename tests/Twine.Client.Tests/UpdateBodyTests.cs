@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Twine.Client.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Twine.Client.Models;
 using Twine.Client.Tests.Infrastructure;
@@ -126,4 +127,61 @@ public sealed class UpdateBodyTests : IAsyncLifetime
         Assert.Equal("Plan Check-In (moved)", updated.Data!.Attributes!.Title);
         Assert.Null(updated.Data.Attributes.CompletedAt);
     }
+
+    [Fact]
+    public async Task Settable_attributes_left_unset_are_omitted_and_set_to_null_are_sent_as_null()
+    {
+        var fetched = (await Client.FetchCalendarEventAsync(Seed.CalendarEvent, Ct)).Data!;
+        var attributes = new CalendarEventUpdateAttributes
+        {
+            Title = "Kept",
+            Location = Settable<string?>.Null,
+            Description = (string?)null,
+            TimeZone = "America/New_York",
+        };
+
+        await Client.UpdateCalendarEventAsync(new CalendarEventUpdateResource { Id = fetched.Id, Attributes = attributes }, Ct);
+
+        var sent = SinglePatchData()["attributes"]!.AsObject();
+        Assert.Equal(["description", "location", "time_zone", "title"], AttributeNames(SinglePatchDataOf(sent)).Order(StringComparer.Ordinal));
+        Assert.True(sent.ContainsKey("location") && sent["location"] is null);
+        Assert.True(sent.ContainsKey("description") && sent["description"] is null);
+        Assert.Equal("America/New_York", (string?)sent["time_zone"]);
+        Assert.False(sent.ContainsKey("end_at"));
+    }
+
+    [Fact]
+    public async Task ReplaceWith_sends_every_attribute_and_clears_the_ones_the_event_lacks_as_Twine_clears_them()
+    {
+        var created = (await Client.CreateCalendarEventAsync(new CalendarEventResource
+        {
+            Attributes = new CalendarEventAttributes
+            {
+                Type = CalendarEventTypes.TelephoneCall, Title = "Call", TimeZone = "America/New_York", AllDay = false,
+                StartAt = new DateTimeOffset(2018, 7, 1, 14, 0, 0, TimeSpan.Zero), EndAt = new DateTimeOffset(2018, 7, 1, 15, 0, 0, TimeSpan.Zero),
+                Location = "Room 1", Description = "Notes", Attendees = [CalendarEventAttendee.For(Seed.Patient)],
+            },
+            Relationships = new CalendarEventRelationships { Owner = Relationship.ToOne(ResourceIdentifier.Patient(Seed.Patient)) },
+        }, Ct)).Data!;
+        var replacement = new CalendarEventAttributes
+        {
+            Type = CalendarEventTypes.TelephoneCall, Title = "Call, all day", AllDay = true, StartAt = new DateTimeOffset(2018, 7, 1, 0, 0, 0, TimeSpan.Zero),
+        };
+
+        var updated = (await Client.UpdateCalendarEventAsync(new CalendarEventUpdateResource
+        {
+            Id = created.Id, Attributes = CalendarEventUpdateAttributes.ReplaceWith(replacement),
+        }, Ct)).Data!.Attributes!;
+
+        var sent = SinglePatchData()["attributes"]!.AsObject();
+        Assert.Equal(["all_day", "attendees", "completed_at", "completed_by", "description", "end_at", "location", "start_at", "time_zone", "title", "type"],
+            sent.Select(a => a.Key).Order(StringComparer.Ordinal));
+        Assert.All(new[] { "completed_at", "completed_by", "description", "end_at", "location", "time_zone" }, name => Assert.Null(sent[name]));
+        Assert.Empty(sent["attendees"]!.AsArray());
+        Assert.Equal((null, null, null, null, true), (updated.Location, updated.Description, updated.EndAt, updated.TimeZone, updated.AllDay));
+        Assert.Empty(updated.Attendees ?? []);
+        Assert.False(CalendarEventUpdateAttributes.ReplaceWith(new CalendarEventAttributes { Title = "t" }).AllDay!.Value);
+    }
+
+    private static JsonObject SinglePatchDataOf(JsonObject attributes) => new() { ["attributes"] = attributes.DeepClone() };
 }

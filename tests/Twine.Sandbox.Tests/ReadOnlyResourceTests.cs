@@ -32,6 +32,19 @@ public sealed class ReadOnlyResourceTests : SandboxHost
     }
 
     [Fact]
+    public async Task Coaches_are_listed_by_organization_or_groups_and_a_list_needs_one_of_the_two()
+    {
+        var all = await Get($"coach?filter[organization]={OrganizationId}");
+        all.AssertOk();
+        Assert.Equal([CoachId, "581630c3237d84a9403533c6"], all.Ids);
+        Assert.Equal([CoachId], (await Get($"coach?filter[groups]={PatientsLeadGroupId}")).Ids);
+        Assert.Equal([CoachId, "581630c3237d84a9403533c6"], (await Get($"coach?filter[groups]={PatientsLeadGroupId},{TeamHealthGroupId}")).Ids);
+        Assert.Empty((await Get($"coach?filter[organization]={SecondOrganizationId}")).Ids); // another organization's: an empty list
+        (await Get("coach")).AssertError(HttpStatusCode.Conflict, "InvalidParameter", parameter: "filter[groups]");
+        (await Get($"coach?filter[organization]={OrganizationId}&filter[name]=x")).AssertError(HttpStatusCode.Conflict, "InvalidParameter");
+    }
+
+    [Fact]
     public async Task A_coach_is_fetched_by_id_with_its_names_and_an_unknown_id_is_404()
     {
         var reply = await Get($"coach/{CoachId}");

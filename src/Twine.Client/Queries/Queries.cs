@@ -44,6 +44,17 @@ public sealed class GroupQuery : TwineListQuery
         .Add("filter[name]", Name);
 }
 
+/// <summary>fetchCoaches: organization or groups is required.</summary>
+public sealed class CoachQuery : TwineListQuery
+{
+    public string? Organization { get; set; }
+    public List<string>? Groups { get; set; }
+
+    private protected override void AddParameters(QueryString query) => query
+        .Add("filter[organization]", Organization)
+        .Add("filter[groups]", Groups);
+}
+
 /// <summary>fetchCalendarEvents: one of patient, groups, organization or attendees is required.</summary>
 public sealed class CalendarEventQuery : TwineListQuery
 {

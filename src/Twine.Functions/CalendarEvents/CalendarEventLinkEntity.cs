@@ -21,4 +21,17 @@ public sealed class CalendarEventLinkEntity : ITableEntity
 
     /// <summary>The order (<see cref="CalendarWriteOrder.Key"/>) of the newest write applied or under way; older writes are superseded.</summary>
     public string? LastOrder { get; set; }
+
+    /// <summary>
+    /// Set while one delivery writes to Twine for this externalId (a random token per attempt, not the ingestion id: two
+    /// deliveries of one message hold different tokens); other deliveries wait until it is cleared or
+    /// <see cref="CalendarEventLinkStore.Lease"/> has passed since <see cref="UpdatedAt"/>.
+    /// </summary>
+    public string? LeaseToken { get; set; }
+
+    /// <summary>The linked event's <c>type</c> (immutable in Twine): a PUT with another type deletes and recreates the event.</summary>
+    public string? EventType { get; set; }
+
+    /// <summary>While a PUT that changes the type recreates the event: the Twine id of the event being replaced (deleted before the create).</summary>
+    public string? ReplacesTwineId { get; set; }
 }

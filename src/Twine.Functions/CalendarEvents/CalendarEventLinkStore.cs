@@ -17,20 +17,36 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     /// <summary>A delete is under way (or was interrupted): a ResourceNotFound from Twine then means it already worked.</summary>
     public const string Deleting = "deleting";
 
-    /// <summary>Inserts a <c>claimed</c> link. Null when a link for this externalId already exists.</summary>
-    /// <param name="order">The claiming write's order (<see cref="CalendarWriteOrder"/>), kept as the last order applied.</param>
+    /// <summary>
+    /// How long a delivery's lease on a link (<see cref="CalendarEventLinkEntity.LeaseToken"/>) keeps other deliveries
+    /// waiting after its last write: longer than one Twine call may take (the client's total request timeout, 30 s by
+    /// default), so a lease only runs out on a delivery that stopped.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Deleted links (tombstones) keep the order of their DELETE for at least this long, so that an older PUT still
+    /// waiting in a queue (a reschedule chain lasts at most <c>Processing__RetryFor</c>, at most 30 days) is superseded
+    /// rather than bringing the event back. Nothing prunes the table yet; a pruner must keep them this long.
+    /// </summary>
+    public static readonly TimeSpan TombstoneRetention = TimeSpan.FromDays(35);
+
+    /// <summary>Inserts a link (default: <c>claimed</c>). Null when a link for this externalId already exists.</summary>
+    /// <param name="lastOrder">The inserting write's order key (<see cref="CalendarWriteOrder.Key"/>), kept as the last order applied.</param>
+    /// <param name="leaseToken">The inserting delivery's lease, or null (a tombstone holds none).</param>
     public async Task<CalendarEventLinkEntity?> TryClaimAsync(string externalId, string ingestionId, CancellationToken cancellationToken,
-        CalendarWriteOrder? order = null)
+        string? lastOrder = null, string? leaseToken = null, string state = Claimed)
     {
         var now = timeProvider.GetUtcNow();
         var link = new CalendarEventLinkEntity
         {
             PartitionKey = externalId,
-            State = Claimed,
+            State = state,
             ClaimedByIngestionId = ingestionId,
             ClaimedAt = now,
             UpdatedAt = now,
-            LastOrder = order?.Key,
+            LastOrder = lastOrder,
+            LeaseToken = leaseToken,
         };
         try
         {
@@ -42,6 +58,18 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// True while another delivery holds the link: its lease is set and was written less than <see cref="Lease"/> ago,
+    /// or (a claim written without a lease) another ingestion claimed it that recently.
+    /// </summary>
+    public bool IsHeldByAnother(CalendarEventLinkEntity link, string ingestionId, string? leaseToken = null)
+    {
+        var fresh = timeProvider.GetUtcNow() - link.UpdatedAt < Lease;
+        return link.LeaseToken is { } token
+            ? fresh && token != leaseToken
+            : fresh && link.State == Claimed && link.ClaimedByIngestionId != ingestionId;
     }
 
     /// <summary>One point read (PK = externalId, RK = "link").</summary>
@@ -69,15 +97,16 @@ public sealed class CalendarEventLinkStore(StorageTables tables, TimeProvider ti
     }
 
     /// <summary>
-    /// Writes the link's new state if nobody changed it since it was read (ETag); false when someone did. With an
-    /// <paramref name="order"/>, the link keeps the later of it and the order it had: writes older than that are superseded.
+    /// Writes the link's new state if nobody changed it since it was read (ETag); false when someone did. With a
+    /// <paramref name="lastOrder"/> key, the link keeps it (the caller passes the later of the write's and the link's).
+    /// The entity's other members (lease, type, ...) are written as they are.
     /// </summary>
     public async Task<bool> TryUpdateAsync(CalendarEventLinkEntity link, string state, string? twineId, CancellationToken cancellationToken,
-        CalendarWriteOrder? order = null)
+        string? lastOrder = null)
     {
         link.State = state;
         link.TwineId = twineId;
-        link.LastOrder = order?.Latest(link.LastOrder) ?? link.LastOrder;
+        link.LastOrder = lastOrder ?? link.LastOrder;
         link.UpdatedAt = timeProvider.GetUtcNow();
         try
         {

@@ -4,7 +4,11 @@ using System.Text.Json;
 
 namespace Twine.Functions.CalendarEvents;
 
-/// <summary>Writes version-1 calendar-event messages (docs/QUEUE-MESSAGES.md).</summary>
+/// <summary>
+/// Writes calendar-event messages (docs/QUEUE-MESSAGES.md): version 1, or version 2 when the write carries the partner's
+/// own version (<c>order.version</c> or <c>order.updatedAt</c>), so that a reader of version 1 refuses what it would
+/// misorder instead of applying it by its signed time.
+/// </summary>
 public static class CalendarEventMessageWriter
 {
     public const string Upsert = "upsert";
@@ -18,7 +22,7 @@ public static class CalendarEventMessageWriter
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteNumber("version", 1);
+            writer.WriteNumber("version", order?.Version is null ? 1 : 2);
             writer.WriteString("ingestionId", ingestionId);
             writer.WriteString("operation", operation);
             writer.WriteString("externalId", externalId);
@@ -26,7 +30,16 @@ public static class CalendarEventMessageWriter
             {
                 writer.WriteStartObject(CalendarWriteOrder.Member);
                 writer.WriteNumber("signedAt", order.SignedAt);
-                writer.WriteString("receivedAt", order.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteString("receivedAt", PartnerVersion.FormatTimestamp(order.ReceivedAt));
+                if (order.Version?.Sequence is { } sequence)
+                {
+                    writer.WriteNumber(PartnerVersion.SequenceMember, sequence);
+                }
+                else if (order.Version?.UpdatedAt is { } updatedAt)
+                {
+                    writer.WriteString(PartnerVersion.UpdatedAtMessageMember, PartnerVersion.FormatTimestamp(updatedAt));
+                }
+
                 writer.WriteEndObject();
             }
 

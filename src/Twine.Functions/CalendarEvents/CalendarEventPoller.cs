@@ -31,7 +31,8 @@ public sealed partial class CalendarEventPoller(
     public static string StreamName(string organization) => "calendar_event.organization." + organization;
 
     /// <summary>One stream: the organization's calendar events.</summary>
-    public IReadOnlyList<string> Streams => [StreamName(_options.Organization)];
+    public Task<IReadOnlyList<string>> GetStreamsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([StreamName(_options.Organization)]);
 
     Task<StreamResult> ITwineUpdatesSource.PollAsync(string stream, PollBudget budget, CancellationToken cancellationToken) =>
         PollAsync(budget, cancellationToken);

@@ -17,7 +17,7 @@ public static class CalendarEventRequestReader
 {
     private static readonly string[] PutMembers = ["data", "meta", "jsonapi"];
     private static readonly string[] DeleteMembers = ["meta", "jsonapi"];
-    private static readonly string[] MetaMembers = ["external_id"];
+    private static readonly string[] MetaMembers = ["external_id", PartnerVersion.SequenceMember, PartnerVersion.UpdatedAtMetaMember];
 
     /// <summary>Room left in a message for the fields processing may add when it reschedules the message.</summary>
     public const int ReservedMessageBytes = 256;
@@ -71,6 +71,11 @@ public static class CalendarEventRequestReader
                     errors.Add(ProblemError.AtPointer("/meta/external_id",
                         "'external_id' must equal the externalId in the URL: the signed body names the event the request is for."));
                 }
+
+                if (ReadPartnerVersion(meta, order, errors) is { } version && order is not null)
+                {
+                    order = order with { Version = version };
+                }
             }
 
             JsonElement? data = null;
@@ -101,6 +106,50 @@ public static class CalendarEventRequestReader
 
             return new(new CalendarEventMessage(operation, externalId, data?.Clone(), order), [], null);
         }
+    }
+    /// <summary>
+    /// The partner's own version, optional: <c>meta.version</c>, an integer 0 to <see cref="PartnerVersion.MaxSequence"/>
+    /// written as plain digits (no sign, fraction, exponent or leading zero: <c>1.0</c> and <c>1e2</c> are refused so that
+    /// one version has one spelling), or <c>meta.updated_at</c>, a timestamp with an offset no later than the signed
+    /// <c>webhook-timestamp</c> plus <see cref="PartnerVersion.FutureTolerance"/> (a version from the future would win over
+    /// every later write). Not both.
+    /// </summary>
+    internal static PartnerVersion? ReadPartnerVersion(JsonElement meta, CalendarWriteOrder? order, List<ProblemError> errors)
+    {
+        var hasSequence = meta.TryGetProperty(PartnerVersion.SequenceMember, out var sequence);
+        var hasUpdatedAt = meta.TryGetProperty(PartnerVersion.UpdatedAtMetaMember, out _);
+        if (hasSequence && hasUpdatedAt)
+        {
+            errors.Add(ProblemError.AtPointer("/meta/" + PartnerVersion.UpdatedAtMetaMember,
+                "Send one version: 'version' (an integer) or 'updated_at' (a timestamp), not both."));
+            return null;
+        }
+
+        if (hasSequence)
+        {
+            if (sequence.ValueKind == JsonValueKind.Number && PartnerVersion.TryParseSequence(sequence.GetRawText(), out var number))
+            {
+                return PartnerVersion.FromSequence(number);
+            }
+
+            errors.Add(ProblemError.AtPointer("/meta/" + PartnerVersion.SequenceMember,
+                $"'version' must be an integer from 0 to {PartnerVersion.MaxSequence}, written as digits only (no sign, fraction, exponent or leading zero)."));
+            return null;
+        }
+
+        if (!hasUpdatedAt || JsonRules.GetTimestamp(meta, PartnerVersion.UpdatedAtMetaMember, "/meta", errors, required: true) is not { } updatedAt)
+        {
+            return null;
+        }
+
+        if (order is not null && updatedAt > DateTimeOffset.FromUnixTimeSeconds(order.SignedAt) + PartnerVersion.FutureTolerance)
+        {
+            errors.Add(ProblemError.AtPointer("/meta/" + PartnerVersion.UpdatedAtMetaMember,
+                "'updated_at' must not be later than the request's webhook-timestamp (5 minutes of clock skew allowed)."));
+            return null;
+        }
+
+        return PartnerVersion.FromUpdatedAt(updatedAt);
     }
 }
 

@@ -15,6 +15,9 @@ public static class CalendarEventsServiceCollectionExtensions
         services.TryAddSingleton<CalendarEventIngestionHandler>();
         services.TryAddSingleton<CalendarEventLinkStore>();
         services.TryAddSingleton<CreatedEventFinder>();
+        services.TryAddSingleton<CalendarLinkClaims>();
+        services.TryAddSingleton<CalendarEventUpsert>();
+        services.TryAddSingleton<CalendarEventDelete>();
         services.TryAddSingleton<CalendarEventMessageProcessor>();
         services.TryAddSingleton<CalendarEventQueryHandler>();
         services.TryAddSingleton<CalendarEventPoller>();

@@ -6,6 +6,7 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

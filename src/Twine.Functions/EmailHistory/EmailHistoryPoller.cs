@@ -24,6 +24,7 @@ public sealed partial class EmailHistoryPoller(
     PollingTables tables,
     PollCheckpointStore checkpoints,
     EmailAddressHasher hasher,
+    EmailSenderDirectory senders,
     IOptions<PollingOptions> options,
     TimeProvider timeProvider,
     ILogger<EmailHistoryPoller> logger) : ITwineUpdatesSource
@@ -32,8 +33,8 @@ public sealed partial class EmailHistoryPoller(
 
     public static string StreamName(string senderId) => "email_history.sender." + senderId;
 
-    /// <summary>A stream per configured sender (none when no sender is configured).</summary>
-    public IReadOnlyList<string> Streams => _options.EmailSenderIds;
+    /// <summary>A stream per sender: every coach of the organization (<see cref="EmailSenderDirectory"/>) and the configured ones.</summary>
+    public Task<IReadOnlyList<string>> GetStreamsAsync(CancellationToken cancellationToken) => senders.GetSendersAsync(cancellationToken);
 
     Task<StreamResult> ITwineUpdatesSource.PollAsync(string stream, PollBudget budget, CancellationToken cancellationToken) =>
         PollSenderAsync(stream, budget, cancellationToken);

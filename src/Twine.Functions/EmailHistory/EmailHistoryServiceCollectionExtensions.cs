@@ -15,6 +15,7 @@ public static class EmailHistoryServiceCollectionExtensions
     {
         services.TryAddSingleton<EmailAddressHasher>();
         services.TryAddSingleton<EmailHistoryQueryHandler>();
+        services.TryAddSingleton<EmailSenderDirectory>();
         services.TryAddSingleton<EmailHistoryPoller>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITwineUpdatesSource, EmailHistoryPoller>(sp => sp.GetRequiredService<EmailHistoryPoller>()));
         if (!services.Any(d => d.ServiceType == typeof(EmailHashKeyHealthCheck)))

@@ -98,6 +98,26 @@ public sealed class SandboxServer : IAsyncDisposable
     public void SetEmailStatus(string emailHistoryId, string status, DateTimeOffset at) =>
         Store.EmailHistoryControls.SetStatus(_state.Store, _state.Now(), emailHistoryId, status, at);
 
+    /// <summary>
+    /// Adds a coach to an organization (default: the first) and, optionally, to groups; returns its id. The API has no
+    /// create operation for coaches (Twine's own admin adds them): tests use this for "a new coach joins".
+    /// </summary>
+    public string AddCoach(string firstName, string lastName, string? organizationId = null, IReadOnlyList<string>? groupIds = null)
+    {
+        var relationships = new System.Text.Json.Nodes.JsonObject
+        {
+            ["organization"] = Resources.Common.ToOne("organization", organizationId ?? OrganizationId),
+            ["groups"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["data"] = new System.Text.Json.Nodes.JsonArray([.. (groupIds ?? []).Select(g => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject { ["type"] = "group", ["id"] = g })]),
+            },
+        };
+        var coach = Resources.Common.NewResource("coach", new System.Text.Json.Nodes.JsonObject { ["first_name"] = firstName, ["last_name"] = lastName },
+            relationships, _state.Now());
+        _state.Store.Add(coach);
+        return (string)coach["id"]!;
+    }
+
     /// <summary>Requests received on "METHOD /route" (spec path template without /pub), faulted ones included.</summary>
     public int RequestCount(string method, string route) => _state.Requests.Get(RouteKey.Of(method, route));
 

@@ -60,6 +60,25 @@ internal static class OrganizationEndpoints
         pub.MapGet("/group/{id}", (string id, HttpContext context, SandboxState state) =>
             Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("group", id))));
 
+        // fetchCoaches (swagger.yaml /coach): filter[groups] (comma-separated group ids) or filter[organization] is
+        // required; both given: coaches matching both. No paging is documented: the whole list, in insertion order.
+        pub.MapGet("/coach", (HttpContext context, SandboxState state) =>
+        {
+            QueryFilters.Allow(context, ["filter[groups]", "filter[organization]"]);
+            var scope = OrgScope.Of(context, state);
+            var organization = QueryFilters.Text(context, "filter[organization]");
+            var groups = QueryFilters.Ids(context, "filter[groups]");
+            if (organization is null && groups is null)
+            {
+                throw Common.ScopeRequired("filter[groups]", "filter[organization]");
+            }
+
+            var coaches = scope.Visible(state.Store.Snapshot("coach")
+                .Where(c => organization is null || Documents.RelatedId(c, "organization") == organization)
+                .Where(c => groups is null || Documents.RelatedIds(c, "groups").Any(groups.Contains)));
+            return Common.Ok(Paging.Page(context, coaches, PagingRules.Unpaged));
+        });
+
         pub.MapGet("/coach/{id}", (string id, HttpContext context, SandboxState state) =>
             Common.Ok(Documents.Single(OrgScope.Of(context, state).Find("coach", id), new JsonArray())));
     }

@@ -91,8 +91,14 @@ public static class QueueMessageReader
     }
 
     /// <summary>Checks version, ingestionId and that no unknown member is present; returns the id when it is valid.</summary>
-    public static string? ReadEnvelope(JsonElement root, string[] members, List<ProblemError> errors)
+    public static string? ReadEnvelope(JsonElement root, string[] members, List<ProblemError> errors) =>
+        ReadEnvelope(root, members, errors, SupportedVersion, out _);
+
+    /// <summary>As <see cref="ReadEnvelope(JsonElement, string[], List{ProblemError})"/> for a kind with versions 1 to <paramref name="latestVersion"/>.</summary>
+    /// <param name="version">The message's version (0 when it is not one of them).</param>
+    public static string? ReadEnvelope(JsonElement root, string[] members, List<ProblemError> errors, int latestVersion, out int version)
     {
+        version = 0;
         foreach (var property in root.EnumerateObject())
         {
             if (!members.Contains(property.Name, StringComparer.Ordinal))
@@ -101,10 +107,16 @@ public static class QueueMessageReader
             }
         }
 
-        if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number
-            || !version.TryGetInt32(out var v) || v != SupportedVersion)
+        if (!root.TryGetProperty("version", out var versionMember) || versionMember.ValueKind != JsonValueKind.Number
+            || !versionMember.TryGetInt32(out var v) || v < SupportedVersion || v > latestVersion)
         {
-            errors.Add(ProblemError.AtPointer("/version", $"'version' must be {SupportedVersion}."));
+            errors.Add(ProblemError.AtPointer("/version", latestVersion == SupportedVersion
+                ? $"'version' must be {SupportedVersion}."
+                : $"'version' must be an integer from {SupportedVersion} to {latestVersion}."));
+        }
+        else
+        {
+            version = v;
         }
 
         var id = JsonRules.GetString(root, "ingestionId", "", errors, required: true);

@@ -7,8 +7,8 @@ namespace Twine.Functions.Platform.Polling;
 /// </summary>
 public interface ITwineUpdatesSource
 {
-    /// <summary>The streams to poll now (e.g. one per configured sender); may be empty.</summary>
-    IReadOnlyList<string> Streams { get; }
+    /// <summary>The streams to poll now (e.g. one per sender, discovered from Twine); may be empty.</summary>
+    Task<IReadOnlyList<string>> GetStreamsAsync(CancellationToken cancellationToken);
 
     /// <summary>Reads one of <see cref="Streams"/> from its checkpoint until caught up, the budget is spent or Twine stops answering.</summary>
     Task<StreamResult> PollAsync(string stream, PollBudget budget, CancellationToken cancellationToken);

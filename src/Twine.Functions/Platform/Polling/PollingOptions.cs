@@ -24,11 +24,23 @@ public sealed class PollingOptions
     public string Organization { get; set; } = "";
 
     /// <summary>
-    /// Coach ids whose sent emails are polled (comma-separated in one setting). Twine's GET /email_history needs
-    /// filter[sender] or filter[receiver]; senders are few, receivers are every patient. Empty: email history is not polled.
+    /// Coach ids whose sent emails are polled besides the organization's coaches found in Twine (comma-separated in one
+    /// setting): an optional addition, e.g. a sender outside the organization, or the only list when
+    /// <see cref="DiscoverEmailSenders"/> is off. Twine's GET /email_history needs filter[sender] or filter[receiver].
     /// </summary>
     [TwineIdList(ErrorMessage = SectionName + "__EmailSenders must list Twine coach ids (24 hexadecimal digits), comma-separated.")]
     public string EmailSenders { get; set; } = "";
+
+    /// <summary>
+    /// Whether the email-history senders are the organization's coaches as Twine lists them (GET /coach with
+    /// filter[organization], refreshed every <see cref="EmailSenderRefresh"/>), so a new coach is polled without a
+    /// settings change. Off: only <see cref="EmailSenders"/>.
+    /// </summary>
+    public bool DiscoverEmailSenders { get; set; } = true;
+
+    /// <summary>How long the coach list read from Twine is used before it is read again (one GET per refresh and instance).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan EmailSenderRefresh { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
     /// How far below the last poll's newest send_time the next poll reads again, so status changes (opened, bounced)

@@ -5,7 +5,7 @@ namespace Twine.Functions.Platform.Polling;
 
 /// <summary>
 /// One PollTwineUpdates run: every registered <see cref="ITwineUpdatesSource"/>'s streams in order (calendar events of the
-/// organization, then the email history of each configured sender), within one time budget. Each stream keeps its own
+/// organization, then the email history of each coach of the organization), within one time budget. Each stream keeps its own
 /// checkpoint; a stream that stops early (budget, rate limit) is continued by the next run. When Twine is unavailable the
 /// run stops there instead of asking again for the next stream. Storage failures propagate: the run fails, checkpoints
 /// stay, the next run repeats the unconfirmed pages (upserts).
@@ -24,7 +24,7 @@ public sealed partial class TwineUpdatesPoller(
         var results = new List<StreamResult>();
         foreach (var source in sources)
         {
-            foreach (var stream in source.Streams)
+            foreach (var stream in await source.GetStreamsAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (results.Count > 0 && (results[^1].Outcome == StreamOutcome.TwineUnavailable || budget.IsSpent))
                 {
