@@ -68,15 +68,16 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     }
 
     /// <summary>
-    /// What processing needs before it calls Twine, in one round trip (the ingestion row and its outcomes, read in
-    /// parallel): whether this message was recorded already, and what recording its outcome will change.
+    /// What processing needs before it calls Twine: the ingestion row, then its outcomes (whether this message was
+    /// recorded already, and what recording its outcome will change). In that order, not in parallel: an outcome
+    /// recorded between the two reads is then among the outcomes and missing from the row, so the write conditional on
+    /// the row's ETag fails and is recomputed; read the other way round, a write could drop that outcome from the counts.
     /// </summary>
     public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken)
     {
-        var row = ReadAsync(ingestionId, cancellationToken);
-        var results = GetResultsAsync(ingestionId, cancellationToken);
-        await Task.WhenAll(row, results).ConfigureAwait(false);
-        return new IngestionSnapshot(await row.ConfigureAwait(false), await results.ConfigureAwait(false));
+        var row = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        var results = await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        return new IngestionSnapshot(row, results);
     }
 
     /// <summary>Read, change (or decline), write with the ETag read; again on a concurrent write, within a bound.</summary>

@@ -63,8 +63,8 @@ public sealed partial class MetricsMessageProcessor(
     private async Task DeliverAsync(MetricsQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
         CancellationToken cancellationToken)
     {
-        // Storage calls per message: this read (the ingestion row and its outcomes, in parallel), then one transaction
-        // writing the outcome with the aggregate. Nothing else, whatever Twine answers.
+        // Storage calls per message: these two reads (the ingestion row, then its outcomes), then one transaction writing
+        // the outcome with the aggregate. Nothing else, whatever Twine answers.
         var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         if (snapshot.Result(message.MessageIndex) is { } recorded)
         {
