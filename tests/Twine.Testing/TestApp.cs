@@ -57,6 +57,8 @@ public sealed class TestApp : IAsyncDisposable
             ["Storage:IngestionResultsTable"] = "IngestionResults" + suffix,
             ["Storage:CalendarEventLinksTable"] = "CalendarEventLinks" + suffix,
             ["Storage:IngestionKeysTable"] = "IngestionKeys" + suffix,
+            ["Storage:IngestionIndexTable"] = "IngestionIndex" + suffix,
+            ["Storage:IngestionMessagesTable"] = "IngestionMessages" + suffix,
             ["Storage:MetricsQueue"] = "twine-metrics-" + suffix,
             ["Storage:CalendarEventsQueue"] = "twine-calendar-events-" + suffix,
             ["PollTwineUpdates:Organization"] = Organization,

@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Twine.Functions.CalendarEvents;
+using Twine.Functions.Partners;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions;
@@ -27,12 +27,17 @@ public sealed partial class IngestionStore
             Operation = ingestion.Operation,
             RequestHash = requestHash,
             ReceivingUntil = receivingUntil,
+            Partner = ingestion.Source?.Partner,
+            WebhookId = ingestion.Source?.WebhookId,
+            WebhookIdKeyHash = ingestion.Source?.WebhookIdKeyHash,
+            IdempotencyKeyHash = ingestion.Source?.IdempotencyKeyHash,
             CreatedAt = now,
             UpdatedAt = now,
         };
         try
         {
             var response = await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            await index.SyncAsync(entity, cancellationToken).ConfigureAwait(false);
             return response.Headers.ETag ?? default(ETag);
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -49,14 +54,17 @@ public sealed partial class IngestionStore
     {
         if (insertedETag is { } etag)
         {
+            var now = timeProvider.GetUtcNow();
             var change = new TableEntity(ingestionId, TableKeys.IngestionRow)
             {
                 [nameof(IngestionEntity.Status)] = IngestionStatus.Accepted.ToWire(),
-                [nameof(IngestionEntity.UpdatedAt)] = timeProvider.GetUtcNow(),
+                [nameof(IngestionEntity.UpdatedAt)] = now,
+                [nameof(IngestionEntity.Revision)] = 1L, // the insert was revision 0 and the ETag says nothing changed since
             };
             try
             {
                 await tables.Ingestions.UpdateEntityAsync(change, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await index.SyncFromRowAsync(ingestionId, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (RequestFailedException e) when (e.Status == 412)

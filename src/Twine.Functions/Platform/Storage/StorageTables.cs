@@ -12,11 +12,15 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
     public TableClient IngestionResults => service.GetTableClient(_names.IngestionResultsTable);
     public TableClient CalendarEventLinks => service.GetTableClient(_names.CalendarEventLinksTable);
     public TableClient IngestionKeys => service.GetTableClient(_names.IngestionKeysTable);
+    public TableClient IngestionIndex => service.GetTableClient(_names.IngestionIndexTable);
+    public TableClient IngestionMessages => service.GetTableClient(_names.IngestionMessagesTable);
 
     public Task CreateAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Ingestions.CreateIfNotExistsAsync(cancellationToken),
             IngestionResults.CreateIfNotExistsAsync(cancellationToken),
             CalendarEventLinks.CreateIfNotExistsAsync(cancellationToken),
-            IngestionKeys.CreateIfNotExistsAsync(cancellationToken));
+            IngestionKeys.CreateIfNotExistsAsync(cancellationToken),
+            IngestionIndex.CreateIfNotExistsAsync(cancellationToken),
+            IngestionMessages.CreateIfNotExistsAsync(cancellationToken));
 }

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.DependencyInjection;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Retention;
+using Twine.Functions.Tests.Infrastructure;
+
+namespace Twine.Functions.Tests.History;
+
+/// <summary>Retention against Azurite on a fake clock: what goes, what stays (newer, in flight), bounded runs that resume.</summary>
+public sealed class RetentionTests(AzuriteFixture azurite)
+{
+    private TestApp App(int maxPerRun = 1000) => new(azurite, settings =>
+    {
+        settings["Retention:Days"] = "30";
+        settings["Retention:MaxIngestionsPerRun"] = maxPerRun.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
+
+    private static RetentionRunner Runner(TestApp app) => app.Services.GetRequiredService<RetentionRunner>();
+
+    /// <summary>An ingestion whose one message has its outcome: settled, with a result row, a kept message and its request keys.</summary>
+    private static async Task<string> SettledAsync(TestApp app, string? idempotencyKey = null)
+    {
+        var id = (await app.PostMetricsAsync(Bodies.Metrics(1), idempotencyKey: idempotencyKey)).IngestionId;
+        await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, 0, 1, 1, 1, 0, 0, ["twine-id-1"], []), CancellationToken.None);
+        return id;
+    }
+
+    private static async Task<HashSet<string>> PartitionsAsync(TestApp app, string table) =>
+        [.. (await app.RowsAsync(table)).Select(r => r.PartitionKey)];
+
+    [Fact]
+    public async Task Old_settled_ingestions_go_with_their_results_messages_and_keys_while_newer_and_in_flight_ones_stay()
+    {
+        await using var app = App();
+        var old = await SettledAsync(app, idempotencyKey: "order-1");
+        var inFlight = (await app.PostMetricsAsync(Bodies.Metrics(1))).IngestionId; // accepted, never processed
+        app.Time.Advance(TimeSpan.FromDays(20));
+        var recent = await SettledAsync(app);
+        Assert.Equal(4, (await app.RowsAsync(app.Names.IngestionKeysTable)).Count); // three webhook-ids and one Idempotency-Key
+        app.Time.Advance(TimeSpan.FromDays(11));
+
+        var run = await Runner(app).RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1, 1, 2, 1, true), (run.Ingestions, run.Results, run.Messages, run.Keys, run.KeptInFlight, run.Finished));
+        Assert.Equal([inFlight, recent], (await PartitionsAsync(app, app.Names.IngestionsTable)).Order());
+        Assert.Equal([recent], await PartitionsAsync(app, app.Names.IngestionResultsTable));
+        Assert.Equal([inFlight, recent], (await PartitionsAsync(app, app.Names.IngestionMessagesTable)).Order());
+        Assert.Equal(2, (await app.RowsAsync(app.Names.IngestionKeysTable)).Count);
+        var index = await app.RowsAsync(app.Names.IngestionIndexTable);
+        Assert.Equal([inFlight, recent], index.Where(r => r.PartitionKey != "retention").Select(r => r.GetString("IngestionId")).Order());
+        var record = Assert.Single(index, r => r.PartitionKey == "retention");
+        Assert.Equal((1, true), (record.GetInt32("Ingestions"), record.GetBoolean("Finished")));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.StartsWith("Retention run deleted 1 ingestions", StringComparison.Ordinal));
+        (await app.GetStatusAsync(old)).AssertProblem(404);
+    }
+
+    [Fact]
+    public async Task A_run_is_bounded_and_the_next_run_resumes_where_it_stopped()
+    {
+        await using var app = App(maxPerRun: 2);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await SettledAsync(app));
+            app.Time.Advance(TimeSpan.FromHours(13)); // across three days
+        }
+
+        app.Time.Advance(TimeSpan.FromDays(40));
+
+        var runs = new List<RetentionRunResult>();
+        do
+        {
+            runs.Add(await Runner(app).RunAsync(CancellationToken.None));
+        }
+        while (!runs[^1].Finished && runs.Count < 10);
+
+        Assert.Equal([2, 2, 1], runs.Select(r => r.Ingestions));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionResultsTable));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionMessagesTable));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionKeysTable));
+        Assert.All(await app.RowsAsync(app.Names.IngestionIndexTable), r => Assert.Equal("retention", r.PartitionKey));
+    }
+
+    [Fact]
+    public async Task A_request_key_taken_over_by_a_later_request_is_kept()
+    {
+        await using var app = App();
+        var old = await SettledAsync(app, idempotencyKey: "reused-key");
+        app.Time.Advance(TimeSpan.FromDays(29)); // past the key's 24 hours: the same key starts a new ingestion
+        var newer = await SettledAsync(app, idempotencyKey: "reused-key");
+        Assert.NotEqual(old, newer);
+        app.Time.Advance(TimeSpan.FromDays(2));
+
+        var run = await Runner(app).RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1), (run.Ingestions, run.Keys)); // its webhook-id; the Idempotency-Key now names the newer ingestion
+        Assert.All(await app.RowsAsync(app.Names.IngestionKeysTable), r => Assert.Equal(newer, r.GetString("IngestionId")));
+    }
+}
