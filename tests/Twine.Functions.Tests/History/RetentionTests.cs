@@ -96,4 +96,50 @@ public sealed class RetentionTests(AzuriteFixture azurite)
         Assert.Equal((1, 1), (run.Ingestions, run.Keys)); // its webhook-id; the Idempotency-Key now names the newer ingestion
         Assert.All(await app.RowsAsync(app.Names.IngestionKeysTable), r => Assert.Equal(newer, r.GetString("IngestionId")));
     }
+
+    /// <summary>
+    /// The figure in docs/PERFORMANCE.md: retention over many settled ingestions (each with its index row, one result,
+    /// one kept message and one request key, written straight to the tables), old enough to go. Explicit: run with
+    /// <c>--filter-method "*Retention_measured*" --explicit on</c>; <c>TWINE_RETENTION_INGESTIONS</c> sets the count.
+    /// Times are printed, never asserted.
+    /// </summary>
+    [Fact(Explicit = true)]
+    public async Task Retention_measured_on_many_ingestions()
+    {
+        var count = int.TryParse(Environment.GetEnvironmentVariable("TWINE_RETENTION_INGESTIONS"), out var n) ? n : 10_000;
+        await using var app = App(maxPerRun: 1_000_000);
+        var tables = app.Services.GetRequiredService<Twine.Functions.Platform.Storage.StorageTables>();
+        var seeding = System.Diagnostics.Stopwatch.StartNew();
+        var rows = Enumerable.Range(0, count).Select(i =>
+        {
+            var created = app.Time.GetUtcNow().AddMinutes(-i);
+            var id = Guid.CreateVersion7(created).ToString("N");
+            var key = Twine.Functions.Platform.Storage.TableKeys.IdempotencyKeyPartition("webhook-id\ntest-partner\n" + id);
+            return (Ingestion: new IngestionEntity { PartitionKey = id, Kind = "metrics", Status = "succeeded", MessagesTotal = 1, MessagesDone = 1, Created = 1, WebhookIdKeyHash = key, CreatedAt = created, UpdatedAt = created },
+                Key: key);
+        }).ToList();
+        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) =>
+        {
+            var id = r.Ingestion.PartitionKey;
+            await tables.Ingestions.AddEntityAsync(r.Ingestion, ct);
+            await tables.IngestionResults.AddEntityAsync(new IngestionResultEntity { PartitionKey = id, RowKey = "00000", Created = 1, MetricCount = 1 }, ct);
+            await tables.IngestionMessages.AddEntityAsync(new KeptMessageEntity { PartitionKey = id, RowKey = "00000", Kind = "metrics", Body = new byte[600] }, ct);
+            await tables.IngestionKeys.AddEntityAsync(new IdempotencyKeyEntity { PartitionKey = r.Key, IngestionId = id, RequestHash = "h" }, ct);
+        });
+        await Twine.Functions.Platform.Storage.TableBatchWriter.UpsertAsync(tables.IngestionIndex,
+            [.. rows.Select(r => { var e = IngestionIndexEntity.From(r.Ingestion); return new Azure.Data.Tables.TableEntity(e.PartitionKey, e.RowKey) { ["IngestionId"] = e.IngestionId, ["Status"] = e.Status, ["Kind"] = e.Kind }; })],
+            Azure.Data.Tables.TableTransactionActionType.UpsertReplace, CancellationToken.None);
+        seeding.Stop();
+        app.Time.Advance(TimeSpan.FromDays(31 + count / 1440));
+
+        var run = System.Diagnostics.Stopwatch.StartNew();
+        var result = await Runner(app).RunAsync(CancellationToken.None);
+        run.Stop();
+
+        Assert.Equal((count, count, count, count, true), (result.Ingestions, result.Results, result.Messages, result.Keys, result.Finished));
+        TestContext.Current.SendDiagnosticMessage(
+            $"Retention: {count} ingestions (4 rows each + index) seeded in {seeding.ElapsedMilliseconds} ms; deleted in {run.ElapsedMilliseconds} ms ({count * 1000.0 / run.ElapsedMilliseconds:F0} ingestions/s)");
+        await File.AppendAllTextAsync(RepoPaths.BuildOutput("reliability-figures.md"),
+            $"| retention | {count} ingestions | deleted in {run.ElapsedMilliseconds} ms | {count * 1000.0 / run.ElapsedMilliseconds:F0} ingestions/s |\n", TestContext.Current.CancellationToken);
+    }
 }
