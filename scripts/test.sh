@@ -12,6 +12,13 @@ if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -n
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The operator console's browser test (tests/Twine.Console.Tests) drives Debian's chromium through its executable path
+# (Playwright never downloads a browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium;
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+fi
+
 dotnet restore Twine.Functions.sln
 dotnet build Twine.Functions.sln --no-restore
 dotnet test --solution Twine.Functions.sln --no-build --results-directory "$results" --report-xunit-trx "$@"

@@ -87,6 +87,14 @@ param alwaysReadyHttpInstances int = 0
 @description('How long a queue message that meets transient Twine failures keeps being rescheduled before it is recorded as failed (a .NET TimeSpan, 00:01:00 to 30.00:00:00; setting Processing__RetryFor).')
 param processingRetryFor string = '1.00:00:00'
 
+@description('NCRONTAB schedule (six fields, with seconds) of the retention timer that deletes old ingestions (setting Retention__Schedule).')
+param retentionSchedule string = '0 30 2 * * *'
+
+@description('Ingestions, their results, kept queue messages and request keys are deleted this many days after they were created (setting Retention__Days).')
+@minValue(1)
+@maxValue(3650)
+param retentionDays int = 30
+
 @description('Largest number of instances the function app scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -129,6 +137,8 @@ var tableNames = {
   ingestionResults: 'IngestionResults'
   calendarEventLinks: 'CalendarEventLinks'
   ingestionKeys: 'IngestionKeys'
+  ingestionIndex: 'IngestionIndex'
+  ingestionMessages: 'IngestionMessages'
 }
 
 // Tables of the timer that polls Twine (PollingOptions, section PollTwineUpdates).
@@ -183,6 +193,11 @@ var httpFunctionNames = [
   'IngestCalendarEvent'
   'DeleteCalendarEvent'
   'GetIngestionStatus'
+  'ListIngestions'
+  'GetIngestionSummary'
+  'ReplayIngestion'
+  'ReplayIngestions'
+  'OperatorConsole'
   'GetEmailHistory'
   'GetCalendarEvent'
   'Health'
@@ -240,6 +255,8 @@ module storage 'modules/storage.bicep' = {
       tableNames.ingestionResults
       tableNames.calendarEventLinks
       tableNames.ingestionKeys
+      tableNames.ingestionIndex
+      tableNames.ingestionMessages
       pollingTableNames.emailHistory
       pollingTableNames.calendarEvents
       pollingTableNames.checkpoints
@@ -323,6 +340,10 @@ module functionApp 'modules/functionapp.bicep' = {
     }
     webhookPartners: checkedPartners
     processingRetryFor: processingRetryFor
+    retention: {
+      schedule: retentionSchedule
+      days: retentionDays
+    }
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances

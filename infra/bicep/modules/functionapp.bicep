@@ -62,6 +62,8 @@ param tableNames {
   ingestionResults: string
   calendarEventLinks: string
   ingestionKeys: string
+  ingestionIndex: string
+  ingestionMessages: string
 }
 
 @description('Settings of the timer that polls Twine (PollingOptions, section PollTwineUpdates).')
@@ -89,6 +91,12 @@ param polling {
 
 @description('Partners whose webhook signing secrets the app reads from Key Vault (WebhooksOptions, section "Webhooks").')
 param webhookPartners string[]
+
+@description('The retention timer (RetentionOptions, section "Retention"): its NCRONTAB schedule and the days ingestions are kept.')
+param retention {
+  schedule: string
+  days: int
+}
 
 @description('Processing__RetryFor: how long a message is rescheduled after transient Twine failures before it is recorded as failed.')
 param processingRetryFor string
@@ -318,10 +326,27 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             name: 'Storage__IngestionKeysTable'
             value: tableNames.ingestionKeys
           }
+          {
+            name: 'Storage__IngestionIndexTable'
+            value: tableNames.ingestionIndex
+          }
+          {
+            name: 'Storage__IngestionMessagesTable'
+            value: tableNames.ingestionMessages
+          }
           // Queue processing (ProcessingOptions, section "Processing"): the give-up age of rescheduled messages.
           {
             name: 'Processing__RetryFor'
             value: processingRetryFor
+          }
+          // The retention timer (RetentionOptions, section "Retention").
+          {
+            name: 'Retention__Schedule'
+            value: retention.schedule
+          }
+          {
+            name: 'Retention__Days'
+            value: string(retention.days)
           }
           // The timer that polls Twine for changes (PollingOptions, section "PollTwineUpdates").
           {

@@ -2,10 +2,10 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Twine.Client;
 using Twine.Client.Errors;
-using Twine.Functions.Ingestions;
-using Twine.Functions.Ingestions.Failures;
 
 using static Twine.Functions.CalendarEvents.CalendarEventOutcomes;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Failures;
 
 namespace Twine.Functions.CalendarEvents;
 

@@ -30,17 +30,17 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
         var signed = await verifier.ReadSignedAsync(request.Webhook, request.Body, request.ContentLength, instance, cancellationToken).ConfigureAwait(false);
         if (signed.Problem is { } notSigned)
         {
-            return Refused(notSigned);
+            return Refused(notSigned, request, null);
         }
 
         if (ExternalId.Problem(externalId) is { } idProblem)
         {
-            return Refused(Problems.BadRequest("/api/calendar-events", idProblem, [new ProblemError(idProblem, Parameter: "externalId")]));
+            return Refused(Problems.BadRequest("/api/calendar-events", idProblem, [new ProblemError(idProblem, Parameter: "externalId")]), request, signed.Partner);
         }
 
         if (WebhookFraming.Problem(request, instance, signed.Body.Length) is { } framing)
         {
-            return Refused(framing);
+            return Refused(framing, request, signed.Partner);
         }
 
         // Writes for one externalId apply in this order: the signed timestamp (verified above), then when it arrived.
@@ -50,17 +50,17 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
             : CalendarEventRequestReader.ReadDelete(externalId!, signed.Body, order);
         if (read.MalformedReason is { } reason)
         {
-            return Refused(Problems.MalformedJson(instance, reason));
+            return Refused(Problems.MalformedJson(instance, reason), request, signed.Partner);
         }
 
         if (read.TooLarge)
         {
-            return Refused(Problems.TooLarge(instance, "The calendar event is too large to queue (at most 48 KiB of minified JSON).", read.Errors[0]));
+            return Refused(Problems.TooLarge(instance, "The calendar event is too large to queue (at most 48 KiB of minified JSON).", read.Errors[0]), request, signed.Partner);
         }
 
         if (read.Accepted is not { } message)
         {
-            return Refused(Problems.Validation(instance, read.Errors));
+            return Refused(Problems.Validation(instance, read.Errors), request, signed.Partner);
         }
 
         var method = operation == CalendarEventMessageWriter.Upsert ? "PUT" : "DELETE";
@@ -76,12 +76,6 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
     private static string SignatureInstance(string? externalId) =>
         ExternalId.Problem(externalId) is null ? InstancePrefix + externalId : "/api/calendar-events";
 
-    private BodyResult Refused(BodyResult problem)
-    {
-        LogRefused(problem.StatusCode);
-        return problem;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Calendar event request refused: {StatusCode}")]
-    private partial void LogRefused(int statusCode);
+    private BodyResult Refused(BodyResult problem, WebhookRequest request, string? partner) =>
+        RefusalLog.Refused(logger, "PUT|DELETE /api/calendar-events", problem, request, partner);
 }

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Twine.Client.Models;
+
+using static Twine.Functions.CalendarEvents.CalendarEventOutcomes;
 using Twine.Functions.Ingestions;
 using Twine.Functions.Ingestions.Failures;
 using Twine.Functions.Ingestions.Processing;
 using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Ingestions.Retries;
 using Twine.Functions.Platform.Http;
-
-using static Twine.Functions.CalendarEvents.CalendarEventOutcomes;
 
 namespace Twine.Functions.CalendarEvents;
 

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using Twine.Client;
 using Twine.Client.Errors;
 using Twine.Client.Models;
-using Twine.Functions.Ingestions;
-using Twine.Functions.Ingestions.Failures;
 
 using static Twine.Functions.CalendarEvents.CalendarEventOutcomes;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Failures;
 
 namespace Twine.Functions.CalendarEvents;
 

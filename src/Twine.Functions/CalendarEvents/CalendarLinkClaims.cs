@@ -1,5 +1,6 @@
 using Twine.Functions.Ingestions;
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

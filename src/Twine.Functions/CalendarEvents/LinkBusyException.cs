@@ -7,6 +7,7 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -40,6 +40,7 @@ public sealed partial class IngestionAcceptor(
     public async Task<IResult> AcceptAsync(string instance, NewIngestion ingestion, RequestKeys requestKeys, string requestHash,
         Func<string, CancellationToken, Task> enqueue, CancellationToken cancellationToken)
     {
+        ingestion = ingestion with { Source = IngestionSource.From(requestKeys) }; // partner and webhook-id, for history and retention
         string ingestionId;
         ETag? insertedETag = null;
         try
@@ -52,7 +53,7 @@ public sealed partial class IngestionAcceptor(
             if (!byWebhookId.Won)
             {
                 return byWebhookId.RequestHash != requestHash
-                    ? Reused(instance, byWebhookId.IngestionId, WebhookHeaders.IdHeader)
+                    ? Reused(instance, byWebhookId.IngestionId, WebhookHeaders.IdHeader, requestKeys)
                     : await ClaimedBeforeAsync(byWebhookId, WebhookHeaders.IdHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
                         ?? await QueueAndAcceptAsync(ingestion, byWebhookId.IngestionId, null, instance, enqueue, cancellationToken).ConfigureAwait(false);
             }
@@ -66,7 +67,7 @@ public sealed partial class IngestionAcceptor(
                     if (byKey.RequestHash != requestHash)
                     {
                         await keys.ReleaseAsync(requestKeys.WebhookIdKey, byWebhookId, cancellationToken).ConfigureAwait(false);
-                        return Reused(instance, byKey.IngestionId, WebhookRequest.IdempotencyKeyHeader);
+                        return Reused(instance, byKey.IngestionId, WebhookRequest.IdempotencyKeyHeader, requestKeys);
                     }
 
                     await keys.RedirectAsync(requestKeys.WebhookIdKey, byWebhookId, byKey.IngestionId, cancellationToken).ConfigureAwait(false);
@@ -177,9 +178,9 @@ public sealed partial class IngestionAcceptor(
 
     public const int MaxRetryAfterSeconds = 2;
 
-    private BodyResult Reused(string instance, string ingestionId, string header)
+    private BodyResult Reused(string instance, string ingestionId, string header, RequestKeys requestKeys)
     {
-        LogKeyReused(ingestionId, header);
+        LogKeyReused(ingestionId, header, requestKeys.Partner.ToLowerInvariant(), RefusalLog.SafeWebhookId(requestKeys.WebhookId));
         return Problems.KeyReused(instance, ingestionId, header);
     }
 
@@ -199,8 +200,8 @@ public sealed partial class IngestionAcceptor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId} taken over by a retry of the same request; queueing again")]
     private partial void LogTakenOver(string ingestionId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Header} of ingestion {IngestionId} reused with another request: 422")]
-    private partial void LogKeyReused(string ingestionId, string header);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Header} of ingestion {IngestionId} reused with another request: 422; partner {Partner}, webhook-id {WebhookId}")]
+    private partial void LogKeyReused(string ingestionId, string header, string partner, string webhookId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingestion {IngestionId} could not be queued (storage status {Status}): 503")]
     private partial void LogQueueingFailed(string ingestionId, int? status);

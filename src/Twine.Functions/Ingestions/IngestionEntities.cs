@@ -54,6 +54,25 @@ public sealed class IngestionEntity : ITableEntity
     public string? RetryLastReqId { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
 
+    /// <summary>The partner whose signature the request carried (lower case), and its signed webhook-id; null for a message enqueued directly.</summary>
+    public string? Partner { get; set; }
+    public string? WebhookId { get; set; }
+
+    /// <summary>The IngestionKeys partitions this ingestion claimed (webhook-id, Idempotency-Key), for retention to delete.</summary>
+    public string? WebhookIdKeyHash { get; set; }
+    public string? IdempotencyKeyHash { get; set; }
+
+    /// <summary>Incremented by every replace of the row (ETag-conditional, so strictly increasing): the history index keeps the newest.</summary>
+    public long Revision { get; set; }
+
+    /// <summary>Replays (POST /api/ingestions/{id}/replay): how many, the latest one's time and the message indexes it re-queued.</summary>
+    public int ReplayCount { get; set; }
+    public DateTimeOffset? LastReplayAt { get; set; }
+    public string? LastReplayMessagesJson { get; set; }
+
+    /// <summary>A replay that has claimed the ingestion and not finished re-queueing (crash-safe: a later replay completes it after the lease).</summary>
+    public DateTimeOffset? ReplayPendingUntil { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -94,4 +113,19 @@ public sealed class IdempotencyKeyEntity : ITableEntity
     public string IngestionId { get; set; } = "";
     public string RequestHash { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A row of IngestionMessages (PK = ingestion id, RK = message index "00000"): the queue message as the edge wrote it, kept for replay.</summary>
+public sealed class KeptMessageEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    /// <summary>Which queue: <c>metrics</c> or <c>calendarEvent</c> (the ingestion kind's wire name).</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>The message's UTF-8 JSON (at most 49,152 bytes: a binary property holds 64 KiB).</summary>
+    public byte[] Body { get; set; } = [];
 }

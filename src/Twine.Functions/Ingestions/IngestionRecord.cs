@@ -7,6 +7,7 @@ using Twine.Functions.CalendarEvents;
 
 
 
+
 namespace Twine.Functions.Ingestions;
 
 /// <summary>An ingestion as stored in the Ingestions table: the aggregate over its messages.</summary>
@@ -45,6 +46,16 @@ public sealed record IngestionRecord
 
     /// <summary>While <see cref="IngestionStatus.Retrying"/>: the latest reschedule; null otherwise.</summary>
     public RetryInfo? Retry { get; init; }
+
+    /// <summary>The signed request's partner (lower case) and webhook-id; null for a message enqueued directly.</summary>
+    public string? Partner { get; init; }
+    public string? WebhookId { get; init; }
+
+    /// <summary>Replays so far (null: never replayed).</summary>
+    public ReplayInfo? Replay { get; init; }
+
+    /// <summary>Set while a replay is re-queueing (its lease); cleared when it is done.</summary>
+    public DateTimeOffset? ReplayPendingUntil { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }
@@ -55,3 +66,6 @@ public sealed record IngestionRecord
 /// ingestion's messages are waiting.
 /// </summary>
 public sealed record RetryInfo(int Attempt, string LastError, string? LastErrorReqId, DateTimeOffset NextAttemptAt, int MessagesWaiting = 1);
+
+/// <summary>Replays of an ingestion: how many, when the latest ran and which message indexes it re-queued (counted from 0).</summary>
+public sealed record ReplayInfo(int Count, DateTimeOffset LastAt, IReadOnlyList<int> LastMessages);

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Twine.Functions.Ingestions.Failures;
+using Twine.Functions.Ingestions.History;
 using Twine.Functions.Ingestions.Queues;
+using Twine.Functions.Ingestions.Replay;
+using Twine.Functions.Ingestions.Retention;
 using Twine.Functions.Ingestions.Status;
 using Twine.Functions.Partners;
 using Twine.Functions.Platform.Health;
@@ -28,10 +32,17 @@ public static class IngestionServiceCollectionExtensions
         services.AddPartnerSignatures(configuration); // every write endpoint verifies partner signatures first
         services.TryAddSingleton<IngestionQueues>();
         services.AddStorageResources<IngestionQueues>();
+        services.TryAddSingleton<IngestionIndex>();
         services.TryAddSingleton<IngestionStore>();
         services.TryAddSingleton<IdempotencyKeyStore>();
         services.TryAddSingleton<IngestionAcceptor>();
         services.TryAddSingleton<IngestionStatusHandler>();
+        services.TryAddSingleton<IngestionHistoryHandler>();
+        services.TryAddSingleton<IngestionReplayer>();
+        services.TryAddSingleton<ReplayHandler>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>());
+        services.TryAddSingleton<RetentionRunner>();
         services.TryAddSingleton<QueueFailureRecorder>();
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", timeout: HealthServiceCollectionExtensions.CheckTimeout);
         return services;

@@ -45,6 +45,7 @@ public sealed partial class IngestionStore
             }
 
             entity.UpdatedAt = now;
+            entity.Revision = (snapshot.Ingestion?.Revision ?? -1) + 1;
             var actions = new List<TableTransactionAction>();
             if (recorded is null)
             {
@@ -57,6 +58,7 @@ public sealed partial class IngestionStore
             try
             {
                 await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                await index.SyncAsync(entity, cancellationToken).ConfigureAwait(false); // the history index, as every ingestion write
                 return status;
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)

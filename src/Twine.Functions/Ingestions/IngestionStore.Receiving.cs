@@ -30,12 +30,17 @@ public sealed partial class IngestionStore
             Operation = ingestion.Operation,
             RequestHash = requestHash,
             ReceivingUntil = receivingUntil,
+            Partner = ingestion.Source?.Partner,
+            WebhookId = ingestion.Source?.WebhookId,
+            WebhookIdKeyHash = ingestion.Source?.WebhookIdKeyHash,
+            IdempotencyKeyHash = ingestion.Source?.IdempotencyKeyHash,
             CreatedAt = now,
             UpdatedAt = now,
         };
         try
         {
             var response = await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            await index.SyncAsync(entity, cancellationToken).ConfigureAwait(false);
             return response.Headers.ETag ?? default(ETag);
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -52,14 +57,17 @@ public sealed partial class IngestionStore
     {
         if (insertedETag is { } etag)
         {
+            var now = timeProvider.GetUtcNow();
             var change = new TableEntity(ingestionId, TableKeys.IngestionRow)
             {
                 [nameof(IngestionEntity.Status)] = IngestionStatus.Accepted.ToWire(),
-                [nameof(IngestionEntity.UpdatedAt)] = timeProvider.GetUtcNow(),
+                [nameof(IngestionEntity.UpdatedAt)] = now,
+                [nameof(IngestionEntity.Revision)] = 1L, // the insert was revision 0 and the ETag says nothing changed since
             };
             try
             {
                 await tables.Ingestions.UpdateEntityAsync(change, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await index.SyncFromRowAsync(ingestionId, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (RequestFailedException e) when (e.Status == 412)

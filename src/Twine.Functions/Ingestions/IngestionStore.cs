@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Twine.Functions.CalendarEvents;
+using Twine.Functions.Partners;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions;
@@ -8,10 +9,11 @@ namespace Twine.Functions.Ingestions;
 /// The Ingestions table: per ingestion one partition, holding the ingestion row and one row per message outcome. Every
 /// read is a point read (PK + RK) or one partition query (an ingestion's outcomes); every change to an ingestion row is
 /// a conditional write (insert, or replace with the ETag read), so several instances can record outcomes of the same
-/// ingestion at once; an outcome and the aggregate it changes are written together in one entity-group transaction. The edge's writes are in IngestionStore.Receiving.cs, processing's in
+/// ingestion at once; an outcome and the aggregate it changes are written together in one entity-group transaction.
+/// The edge's writes are in IngestionStore.Receiving.cs, processing's in
 /// IngestionStore.Outcomes.cs and IngestionStore.Retrying.cs; the recompute is <see cref="IngestionAggregate"/>.
 /// </summary>
-public sealed partial class IngestionStore(StorageTables tables, TimeProvider timeProvider)
+public sealed partial class IngestionStore(StorageTables tables, IngestionIndex index, TimeProvider timeProvider)
 {
     public async Task<IngestionRecord?> GetAsync(string ingestionId, CancellationToken cancellationToken)
     {
@@ -81,12 +83,33 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
     }
 
     /// <summary>Read, change (or decline), write with the ETag read; again on a concurrent write, within a bound.</summary>
+    /// <remarks>
+    /// Every write raises the row's <see cref="IngestionEntity.Revision"/> and is then copied to the history index
+    /// (<see cref="IngestionIndex.SyncAsync"/>, which keeps the highest revision).
+    /// </remarks>
     private async Task<TResult> UpdateIngestionAsync<TResult>(string ingestionId,
         Func<IngestionEntity?, CancellationToken, ValueTask<OptimisticChange<IngestionEntity, TResult>>> change,
         CancellationToken cancellationToken, int maxAttempts = OptimisticUpdate.DefaultMaxAttempts)
     {
-        return await OptimisticUpdate.RunAsync(tables.Ingestions, ingestionId, TableKeys.IngestionRow, change, cancellationToken,
-            maxAttempts: maxAttempts).ConfigureAwait(false);
+        IngestionEntity? written = null;
+        var result = await OptimisticUpdate.RunAsync<IngestionEntity, TResult>(tables.Ingestions, ingestionId, TableKeys.IngestionRow, async (row, ct) =>
+        {
+            var revision = row?.Revision ?? -1;
+            var decision = await change(row, ct).ConfigureAwait(false);
+            written = decision.Write;
+            if (written is not null)
+            {
+                written.Revision = revision + 1;
+            }
+
+            return decision;
+        }, cancellationToken, maxAttempts: maxAttempts).ConfigureAwait(false);
+        if (written is not null)
+        {
+            await index.SyncAsync(written, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     private Task<TResult> UpdateIngestionAsync<TResult>(string ingestionId,
@@ -131,6 +154,12 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
             ? new RetryInfo(attempt, e.RetryLastError ?? "", e.RetryLastReqId, next,
                 JsonPropertyLimit.Deserialize(e.RetryingJson, IngestionJsonContext.Default.ListInt32).Count)
             : null,
+        Partner = e.Partner,
+        WebhookId = e.WebhookId,
+        Replay = e.ReplayCount > 0 && e.LastReplayAt is { } replayedAt
+            ? new ReplayInfo(e.ReplayCount, replayedAt, JsonPropertyLimit.Deserialize(e.LastReplayMessagesJson, IngestionJsonContext.Default.ListInt32))
+            : null,
+        ReplayPendingUntil = e.ReplayPendingUntil,
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,
     };
@@ -138,7 +167,22 @@ public sealed partial class IngestionStore(StorageTables tables, TimeProvider ti
 /// <summary>What the edge knows about an ingestion before it is stored.</summary>
 /// <param name="Entries">For a request made of a partner's own entries (a FHIR Bundle): what the edge did with each.</param>
 public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int MessagesTotal, string? ExternalId = null, string? Operation = null,
-    IReadOnlyList<EntryReport>? Entries = null);
+    IReadOnlyList<EntryReport>? Entries = null)
+{
+    /// <summary>Who sent it: set by the acceptor from the signed request's keys.</summary>
+    public IngestionSource? Source { get; init; }
+}
+
+/// <summary>
+/// The signed request an ingestion came from: the partner (lower case), its webhook-id, and the IngestionKeys partitions
+/// (SHA-256 of the scoped keys) it claimed, so that retention can delete them with the ingestion.
+/// </summary>
+public sealed record IngestionSource(string Partner, string WebhookId, string WebhookIdKeyHash, string? IdempotencyKeyHash)
+{
+    public static IngestionSource From(Partners.RequestKeys keys) =>
+        new(keys.Partner.ToLowerInvariant(), keys.WebhookId, TableKeys.IdempotencyKeyPartition(keys.WebhookIdKey),
+            keys.IdempotencyKeyKey is { } key ? TableKeys.IdempotencyKeyPartition(key) : null);
+}
 
 /// <summary>
 /// One entry of a partner's request as the edge read it: <c>delivered</c> (queued for Twine; its metric's outcome is in

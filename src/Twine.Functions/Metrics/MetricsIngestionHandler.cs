@@ -24,23 +24,23 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
         var signed = await verifier.ReadSignedAsync(request.Webhook, request.Body, request.ContentLength, Instance, cancellationToken).ConfigureAwait(false);
         if (signed.Problem is { } notSigned)
         {
-            return Refused(notSigned);
+            return Refused(notSigned, request, null);
         }
 
         if (WebhookFraming.Problem(request, Instance, signed.Body.Length) is { } framing)
         {
-            return Refused(framing);
+            return Refused(framing, request, signed.Partner);
         }
 
         var read = MetricsRequestReader.Read(signed.Body);
         if (read.MalformedReason is { } reason)
         {
-            return Refused(Problems.MalformedJson(Instance, reason));
+            return Refused(Problems.MalformedJson(Instance, reason), request, signed.Partner);
         }
 
         if (read.Plan is not { } plan)
         {
-            return Refused(Problems.Validation(Instance, read.Errors));
+            return Refused(Problems.Validation(Instance, read.Errors), request, signed.Partner);
         }
 
         var hash = IngestionAcceptor.RequestHash("POST", "metrics", signed.Body);
@@ -49,12 +49,6 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
             (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private BodyResult Refused(BodyResult problem)
-    {
-        LogRefused(problem.StatusCode);
-        return problem;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Metrics request refused: {StatusCode}")]
-    private partial void LogRefused(int statusCode);
+    private BodyResult Refused(BodyResult problem, WebhookRequest request, string? partner) =>
+        RefusalLog.Refused(logger, "POST /api/metrics", problem, request, partner);
 }

@@ -7,6 +7,7 @@ using Twine.Functions.Platform.Http;
 
 
 
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

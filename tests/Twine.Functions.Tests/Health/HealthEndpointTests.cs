@@ -122,7 +122,7 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(
             ["PollTwineUpdates=PollTwineUpdates__Schedule", "ProcessCalendarEvents=Storage__CalendarEventsQueue", "ProcessMetrics=Storage__MetricsQueue",
-             "RecordPoisonCalendarEvents=Storage__CalendarEventsQueue", "RecordPoisonMetrics=Storage__MetricsQueue"],
+             "RecordPoisonCalendarEvents=Storage__CalendarEventsQueue", "RecordPoisonMetrics=Storage__MetricsQueue", "RunRetention=Retention__Schedule"],
             bindings.Order(StringComparer.Ordinal));
     }
 
@@ -138,9 +138,9 @@ public sealed class HealthEndpointTests(AzuriteFixture azurite) : IAsyncLifetime
                          "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
                          $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1";
         var names = Options.Create(new StorageOptions());
-        var check = new StorageHealthCheck(
-            new StorageTables(new TableServiceClient(connection, new TableClientOptions { Retry = { MaxRetries = 0 } }), names),
-            new IngestionQueues(new QueueServiceClient(connection, new QueueClientOptions { Retry = { MaxRetries = 0 } }), names));
+        var tables = new StorageTables(new TableServiceClient(connection, new TableClientOptions { Retry = { MaxRetries = 0 } }), names);
+        var check = new StorageHealthCheck(tables,
+            new IngestionQueues(new QueueServiceClient(connection, new QueueClientOptions { Retry = { MaxRetries = 0 } }), names, tables));
 
         var result = await check.CheckHealthAsync(new HealthCheckContext(), TestContext.Current.CancellationToken);
 

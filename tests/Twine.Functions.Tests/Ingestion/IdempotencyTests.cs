@@ -176,7 +176,7 @@ public sealed class IdempotencyTests(AzuriteFixture azurite)
         var unreachable = new QueueServiceClient(
             $"DefaultEndpointsProtocol=http;AccountName={AzuriteFixture.AccountName};AccountKey={AzuriteFixture.AccountKey};QueueEndpoint=http://127.0.0.1:9/{AzuriteFixture.AccountName};",
             options);
-        var queues = new IngestionQueues(unreachable, app.Services.GetRequiredService<IOptions<StorageOptions>>());
+        var queues = new IngestionQueues(unreachable, app.Services.GetRequiredService<IOptions<StorageOptions>>(), app.Services.GetRequiredService<StorageTables>());
         return new MetricsIngestionHandler(app.Services.GetRequiredService<IngestionAcceptor>(), queues, app.Services.GetRequiredService<WebhookVerifier>(), NullLogger<MetricsIngestionHandler>.Instance);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions.History;
 using Twine.Functions.Partners;
 
 namespace Twine.Functions.Tests.Ingestion;
@@ -48,6 +49,30 @@ public sealed partial class ReadmeExamplesTests(AzuriteFixture azurite)
 
         Assert.True(response.Status == 202, response.Body);
     }
+
+    [Fact]
+    public void The_history_and_replay_examples_have_parameters_the_operator_routes_accept()
+    {
+        var urls = OperatorUrl().Matches(Readme).Select(m => new Uri(m.Groups["url"].Value)).ToList();
+        var now = new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero);
+
+        Assert.Contains(urls, u => u.AbsolutePath == "/api/ingestions/summary");
+        Assert.Contains(urls, u => u.AbsolutePath.EndsWith("/replay", StringComparison.Ordinal) && u.AbsolutePath != "/api/ingestions/replay");
+        foreach (var url in urls.Where(u => u.AbsolutePath is "/api/ingestions" or "/api/ingestions/replay"))
+        {
+            var query = url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
+                .Select(p => new KeyValuePair<string, string?>(p[0], Uri.UnescapeDataString(p[1]))).ToList();
+            var (parsed, errors) = url.AbsolutePath == "/api/ingestions"
+                ? Twine.Functions.Ingestions.History.HistoryQueryParser.ParseList(query, now)
+                : Twine.Functions.Ingestions.History.HistoryQueryParser.ParseReplay(query, now);
+            Assert.True(parsed is not null, url + ": " + string.Join("; ", errors.Select(e => e.Detail)));
+        }
+
+        Assert.Equal(2, urls.Count(u => u.AbsolutePath is "/api/ingestions" or "/api/ingestions/replay"));
+    }
+
+    [GeneratedRegex(@"curl -s (?:-X POST )?'?(?<url>http://localhost:7071/api/ingestions[^'\s]*)'?")]
+    private static partial Regex OperatorUrl();
 
     [GeneratedRegex(@"curl -i -X (?<method>POST|PUT|DELETE) (?<url>\S+) \\\n(?:.*\\\n)*?\s*-d '(?<body>[^']+)'", RegexOptions.Multiline)]
     private static partial Regex CurlBody();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Twine.Functions.Platform.Storage;
@@ -9,7 +11,7 @@ namespace Twine.Functions.Ingestions.Queues;
 /// triggers (which bind the same names as binding expressions). Created on first use. The <see cref="QueueServiceClient"/>
 /// is registered with <c>MessageEncoding = Base64</c>: the Functions queue trigger decodes base64 by default.
 /// </summary>
-public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options) : IStorageResources
+public sealed class IngestionQueues(QueueServiceClient service, IOptions<StorageOptions> options, StorageTables tables) : IStorageResources
 {
     /// <summary>
     /// The triggers' queue names as binding expressions: the host resolves <c>%Storage:MetricsQueue%</c> from the app
@@ -33,10 +35,22 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);
     public QueueClient CalendarEvents { get; } = service.GetQueueClient(options.Value.CalendarEventsQueue);
 
-    /// <summary>Sends the messages (UTF-8 JSON) concurrently; throws if any send fails.</summary>
+    /// <summary>
+    /// Keeps a copy of each message (IngestionMessages, PK = its ingestion id, RK = its message index: what a replay sends
+    /// again, until retention deletes it), then sends the messages (UTF-8 JSON) concurrently; throws if any write fails.
+    /// The copy is written first, so a message that was queued always has one.
+    /// </summary>
     public async Task SendAsync(QueueClient queue, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(messages.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)))
+        var list = messages as IReadOnlyList<byte[]> ?? messages.ToList();
+        var kind = queue.Name == CalendarEvents.Name ? IngestionKind.CalendarEvent : IngestionKind.Metrics;
+        var copies = list.Select(m => KeptCopy(kind, m)).OfType<TableEntity>().ToList();
+        if (copies.Count > 0)
+        {
+            await TableBatchWriter.UpsertAsync(tables.IngestionMessages, copies, TableTransactionActionType.UpsertReplace, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(list.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)))
             .ConfigureAwait(false);
     }
 
@@ -45,4 +59,47 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
         Task.WhenAll(
             Metrics.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             CalendarEvents.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
+
+    /// <summary>The kept copy of a message the edge wrote (its <c>ingestionId</c> and <c>messageIndex</c>, 0 for calendar events).</summary>
+    private static TableEntity? KeptCopy(IngestionKind kind, byte[] message)
+    {
+        string? ingestionId = null;
+        var messageIndex = 0;
+        var reader = new Utf8JsonReader(message);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (name == "ingestionId" && reader.TokenType == JsonTokenType.String)
+                {
+                    ingestionId = reader.GetString();
+                }
+                else if (name == "messageIndex" && reader.TokenType == JsonTokenType.Number)
+                {
+                    messageIndex = reader.GetInt32();
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return IngestionId.IsValid(ingestionId)
+            ? new TableEntity(ingestionId, TableKeys.KeptMessageRow(messageIndex))
+            {
+                [nameof(KeptMessageEntity.Kind)] = kind.ToWire(),
+                [nameof(KeptMessageEntity.Body)] = message,
+            }
+            : null;
+    }
 }

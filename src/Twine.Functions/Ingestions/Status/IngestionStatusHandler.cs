@@ -49,6 +49,12 @@ public sealed class IngestionStatusHandler(IngestionStore store)
             Entries = record.Entries.Count > 0 ? record.Entries : null,
             EntriesTruncated = record.Entries.Count > 0 ? record.EntriesTruncated : null,
             Retry = record.Status == IngestionStatus.Retrying ? record.Retry : null,
+            Partner = record.Partner,
+            WebhookId = record.WebhookId,
+            Replay = record.Replay is { } replay
+                ? new ReplayStatus(replay.Count, replay.LastAt, replay.LastMessages,
+                    IngestionStore.IsSettled(record) && record.ReplayPendingUntil is null ? record.Status.ToWire() : "inFlight")
+                : null,
             CreatedAt = record.CreatedAt,
             UpdatedAt = record.UpdatedAt,
         };

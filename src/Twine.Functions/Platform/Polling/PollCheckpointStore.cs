@@ -7,6 +7,7 @@ using Twine.Functions.Platform.Storage;
 
 
 
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>

@@ -24,6 +24,14 @@ public sealed class StorageOptions
     [Required, RegularExpression(TableName)]
     public string IngestionKeysTable { get; set; } = "IngestionKeys";
 
+    /// <summary>The history index: PK = day (yyyyMMdd), RK = inverted creation time + id (docs/STORAGE.md).</summary>
+    [Required, RegularExpression(TableName)]
+    public string IngestionIndexTable { get; set; } = "IngestionIndex";
+
+    /// <summary>The queue messages as the edge wrote them, kept for replay until retention (PK = ingestion id, RK = message index).</summary>
+    [Required, RegularExpression(TableName)]
+    public string IngestionMessagesTable { get; set; } = "IngestionMessages";
+
     [Required, RegularExpression(QueueName)]
     public string MetricsQueue { get; set; } = "twine-metrics";
 

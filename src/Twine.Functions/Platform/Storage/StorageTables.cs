@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Twine.Functions.Ingestions;
 
 namespace Twine.Functions.Platform.Storage;
 
@@ -11,10 +12,14 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
     public TableClient Ingestions => service.GetTableClient(_names.IngestionsTable);
     public TableClient CalendarEventLinks => service.GetTableClient(_names.CalendarEventLinksTable);
     public TableClient IngestionKeys => service.GetTableClient(_names.IngestionKeysTable);
+    public TableClient IngestionIndex => service.GetTableClient(_names.IngestionIndexTable);
+    public TableClient IngestionMessages => service.GetTableClient(_names.IngestionMessagesTable);
 
     public Task CreateAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             Ingestions.CreateIfNotExistsAsync(cancellationToken),
             CalendarEventLinks.CreateIfNotExistsAsync(cancellationToken),
-            IngestionKeys.CreateIfNotExistsAsync(cancellationToken));
+            IngestionKeys.CreateIfNotExistsAsync(cancellationToken),
+            IngestionIndex.CreateIfNotExistsAsync(cancellationToken),
+            IngestionMessages.CreateIfNotExistsAsync(cancellationToken));
 }

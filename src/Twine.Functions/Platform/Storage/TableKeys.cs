@@ -43,4 +43,24 @@ public static class TableKeys
     /// </summary>
     public static bool IsSafeKey(string value) =>
         value.Length is > 0 and <= 200 && value.All(c => c is > '\u001f' and < '\u007f' and not ('/' or '\\' or '#' or '?'));
+
+    /// <summary>IngestionIndex: PK = the UTC day an ingestion was created, <c>yyyyMMdd</c> (one partition per day).</summary>
+    public static string IndexDay(DateTimeOffset createdAt) =>
+        createdAt.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// IngestionIndex: RK = inverted creation time (19 digits: DateTimeOffset.MaxValue ticks minus the creation ticks, so a
+    /// partition lists newest first) + "_" + the ingestion id (unique even for two ingestions created in the same tick).
+    /// </summary>
+    public static string IndexRow(DateTimeOffset createdAt, string ingestionId) => InvertedTime(createdAt) + "_" + ingestionId;
+
+    /// <summary>The 19-digit inverted time a row key starts with: later times give smaller keys.</summary>
+    public static string InvertedTime(DateTimeOffset time) =>
+        (DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>IngestionIndex partitions that are not days (their keys start with a letter, so they sort after every day).</summary>
+    public const string RetentionStatePartition = "retention";
+
+    /// <summary>IngestionMessages: PK = ingestion id, RK = the message index as in IngestionResults.</summary>
+    public static string KeptMessageRow(int messageIndex) => MessageRow(messageIndex);
 }

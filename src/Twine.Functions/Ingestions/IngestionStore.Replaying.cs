@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Twine.Functions.Platform.Storage;
+
+namespace Twine.Functions.Ingestions;
+
+/// <summary>
+/// A replay's writes (Replay/IngestionReplayer.cs runs them in order): claim the ingestion (ETag-conditional: of two
+/// concurrent replays one wins), delete the failed messages' outcome rows (so that their next delivery is recorded
+/// anew), then, after re-queueing, release the claim and recompute the status from the outcomes left.
+/// </summary>
+public sealed partial class IngestionStore
+{
+    /// <summary>Whether nothing of the ingestion is under way: every message has its outcome, or it was failed as a whole.</summary>
+    public static bool IsSettled(IngestionRecord record) =>
+        record.Status is IngestionStatus.Succeeded or IngestionStatus.PartlySucceeded or IngestionStatus.Failed;
+
+    /// <summary>
+    /// Claims a settled ingestion for a replay of <paramref name="messageIndexes"/> until <paramref name="leaseUntil"/>:
+    /// counts the replay, clears a failure marked on the whole ingestion (its messages are being sent again) and sets the
+    /// lease. Declines (false) when the ingestion is not settled, or another replay holds an unexpired lease.
+    /// </summary>
+    public async Task<bool> TryBeginReplayAsync(string ingestionId, IReadOnlyList<int> messageIndexes, DateTimeOffset leaseUntil,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UpdateIngestionAsync(ingestionId, entity =>
+            {
+                var now = timeProvider.GetUtcNow();
+                if (entity is null || !IsSettled(ToRecord(entity)) || entity.ReplayPendingUntil > now)
+                {
+                    return OptimisticChange<IngestionEntity, bool>.Decline(false);
+                }
+
+                entity.ReplayCount++;
+                entity.LastReplayAt = now;
+                entity.LastReplayMessagesJson = JsonSerializer.Serialize(messageIndexes.ToList(), IngestionJsonContext.Default.ListInt32);
+                entity.ReplayPendingUntil = leaseUntil;
+                entity.FailureReason = null;
+                entity.FailedWhileReceiving = false;
+                entity.UpdatedAt = now;
+                return OptimisticChange<IngestionEntity, bool>.Put(entity, true);
+            }, cancellationToken, maxAttempts: 1).ConfigureAwait(false);
+        }
+        catch (OptimisticUpdateException)
+        {
+            return false; // a concurrent write (an outcome, another replay): the caller answers "in flight"
+        }
+    }
+
+    /// <summary>Deletes the outcome rows of the messages being replayed (a missing row is fine: nothing was recorded).</summary>
+    public async Task DeleteResultsAsync(string ingestionId, IReadOnlyList<int> messageIndexes, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in messageIndexes.Chunk(100))
+        {
+            await Task.WhenAll(chunk.Select(async i =>
+            {
+                try
+                {
+                    await tables.Ingestions.DeleteEntityAsync(ingestionId, TableKeys.MessageRow(i), ETag.All, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    // Never recorded (the ingestion was failed as a whole): nothing to delete.
+                }
+            })).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The messages are queued again: release the claim and recompute the aggregate from the outcomes there are now.</summary>
+    public Task FinishReplayAsync(string ingestionId, CancellationToken cancellationToken) =>
+        UpdateIngestionAsync(ingestionId, async (entity, ct) =>
+        {
+            if (entity is null)
+            {
+                throw Missing(ingestionId);
+            }
+
+            entity.ReplayPendingUntil = null;
+            IngestionAggregate.Apply(entity, await GetResultsAsync(ingestionId, ct).ConfigureAwait(false));
+            entity.UpdatedAt = timeProvider.GetUtcNow();
+            return OptimisticChange<IngestionEntity, bool>.Put(entity, true);
+        }, cancellationToken);
+
+    /// <summary>The kept queue messages of an ingestion (one partition query), by message index.</summary>
+    public async Task<IReadOnlyDictionary<int, KeptMessageEntity>> GetKeptMessagesAsync(string ingestionId, CancellationToken cancellationToken)
+    {
+        var kept = new Dictionary<int, KeptMessageEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
+        await foreach (var row in tables.IngestionMessages.QueryAsync<KeptMessageEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (int.TryParse(row.RowKey, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            {
+                kept[index] = row;
+            }
+        }
+
+        return kept;
+    }
+}

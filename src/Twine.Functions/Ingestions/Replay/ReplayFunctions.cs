@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Twine.Functions.Platform.Http;
+
+namespace Twine.Functions.Ingestions.Replay;
+
+/// <summary>POST /api/ingestions/{id}/replay and POST /api/ingestions/replay (operators; function key). Hands over to <see cref="ReplayHandler"/>.</summary>
+public sealed class ReplayFunctions(ReplayHandler handler)
+{
+    [Function("ReplayIngestion")]
+    public Task<IResult> ReplayOne(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "ingestions/{id}/replay")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.ReplayOneAsync(id, QueryParameters.From(request.Query), cancellationToken);
+
+    [Function("ReplayIngestions")]
+    public Task<IResult> ReplayMany(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "ingestions/replay")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        handler.ReplayManyAsync(QueryParameters.From(request.Query), cancellationToken);
+}
