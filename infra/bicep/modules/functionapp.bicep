@@ -90,6 +90,9 @@ param polling {
 @description('Partners whose webhook signing secrets the app reads from Key Vault (WebhooksOptions, section "Webhooks").')
 param webhookPartners string[]
 
+@description('Partners\' FHIR settings as app settings (name/value pairs, Fhir__Partners__<partner>__*), from main.bicep\'s fhirPartners.')
+param fhirSettings object[]
+
 @description('Processing__RetryFor: how long a message is rescheduled after transient Twine failures before it is recorded as failed.')
 param processingRetryFor string
 
@@ -366,7 +369,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           }
         ],
         emailHashKeySettings,
-        partnerSettings
+        partnerSettings,
+        fhirSettings
       )
     }
   }
