@@ -67,6 +67,21 @@ public class FhirIngestionBenchmarks
     [Benchmark]
     public object? FhirParseOnly() => FhirResourceReader.Read(_fhirBundle).Resource;
 
+    private static readonly Hl7.Fhir.Serialization.FhirJsonDeserializer Unvalidated = new(new Hl7.Fhir.Serialization.DeserializerSettings { Validator = null });
+
+    /// <summary>
+    /// What the parse costs without the SDK's per-element validator (DeserializerSettings.Validator = null): for
+    /// comparison only. The app cannot use it: unknown elements, missing required elements, invalid codes, malformed
+    /// dates and URIs and wrong choice types all pass unreported without it (docs/PERFORMANCE.md).
+    /// </summary>
+    [Benchmark]
+    public object? FhirParseWithoutValidator()
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(_fhirBundle);
+        Unvalidated.TryDeserializeResource(ref reader, out var resource, out _);
+        return resource;
+    }
+
     /// <summary>Parse and map, without serialising the mapped document and reading it again.</summary>
     [Benchmark]
     public int FhirParseAndMap() => FhirBundleReader.ReadBundle(_fhirBundle, _partner).Delivered;

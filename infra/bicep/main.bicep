@@ -13,6 +13,8 @@
 
 targetScope = 'resourceGroup'
 
+import { fhirPartner, fhirAppSettings } from 'fhir.bicep'
+
 @description('Name of the environment (dev, test, prod...): part of every resource name and the azd-env-name tag. Lowercase letters, digits and inner hyphens (it becomes part of the function app\'s host name).')
 @minLength(2)
 @maxLength(20)
@@ -60,6 +62,9 @@ param emailHashKeySecretName string = ''
 
 @description('Partners allowed to call the webhooks: 1 to 64 letters or digits each (a name is part of an app setting name and of a Key Vault secret name), no duplicates. Each signs with the secrets in the Key Vault secret webhook-secret-<partner>, set out of band; with none, every webhook write is refused. Checked at deployment: a bad name fails the deployment, never the app.')
 param webhookPartners string[] = []
+
+@description('Partners\' FHIR R4 settings (docs/FHIR.md#partner-settings), one object per partner, each partner one of webhookPartners: app settings Fhir__Partners__<partner>__Organization, __IdentifierSystems__<i>__FhirSystem/__TwineSystem, __PatientIdSystem, __Practitioners__<i>__*, __EventTypes__<i>__*, __DefaultEventType. Empty: every FHIR write is refused (403). Checked at deployment.')
+param fhirPartners fhirPartner[] = []
 
 @description('E-mail addresses the alert rules notify (the action group\'s receivers); empty: alerts fire in the portal only.')
 param alertEmailReceivers string[] = []
@@ -134,7 +139,6 @@ var queueNames = {
 
 var tableNames = {
   ingestions: 'Ingestions'
-  ingestionResults: 'IngestionResults'
   calendarEventLinks: 'CalendarEventLinks'
   ingestionKeys: 'IngestionKeys'
   ingestionIndex: 'IngestionIndex'
@@ -171,6 +175,24 @@ var invalidPartners = filter(
 var checkedPartners = !empty(invalidPartners)
   ? fail('webhookPartners: a partner name is 1 to 64 letters or digits (no spaces, - or _); not: \'${join(invalidPartners, '\', \'')}\'. Fix TWINE_WEBHOOK_PARTNERS (comma-separated)')
   : length(union(map(webhookPartners, partner => toLower(partner)), [])) != length(webhookPartners) ? fail('webhookPartners lists a partner twice (names are case-insensitive): ${join(webhookPartners, ', ')}') : webhookPartners
+
+// FHIR settings belong to a webhook partner (it signs its FHIR requests with its webhook secret), once each; the
+// organization and practitioners' Twine users are Twine ids. The app validates the rest at start-up
+// (FhirPartnerOptionsValidator); these are the mistakes that would otherwise only show as a 403 or a failed start.
+var hexDigits = '0123456789abcdefABCDEF'
+var webhookPartnersLower = map(checkedPartners, partner => toLower(partner))
+var fhirPartnersNotWebhookPartners = filter(fhirPartners, p => !contains(webhookPartnersLower, toLower(p.partner)))
+var fhirPartnersBadIds = filter(
+  fhirPartners,
+  p =>
+    length(p.organization) != 24 || !onlyCharacters(p.organization, hexDigits) || length(filter(
+      p.?practitioners ?? [],
+      m => length(m.twineUser) != 24 || !onlyCharacters(m.twineUser, hexDigits)
+    )) > 0
+)
+var checkedFhirPartners = !empty(fhirPartnersNotWebhookPartners)
+  ? fail('fhirPartners: \'${join(map(fhirPartnersNotWebhookPartners, p => p.partner), '\', \'')}\' is not in webhookPartners (TWINE_WEBHOOK_PARTNERS): a partner\'s FHIR requests are signed with its webhook secret')
+  : length(union(map(fhirPartners, p => toLower(p.partner)), [])) != length(fhirPartners) ? fail('fhirPartners lists a partner twice: ${join(map(fhirPartners, p => p.partner), ', ')}') : !empty(fhirPartnersBadIds) ? fail('fhirPartners: the organization and every practitioner\'s twineUser must be Twine ids (24 hexadecimal digits); not so for \'${join(map(fhirPartnersBadIds, p => p.partner), '\', \'')}\'') : fhirPartners
 
 var checkedEmailHashKeySecretName = empty(emailHashKeySecretName) || (length(emailHashKeySecretName) <= 127 && onlyCharacters(
     emailHashKeySecretName,
@@ -252,7 +274,6 @@ module storage 'modules/storage.bicep' = {
     ]
     tableNames: [
       tableNames.ingestions
-      tableNames.ingestionResults
       tableNames.calendarEventLinks
       tableNames.ingestionKeys
       tableNames.ingestionIndex
@@ -339,6 +360,7 @@ module functionApp 'modules/functionapp.bicep' = {
       checkpointsTable: pollingTableNames.checkpoints
     }
     webhookPartners: checkedPartners
+    fhirSettings: fhirAppSettings(checkedFhirPartners)
     processingRetryFor: processingRetryFor
     retention: {
       schedule: retentionSchedule

@@ -38,6 +38,12 @@ param emailHashKeySecretName = trim(readEnvironmentVariable('TWINE_EMAIL_HASH_KE
 // secret webhook-secret-<partner>.
 param webhookPartners = splitList(readEnvironmentVariable('TWINE_WEBHOOK_PARTNERS', ''))
 
+// Partners' FHIR settings, a JSON array, the WHOLE list every time (a partner left out loses its FHIR settings at the
+// next provision): azd env set TWINE_FHIR_PARTNERS '[{"partner":"acme","organization":"<24 hex digits>",
+// "identifierSystems":[{"fhirSystem":"http://hospital.example.org/mrn","twineSystem":"medical-record-number"}]}]'
+// Each partner must be in TWINE_WEBHOOK_PARTNERS. Members: docs/DEPLOY.md#partner-fhir-settings.
+param fhirPartners = json(readEnvironmentVariable('TWINE_FHIR_PARTNERS', '[]'))
+
 // Who is e-mailed when an alert fires, comma-separated (azd env set TWINE_ALERT_EMAILS ops@example.com).
 param alertEmailReceivers = splitList(readEnvironmentVariable('TWINE_ALERT_EMAILS', ''))
 

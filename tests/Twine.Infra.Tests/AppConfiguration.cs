@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Http.Resilience;
 using Twine.Client;
+using Twine.Functions.Fhir;
 using Twine.Functions.Platform.Secrets;
 using Twine.Functions.Platform.Storage;
 
@@ -47,6 +48,63 @@ internal static partial class AppConfiguration
         .SelectMany(s => BindableProperties(s.Value).Select(p => SettingName(s.Key, p.Name)))
         .Concat(LibraryOptionsSections.SelectMany(s => ScalarSettings(s.Key, s.Value, depth: 3)))
         .ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Named options, one instance per name, bound from <c>Prefix:&lt;name&gt;</c>: reflection over <c>SectionName</c> cannot
+    /// list them (the names are the deployment's). <c>Fhir:Partners:&lt;partner&gt;</c> is <see cref="FhirPartnerOptions"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Type> NamedOptionsSections { get; } = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
+    {
+        [FhirPartnerOptions.SectionPrefix.Replace(":", "__", StringComparison.Ordinal)] = typeof(FhirPartnerOptions),
+    };
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a setting of named options: <c>Prefix__&lt;name&gt;__Property</c> for a scalar
+    /// property, or <c>Prefix__&lt;name&gt;__ListProperty__&lt;index&gt;__ItemProperty</c> for an item of a list property
+    /// (e.g. <c>Fhir__Partners__acme__IdentifierSystems__0__FhirSystem</c>). Names are letters and digits, as partner names are.
+    /// </summary>
+    public static bool IsNamedOptionsKey(string name)
+    {
+        foreach (var (prefix, type) in NamedOptionsSections)
+        {
+            if (!name.StartsWith(prefix + "__", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var parts = name[(prefix.Length + 2)..].Split("__");
+            if (parts.Length < 2 || !NamedOptionsName().IsMatch(parts[0]))
+            {
+                return false;
+            }
+
+            var property = BindableProperties(type).FirstOrDefault(p => string.Equals(p.Name, parts[1], StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                return false;
+            }
+
+            if (parts.Length == 2)
+            {
+                return IsScalar(property.PropertyType);
+            }
+
+            var item = property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>)
+                ? property.PropertyType.GetGenericArguments()[0]
+                : null;
+            return parts.Length == 4 && item is not null
+                && uint.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+                && BindableProperties(item).Any(p => string.Equals(p.Name, parts[3], StringComparison.OrdinalIgnoreCase) && IsScalar(p.PropertyType));
+        }
+
+        return false;
+    }
+
+    private static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal) || type == typeof(Uri);
+    }
 
     /// <summary>Settings named by <c>%Section:Key%</c> binding expressions in the functions' attributes.</summary>
     public static IReadOnlySet<string> BindingExpressionKeys { get; } = FindAttributeStrings()
@@ -143,6 +201,9 @@ internal static partial class AppConfiguration
         }
     }
 
-    [GeneratedRegex("%([^%]+)%")]
+    [GeneratedRegex("^[A-Za-z0-9]{1,64}$")]
+    private static partial Regex NamedOptionsName();
+
+        [GeneratedRegex("%([^%]+)%")]
     private static partial Regex BindingExpression();
 }

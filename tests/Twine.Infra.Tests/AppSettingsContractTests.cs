@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Twine.Client;
@@ -91,6 +92,64 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         Assert.Contains("Storage__MetricsQueue", AppConfiguration.BindingExpressionKeys);
         Assert.Contains(StorageConnectionOptions.SettingName, AppConfiguration.TriggerConnections);
         Assert.Contains("Storage__IngestionsTable", AppConfiguration.RequiredKeys);
+
+        // Named options: FhirPartnerOptions per partner, scalar properties and list items.
+        Assert.True(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__Organization"));
+        Assert.True(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__IdentifierSystems__0__FhirSystem"));
+        Assert.True(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__EventTypes__12__TwineType"));
+        Assert.True(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__DefaultEventType"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__Organisation"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__IdentifierSystems"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__IdentifierSystems__x__FhirSystem"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__IdentifierSystems__0__System"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__ac-me__Organization"));
+        Assert.False(AppConfiguration.IsNamedOptionsKey("Fhir__Partners__acme__Practitioners__0__TwineUser__x"));
+    }
+
+    [Fact]
+    public void Partners_fhir_settings_from_the_parameter_bind_to_the_apps_options_and_pass_its_validation()
+    {
+        var settings = production.AppSettings.Where(s => s.Key.StartsWith("Fhir__", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(settings);
+        Assert.All(settings, s => Assert.True(AppConfiguration.IsNamedOptionsKey(s.Key), s.Key));
+        Assert.All(settings, s => Assert.StartsWith("Fhir__Partners__Contoso2__", s.Key, StringComparison.Ordinal));
+        Assert.DoesNotContain(deployment.AppSettings, s => s.Key.StartsWith("Fhir__", StringComparison.Ordinal)); // none by default
+
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key.Replace("__", ":", StringComparison.Ordinal), s.Value)))
+            .Build();
+        var options = new Twine.Functions.Fhir.FhirPartnerOptions();
+        configuration.GetSection($"{Twine.Functions.Fhir.FhirPartnerOptions.SectionPrefix}:Contoso2").Bind(options);
+        foreach (var result in new[]
+                 {
+                     new Twine.Functions.Fhir.FhirPartnerOptionsValidator().Validate("Contoso2", options),
+                     new Twine.Functions.Fhir.FhirPartnerMappingsValidator().Validate("Contoso2", options),
+                 })
+        {
+            Assert.True(result.Succeeded, result.FailureMessage);
+        }
+
+        Assert.Equal(DeploymentFixture.TwineOrganization, options.Organization);
+        Assert.Equal(["http://hospital.example.org/mrn", "urn:oid:2.16.840.1.113883.4.1"], options.IdentifierSystems.Select(m => m.FhirSystem));
+        Assert.Equal("contoso-fhir-patient", options.PatientIdSystem);
+        Assert.Equal(["Practitioner/dr-who", "http://hl7.org/fhir/sid/us-npi|1234567893"], options.Practitioners.Select(m => m.Practitioner));
+        Assert.Equal([("http://snomed.info/sct", "185317003", "telephone-call"), (null, "VR", "video-call")],
+            options.EventTypes.Select(m => (m.System, m.Code, m.TwineType)));
+        Assert.Equal("office-visit", options.DefaultEventType);
+    }
+
+    [Theory]
+    [InlineData("""[{"partner":"zeta","organization":"58c4554710123c5c40dbab81","identifierSystems":[]}]""", "'zeta' is not in webhookPartners")]
+    [InlineData("""[{"partner":"acme","organization":"58c4554710123c5c40dbab81","identifierSystems":[]},{"partner":"ACME","organization":"58c4554710123c5c40dbab81","identifierSystems":[]}]""", "fhirPartners lists a partner twice")]
+    [InlineData("""[{"partner":"acme","organization":"acme-org","identifierSystems":[]}]""", "must be Twine ids (24 hexadecimal digits); not so for 'acme'")]
+    public async Task Bad_fhir_partner_settings_fail_the_deployment_with_the_reason(string fhirPartners, string message)
+    {
+        var environment = new Dictionary<string, string?>(DeploymentFixture.ParameterEnvironment) { ["TWINE_FHIR_PARTNERS"] = fhirPartners };
+
+        var run = await DeploymentFixture.TrySnapshotAsync(environment);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(message, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +189,7 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
             }
 
             var (section, key) = (parts[0], parts[1]);
-            if (IsPartnerSecretName(name))
+            if (IsPartnerSecretName(name) || AppConfiguration.IsNamedOptionsKey(name))
             {
                 continue;
             }
@@ -462,6 +521,11 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
                 case "Twine__ClientId" or "Twine__ClientSecret":
                     // Laptop credentials; in Azure they are Key Vault secrets (TwineSecrets__*), never settings.
                     Assert.Contains("TwineSecrets__VaultUri", TemplateSettings);
+                    continue;
+                case var fhir when AppConfiguration.IsNamedOptionsKey(fhir):
+                    // A laptop partner's FHIR settings; in Azure the fhirPartners parameter (TWINE_FHIR_PARTNERS) writes
+                    // the same keys for the deployment's partners.
+                    Assert.Contains(production.AppSettings, s => s.Key.StartsWith("Fhir__Partners__", StringComparison.Ordinal));
                     continue;
                 case var partnerSecret when partnerSecret.StartsWith("Webhooks__Partners__", StringComparison.Ordinal)
                                              && partnerSecret.Contains("__Secrets__", StringComparison.Ordinal):

@@ -17,6 +17,16 @@ public sealed class ProductionDeploymentFixture : IAsyncLifetime
     public static readonly string[] Partners = ["acme", "Contoso2"];
     public static readonly string[] AlertEmails = ["ops@example.com", "oncall@example.com"];
 
+    /// <summary>TWINE_FHIR_PARTNERS with every member set, for one of the partners (docs/DEPLOY.md#partner-fhir-settings).</summary>
+    public const string FhirPartners = """
+        [{"partner":"Contoso2","organization":"58c4554710123c5c40dbab81",
+          "identifierSystems":[{"fhirSystem":"http://hospital.example.org/mrn","twineSystem":"medical-record-number"},{"fhirSystem":"urn:oid:2.16.840.1.113883.4.1","twineSystem":"ssn"}],
+          "patientIdSystem":"contoso-fhir-patient",
+          "practitioners":[{"practitioner":"Practitioner/dr-who","twineUser":"5a0c8e27a9d454cc150997c9"},{"practitioner":"http://hl7.org/fhir/sid/us-npi|1234567893","twineUser":"581630c3237d84a9403533c6"}],
+          "eventTypes":[{"system":"http://snomed.info/sct","code":"185317003","twineType":"telephone-call"},{"code":"VR","twineType":"video-call"}],
+          "defaultEventType":"office-visit"}]
+        """;
+
     /// <summary>The variables as an operator would set them for production (with spaces a hand-typed list has).</summary>
     public static IReadOnlyDictionary<string, string?> ParameterEnvironment { get; } = new Dictionary<string, string?>
     {
@@ -26,6 +36,7 @@ public sealed class ProductionDeploymentFixture : IAsyncLifetime
         ["TWINE_WEBHOOK_PARTNERS"] = " acme , Contoso2,",
         ["TWINE_EMAIL_HASH_KEY_SECRET_NAME"] = EmailHashKeySecretName,
         ["TWINE_ALERT_EMAILS"] = "ops@example.com, oncall@example.com",
+        ["TWINE_FHIR_PARTNERS"] = FhirPartners,
     };
 
     private IReadOnlyList<JsonObject>? _resources;

@@ -59,7 +59,6 @@ param queueNames {
 @description('Table names.')
 param tableNames {
   ingestions: string
-  ingestionResults: string
   calendarEventLinks: string
   ingestionKeys: string
   ingestionIndex: string
@@ -97,6 +96,9 @@ param retention {
   schedule: string
   days: int
 }
+
+@description('Partners\' FHIR settings as app settings (name/value pairs, Fhir__Partners__<partner>__*), from main.bicep\'s fhirPartners.')
+param fhirSettings object[]
 
 @description('Processing__RetryFor: how long a message is rescheduled after transient Twine failures before it is recorded as failed.')
 param processingRetryFor string
@@ -315,10 +317,6 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
             value: tableNames.ingestions
           }
           {
-            name: 'Storage__IngestionResultsTable'
-            value: tableNames.ingestionResults
-          }
-          {
             name: 'Storage__CalendarEventLinksTable'
             value: tableNames.calendarEventLinks
           }
@@ -391,7 +389,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           }
         ],
         emailHashKeySettings,
-        partnerSettings
+        partnerSettings,
+        fhirSettings
       )
     }
   }

@@ -1,6 +1,7 @@
 using Twine.Functions.Ingestions;
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -8,6 +8,7 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -137,6 +137,11 @@ public sealed partial class FhirIngestionHandler(
                 return OperationOutcomes.BusinessRule([OperationOutcomes.Issue(OperationOutcome.IssueType.BusinessRule,
                     "The signed body must name the Appointment being deleted: {\"resourceType\":\"Appointment\",\"id\":\"<the route's id>\"}.", "Appointment.id")]);
             }
+            catch (InvalidOperationException)
+            {
+                // GetString on a string that is not valid UTF-8.
+                return OperationOutcomes.Unparseable("The body is not valid UTF-8 JSON.");
+            }
             catch (JsonException)
             {
                 return OperationOutcomes.Unparseable(signedBody.Length == 0

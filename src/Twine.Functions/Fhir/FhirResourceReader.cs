@@ -24,6 +24,11 @@ public static class FhirResourceReader
             return new(null, OperationOutcomes.Unparseable("The body is empty: send one FHIR resource as JSON."));
         }
 
+        if (FhirResourceTypeSpelling.Check(utf8.Span) is { } misspelt)
+        {
+            return new(null, misspelt);
+        }
+
         var reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = FhirLimits.MaxDepth });
         Resource? resource;
         IEnumerable<CodedException> issues;
@@ -76,4 +81,58 @@ public static class FhirResourceReader
     private static bool IsError(CodedException issue) =>
         issue is not ExtendedCodedException extended
         || extended.IssueSeverity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal;
+}
+
+/// <summary>
+/// FHIR resource type names are case-sensitive, but the SDK finds its classes by name case-insensitively (it reads
+/// <c>"observation"</c> as an Observation). Every <c>"resourceType"</c> member of the body (the root's, contained
+/// resources', entries') must spell a known resource type exactly; one that matches only ignoring case is 400 here.
+/// A byte search, not a second parse: <c>"resourceType"</c> with unescaped quotes occurs in JSON text only as a member
+/// name or a whole string value, and the value of a member name is what follows its colon.
+/// </summary>
+internal static class FhirResourceTypeSpelling
+{
+    private static readonly HashSet<string> Known = new(ModelInfo.SupportedResources, StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> IgnoringCase = ModelInfo.SupportedResources
+        .GroupBy(n => n, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+
+    public static FhirFailure? Check(ReadOnlySpan<byte> json)
+    {
+        var name = "\"resourceType\""u8;
+        var offset = 0;
+        while (true)
+        {
+            var at = json[offset..].IndexOf(name);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            offset += at + name.Length;
+            var rest = json[offset..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)':')
+            {
+                continue; // a string value "resourceType", not a member name
+            }
+
+            rest = rest[1..].TrimStart(" \t\r\n"u8);
+            if (rest.IsEmpty || rest[0] != (byte)'"')
+            {
+                continue; // not a string: the parser says so
+            }
+
+            var end = rest[1..].IndexOfAny((byte)'"', (byte)'\\');
+            if (end < 0 || rest[1 + end] == (byte)'\\')
+            {
+                continue; // unterminated or escaped: the parser reads it
+            }
+
+            var value = System.Text.Encoding.UTF8.GetString(rest.Slice(1, end));
+            if (!Known.Contains(value) && IgnoringCase.TryGetValue(value, out var spelt))
+            {
+                return OperationOutcomes.Failure(FhirStatusCodes.Unparseable, OperationOutcome.IssueType.Structure,
+                    $"resourceType '{value}' is not a FHIR resource type: resource type names are case-sensitive (did you mean {spelt}?).");
+            }
+        }
+    }
 }

@@ -83,8 +83,10 @@ public static partial class FhirSubjects
                 return Refuse($"{path}.reference", "The reference names no contained Patient.");
             }
 
+            // A contained resource's id is local to the resource that contains it ("#p1"), never the partner's Patient
+            // id: only its identifiers can say who the patient is.
             var index = owner.Contained.IndexOf(contained);
-            return FromPatient(contained, $"{owner.TypeName}.contained[{index}]", partner, path);
+            return FromPatient(contained, $"{owner.TypeName}.contained[{index}]", partner, path, idIsLocal: true);
         }
 
         if (patients.TryFind(literal, out var patient, out var patientPath))
@@ -122,7 +124,7 @@ public static partial class FhirSubjects
             : Refuse($"{path}.system", $"The identifier system {identifier.System} is not mapped to a Twine identifier system for this partner.");
     }
 
-    private static FhirSubject FromPatient(Patient patient, string patientPath, FhirPartner partner, string referencePath)
+    private static FhirSubject FromPatient(Patient patient, string patientPath, FhirPartner partner, string referencePath, bool idIsLocal = false)
     {
         foreach (var identifier in patient.Identifier)
         {
@@ -132,12 +134,14 @@ public static partial class FhirSubjects
             }
         }
 
-        if (!string.IsNullOrEmpty(patient.Id) && partner.PatientIdSystem is { } system)
+        if (!idIsLocal && !string.IsNullOrEmpty(patient.Id) && partner.PatientIdSystem is { } system)
         {
             return new FhirSubject(new FhirPatientIdentifier(system, patient.Id, partner.Organization), null, null);
         }
 
-        return Refuse(referencePath, $"The referenced Patient ({patientPath}) has no identifier of a system this partner maps, and no id the partner's PatientIdSystem could carry.");
+        return Refuse(referencePath, idIsLocal
+            ? $"The contained Patient ({patientPath}) has no identifier of a system this partner maps (a contained resource's id is local to its container, not a Patient id)."
+            : $"The referenced Patient ({patientPath}) has no identifier of a system this partner maps, and no id the partner's PatientIdSystem could carry.");
     }
 
     private static FhirSubject Refuse(string path, string reason) => new(null, path, reason);

@@ -8,6 +8,7 @@ using Twine.Functions.Platform.Http;
 
 
 
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

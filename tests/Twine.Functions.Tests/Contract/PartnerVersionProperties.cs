@@ -90,7 +90,7 @@ public sealed class PartnerVersionProperties
             Assert.Equal(accepted1.Order, parsed.Message!.Order);
         }, seed: seed, iter: 2000, threads: 1);
 
-        Assert.InRange(accepted, 200, 1900);
+        Assert.InRange(accepted, 50, 1950); // both sides covered: some accepted, some refused (the ratio depends on the seed)
     }
 
     /// <summary>The version a strict reading finds (null: none, or a refusal, told apart by the caller).</summary>

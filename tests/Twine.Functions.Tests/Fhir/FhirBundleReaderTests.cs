@@ -236,6 +236,26 @@ public sealed class FhirBundleReaderTests
         Assert.Contains(failure!.Issues, i => i.Diagnostics!.Contains("Obsrvation", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("observation")]
+    [InlineData("OBSERVATION")]
+    public void A_resourceType_spelt_in_another_case_is_400_though_the_SDK_would_read_it(string spelling)
+    {
+        var observation = Observation();
+        observation["resourceType"] = spelling;
+        var failure = ReadObservation(observation).Failure;
+        Assert.Equal(400, failure?.StatusCode);
+        Assert.Contains("case-sensitive", Assert.Single(failure!.Issues).Diagnostics, StringComparison.Ordinal);
+
+        var contained = Observation();
+        contained["contained"] = new JsonArray(new JsonObject { ["resourceType"] = "patient", ["id"] = "p" });
+        Assert.Equal(400, ReadObservation(contained).Failure?.StatusCode);
+
+        var text = Observation();
+        text["note"] = new JsonArray(new JsonObject { ["text"] = "resourceType" });
+        Assert.Null(ReadObservation(text).Failure);
+    }
+
     [Fact]
     public void A_body_without_resourceType_is_400()
     {

@@ -401,6 +401,20 @@ public sealed class FhirObservationMapperTests
     }
 
     [Fact]
+    public void A_contained_Patients_local_id_is_never_taken_for_the_partners_Patient_id()
+    {
+        // The partner maps its FHIR Patient ids (PatientIdSystem), but "#p1" names the Observation's own contained
+        // resource: taking p1 as a Patient id would file the metric under whichever patient has the id p1.
+        var observation = Observation();
+        observation["contained"] = new JsonArray(Patient("p1", "MRN-C", system: "http://unmapped.example.org/ids"));
+        observation["subject"] = new JsonObject { ["reference"] = "#p1" };
+
+        var entry = Assert.Single(ReadObservation(observation).Entries);
+        Assert.Equal((FhirEntryOutcome.Refused, "Observation.subject"), (entry.Outcome, entry.Expression));
+        Assert.Contains("local", entry.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_skipped_status_wins_over_a_bad_subject()
     {
         var observation = Observation(status: "entered-in-error");

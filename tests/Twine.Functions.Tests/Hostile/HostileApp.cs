@@ -8,6 +8,7 @@ using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Functions.CalendarEvents;
 using Twine.Functions.EmailHistory;
+using Twine.Functions.Fhir;
 using Twine.Functions.Ingestions.Status;
 using Twine.Functions.Metrics;
 using Twine.Functions.Platform.Health;
@@ -36,6 +37,28 @@ public sealed class HostileApp : IAsyncLifetime
     /// <summary>The corpus's own partner and secret (Webhooks:Partners:{name}:Secrets:0); the verifier tries every partner.</summary>
     private static void SignatureSettings(Dictionary<string, string?> settings) =>
         settings[$"Webhooks:Partners:{Partner}:Secrets:0"] = Secret;
+
+    /// <summary>The FHIR identifier system the corpus's partner maps (to Twine's medical-record-number).</summary>
+    public const string FhirMrnSystem = "http://hospital.example.org/mrn";
+
+    /// <summary>
+    /// The corpus partner's FHIR settings (Fhir:Partners:{name}:*, as FhirRouteTests sets them), so that a FHIR file
+    /// reaches the mapping it is about instead of the 403 of a partner without FHIR settings.
+    /// </summary>
+    private static void FhirSettings(Dictionary<string, string?> settings)
+    {
+        var prefix = $"{FhirPartnerOptions.SectionPrefix}:{Partner}";
+        settings[$"{prefix}:Organization"] = "58c4554710123c5c40dbab81";
+        settings[$"{prefix}:IdentifierSystems:0:FhirSystem"] = FhirMrnSystem;
+        settings[$"{prefix}:IdentifierSystems:0:TwineSystem"] = "medical-record-number";
+        settings[$"{prefix}:PatientIdSystem"] = "hostile-fhir-patient";
+        settings[$"{prefix}:Practitioners:0:Practitioner"] = "Practitioner/dr-hostile";
+        settings[$"{prefix}:Practitioners:0:TwineUser"] = "5a0c8e27a9d454cc150997c9";
+        settings[$"{prefix}:EventTypes:0:System"] = "http://snomed.info/sct";
+        settings[$"{prefix}:EventTypes:0:Code"] = "185317003";
+        settings[$"{prefix}:EventTypes:0:TwineType"] = "telephone-call";
+        settings[$"{prefix}:DefaultEventType"] = "office-visit";
+    }
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -66,6 +89,7 @@ public sealed class HostileApp : IAsyncLifetime
             settings["Twine:EnableRetries"] = "false";
             settings["PollTwineUpdates:EmailSenders"] = "5a0c8e27a9d454cc150997c9";
             SignatureSettings(settings);
+            FhirSettings(settings);
         });
     }
 
@@ -93,13 +117,21 @@ public sealed class HostileApp : IAsyncLifetime
         ("GET", "/api/ingestions/{id}") => "GET /api/ingestions/{id}",
         ("GET", "/api/email-history") => "GET /api/email-history",
         ("GET", "/api/health") => "GET /api/health",
+        ("GET", "/api/fhir/metadata") => "GET /api/fhir/metadata",
+        ("POST", "/api/fhir/Observation") => "POST /api/fhir/Observation",
+        ("POST", "/api/fhir") => "POST /api/fhir",
+        ("PUT", "/api/fhir/Appointment/{id}") => "PUT /api/fhir/Appointment/{id}",
+        ("DELETE", "/api/fhir/Appointment/{id}") => "DELETE /api/fhir/Appointment/{id}",
         _ => null,
     };
+
+    /// <summary>The FHIR facade's routes answer errors as OperationOutcomes (application/fhir+json), not problem details.</summary>
+    public static bool IsFhir(HostileRequest request) => Endpoint(request)?.Contains(" /api/fhir", StringComparison.Ordinal) == true;
 
     /// <summary>The route template and the route value (decoded as the host decodes it), for the app's routes.</summary>
     private static (string? Template, string? Value) Route(string rawPath)
     {
-        foreach (var (prefix, template) in new[] { ("/api/calendar-events/", "/api/calendar-events/{externalId}"), ("/api/ingestions/", "/api/ingestions/{id}") })
+        foreach (var (prefix, template) in new[] { ("/api/calendar-events/", "/api/calendar-events/{externalId}"), ("/api/ingestions/", "/api/ingestions/{id}"), ("/api/fhir/Appointment/", "/api/fhir/Appointment/{id}") })
         {
             if (rawPath.StartsWith(prefix, StringComparison.Ordinal) && rawPath.Length > prefix.Length && !rawPath[prefix.Length..].Contains('/'))
             {
@@ -107,7 +139,9 @@ public sealed class HostileApp : IAsyncLifetime
             }
         }
 
-        return rawPath is "/api/metrics" or "/api/email-history" or "/api/health" ? (rawPath, null) : (null, null);
+        return rawPath is "/api/metrics" or "/api/email-history" or "/api/health" or "/api/fhir" or "/api/fhir/metadata" or "/api/fhir/Observation"
+            ? (rawPath, null)
+            : (null, null);
     }
 
     /// <summary>Sends the request through its function class and runs the result into a DefaultHttpContext.</summary>
@@ -151,6 +185,11 @@ public sealed class HostileApp : IAsyncLifetime
             "GET /api/ingestions/{id}" => await Create<GetIngestionStatusFunction>().Run(http, routeValue!, cancellationToken),
             "GET /api/email-history" => await Create<GetEmailHistoryFunction>().GetEmailHistory(http, cancellationToken),
             "GET /api/health" => await Create<HealthFunction>().Run(http, cancellationToken),
+            "GET /api/fhir/metadata" => Create<FhirFunctions>().Metadata(http),
+            "POST /api/fhir/Observation" => await Create<FhirFunctions>().PostObservation(http, cancellationToken),
+            "POST /api/fhir" => await Create<FhirFunctions>().PostBundle(http, cancellationToken),
+            "PUT /api/fhir/Appointment/{id}" => await Create<FhirFunctions>().PutAppointment(http, routeValue!, cancellationToken),
+            "DELETE /api/fhir/Appointment/{id}" => await Create<FhirFunctions>().DeleteAppointment(http, routeValue!, cancellationToken),
             _ => throw new InvalidOperationException(endpoint),
         };
         return await App.ExecuteAsync(result);
@@ -165,7 +204,7 @@ public sealed class HostileApp : IAsyncLifetime
         var timestamp = (App.Time.GetUtcNow().ToUnixTimeSeconds() + (request.SignOffsetSeconds ?? 0)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var secret = request.SignSecret ?? Secret;
         var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret["whsec_".Length..] : secret);
-        var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(request.Body).ToArray();
+        var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(request.SignBody ?? request.Body).ToArray();
         headers["webhook-id"] = new StringValues(id);
         headers["webhook-timestamp"] = timestamp;
         headers["webhook-signature"] = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed));

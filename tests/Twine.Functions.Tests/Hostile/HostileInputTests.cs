@@ -7,8 +7,9 @@ namespace Twine.Functions.Tests.Hostile;
 /// <summary>
 /// The hostile-input corpus (tests/Twine.Functions.Tests/HostileInputs/, format in its README.md): each file is one
 /// request, sent through its function class against the real Azurite. Each must be refused with its expected 4xx and
-/// RFC 9457 problem details (the health endpoint ignores query junk: 200), with nothing stored or queued, no 5xx and
-/// no exception. The run's summary goes to hostile-inputs-summary.md in the test output folder.
+/// RFC 9457 problem details, or on the /api/fhir routes an OperationOutcome (application/fhir+json) whose first issue has
+/// severity, code and diagnostics (the health and FHIR metadata endpoints ignore query junk: 200), with nothing stored
+/// or queued, no 5xx and no exception. The run's summary goes to hostile-inputs-summary.md in the test output folder.
 /// </summary>
 public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture) : IClassFixture<HostileApp>
 {
@@ -22,7 +23,15 @@ public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture
         Assert.True(requests.Count >= 200, $"{requests.Count} files");
         var endpoints = requests.Select(HostileApp.Endpoint).ToList();
         Assert.DoesNotContain(null, endpoints);
-        Assert.Equal(7, endpoints.Distinct().Count());
+        Assert.Equal(12, endpoints.Distinct().Count());
+    }
+
+    [Fact]
+    public void The_fhir_routes_have_at_least_40_files()
+    {
+        var fhir = HostileRequest.All().Select(HostileRequest.Load).Where(HostileApp.IsFhir).ToList();
+        Assert.True(fhir.Count >= 40, $"{fhir.Count} FHIR files");
+        Assert.Equal(5, fhir.Select(HostileApp.Endpoint).Distinct().Count());
     }
 
     [Theory]
@@ -52,7 +61,14 @@ public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture
             Assert.True(Matches(request.Expect, response.Status), $"Expected {request.Expect}, got {response.Status}: {Shorten(response.Body)}");
             if (response.Status >= 400)
             {
-                AssertProblem(response);
+                if (HostileApp.IsFhir(request))
+                {
+                    AssertOperationOutcome(response);
+                }
+                else
+                {
+                    AssertProblem(response);
+                }
             }
 
             await AssertNothingAcceptedAsync();
@@ -90,6 +106,30 @@ public sealed class HostileInputTests(AzuriteFixture azurite, HostileApp fixture
         foreach (var member in new[] { "type", "title", "detail" })
         {
             Assert.False(string.IsNullOrEmpty(json[member]?.GetValue<string>()), $"The problem has no '{member}'.");
+        }
+    }
+
+    /// <summary>The /api/fhir routes' errors: application/fhir+json, an OperationOutcome whose first issue has severity, code and diagnostics.</summary>
+    private static void AssertOperationOutcome(TestResponse response)
+    {
+        Assert.StartsWith("application/fhir+json", response.ContentType ?? "", StringComparison.Ordinal);
+        JsonNode json;
+        try
+        {
+            json = JsonNode.Parse(response.Body)!;
+        }
+        catch (JsonException e)
+        {
+            Assert.Fail($"The OperationOutcome is not JSON: {e.Message}");
+            throw;
+        }
+
+        Assert.Equal("OperationOutcome", json["resourceType"]?.GetValue<string>());
+        var first = json["issue"]?.AsArray().FirstOrDefault();
+        Assert.True(first is JsonObject, "The OperationOutcome has no issue.");
+        foreach (var member in new[] { "severity", "code", "diagnostics" })
+        {
+            Assert.False(string.IsNullOrEmpty(first![member]?.GetValue<string>()), $"The OperationOutcome's first issue has no '{member}'.");
         }
     }
 

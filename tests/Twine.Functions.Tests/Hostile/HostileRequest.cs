@@ -32,6 +32,9 @@ public sealed class HostileRequest
     public string? SignSecret { get; init; }
     public string? SignId { get; init; }
 
+    /// <summary>Sign these bytes instead of the body: a signature captured from another request, replayed over this body.</summary>
+    public byte[]? SignBody { get; init; }
+
     /// <summary>null: the body's length; "none": no Content-Length; else the declared (possibly false) length.</summary>
     public string? ContentLength { get; init; }
 
@@ -56,6 +59,7 @@ public sealed class HostileRequest
         var headers = new List<KeyValuePair<string, string>>();
         var repeats = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         string? expect = null, category = null, contentLength = null, signSecret = null, signId = null;
+        byte[]? signBody = null;
         long? signOffset = null;
         bool unsigned = false, bytes = false;
         while (true)
@@ -97,6 +101,7 @@ public sealed class HostileRequest
                         case "@sign-offset": signOffset = long.Parse(argument.Trim(), CultureInfo.InvariantCulture); break;
                         case "@sign-secret": signSecret = argument.Trim(); break;
                         case "@sign-id": signId = Unescape(argument); break;
+                        case "@sign-body": signBody = UnescapeBytes(argument); break;
                         case "@repeat":
                             {
                                 // @repeat NAME COUNT TEXT  (TEXT with \xHH, \n, \r, \t, \\ escapes)
@@ -173,6 +178,7 @@ public sealed class HostileRequest
             SignOffsetSeconds = signOffset,
             SignSecret = signSecret,
             SignId = signId,
+            SignBody = signBody,
             ContentLength = contentLength,
         };
     }

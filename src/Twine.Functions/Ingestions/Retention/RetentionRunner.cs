@@ -12,7 +12,7 @@ public sealed record RetentionRunResult(int Ingestions, int Results, int Message
 /// <summary>
 /// Deletes ingestions created before now − <see cref="RetentionOptions.Days"/>, without scanning a table: the history
 /// index is partitioned by day, so the run reads the oldest day partitions (a key-range query for the next day, then
-/// that day's rows older than the cut-off), and for each ingestion deletes its IngestionResults and IngestionMessages
+/// that day's rows older than the cut-off), and for each ingestion deletes its outcome rows and IngestionMessages
 /// partitions (partition queries, batch deletes), its IngestionKeys rows (point reads of the two keys its row names,
 /// deleted only while they still name it), its Ingestions row, and last its index row. An ingestion still in flight
 /// (accepted, processing, retrying, receiving, or being replayed) is kept. Bounded per run (count and time); since the

@@ -8,6 +8,7 @@ using Twine.Functions.Platform.Storage;
 
 
 
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>

@@ -61,6 +61,6 @@ public static class TableKeys
     /// <summary>IngestionIndex partitions that are not days (their keys start with a letter, so they sort after every day).</summary>
     public const string RetentionStatePartition = "retention";
 
-    /// <summary>IngestionMessages: PK = ingestion id, RK = the message index as in IngestionResults.</summary>
+    /// <summary>IngestionMessages: PK = ingestion id, RK = the message index (<see cref="MessageRow"/>).</summary>
     public static string KeptMessageRow(int messageIndex) => MessageRow(messageIndex);
 }
