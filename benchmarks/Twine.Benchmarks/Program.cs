@@ -24,6 +24,11 @@ if (args is ["accept", ..])
     return await AcceptHarness.RunAsync(args);
 }
 
+if (args is ["throughput", ..])
+{
+    return await ThroughputHarness.RunAsync(args);
+}
+
 // In-process toolchain: no generated project to build (it would inherit this repository's warnings-as-errors).
 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
 BenchmarkSwitcher.FromAssembly(typeof(TokenRequestsHarness).Assembly).Run(args, config);
