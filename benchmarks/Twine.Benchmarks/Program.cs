@@ -29,6 +29,11 @@ if (args is ["throughput", ..])
     return await ThroughputHarness.RunAsync(args);
 }
 
+if (args is ["coldstart", ..])
+{
+    return await ColdStartHarness.RunAsync(args);
+}
+
 // In-process toolchain: no generated project to build (it would inherit this repository's warnings-as-errors).
 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance));
 BenchmarkSwitcher.FromAssembly(typeof(TokenRequestsHarness).Assembly).Run(args, config);
