@@ -3,8 +3,10 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Twine.Benchmarks;
+using Twine.Benchmarks.Harness;
 
 // `tokens` runs the token-request harness; `poll [emails] [page sizes...]` the 10,000-email polling harness;
+// `accept`, `throughput`, `coldstart` the harnesses below;
 // anything else goes to BenchmarkDotNet (e.g. --filter '*').
 if (args is ["tokens", ..])
 {
@@ -14,6 +16,22 @@ if (args is ["tokens", ..])
 if (args is ["poll", ..])
 {
     return await PollBacklogHarness.RunAsync(args);
+}
+
+// `accept`, `throughput`, `coldstart`: issue 15's harnesses (docs/PERFORMANCE.md); each ends with `key: value` lines.
+if (args is ["accept", ..])
+{
+    return await AcceptHarness.RunAsync(args);
+}
+
+if (args is ["throughput", ..])
+{
+    return await ThroughputHarness.RunAsync(args);
+}
+
+if (args is ["coldstart", ..])
+{
+    return await ColdStartHarness.RunAsync(args);
 }
 
 // In-process toolchain: no generated project to build (it would inherit this repository's warnings-as-errors).
