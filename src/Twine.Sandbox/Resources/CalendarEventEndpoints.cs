@@ -5,7 +5,11 @@ using Twine.Sandbox.JsonApi;
 
 namespace Twine.Sandbox.Resources;
 
-/// <summary>calendar_event: list, create, fetch, update, delete, with the spec's date rules.</summary>
+/// <summary>
+/// calendar_event: list, create, fetch, update, delete, with the spec's date rules. Over 300 lines because the date
+/// rules (all-day, time zones, plan check-ins) and the update's clearing rules are shared by create and update and
+/// read best beside both routes.
+/// </summary>
 internal static class CalendarEventEndpoints
 {
     private const string Type = "calendar_event";

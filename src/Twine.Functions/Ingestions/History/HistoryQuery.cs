@@ -8,6 +8,9 @@ using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions.History;
 
+// Over 300 lines: the list's and bulk replay's query rules (strict parameters, time range, a token bound to its filter)
+// are one contract that the property tests (HistoryQueryProperties) check as a whole.
+
 /// <summary>What the history list (and bulk replay) selects: statuses (any visible one when empty), kind, partner, a time range.</summary>
 public sealed record HistoryFilter(IReadOnlyList<string> Statuses, string? Kind, string? Partner, DateTimeOffset From, DateTimeOffset To)
 {
