@@ -14,6 +14,9 @@ public sealed class OperatorSignInTests(DeploymentFixture deployment, Production
     private const string OtherTenant = "99999999-8888-7777-6666-555555555555";
     private const string AuthSettingsType = "Microsoft.Web/sites/config";
 
+    /// <summary>The issuer as the snapshot leaves it: the cloud's sign-in endpoint is known only in Azure (login.microsoftonline.com in the public cloud).</summary>
+    private static string Issuer(string tenant) => $"[format('{{0}}{{1}}/v2.0', environment().authentication.loginEndpoint, '{tenant}')]";
+
     private static IEnumerable<JsonObject> AuthSettings(IEnumerable<JsonObject> resources) =>
         resources.Where(r => string.Equals((string?)r["type"], AuthSettingsType, StringComparison.OrdinalIgnoreCase)
                              && ((string)r["name"]!).EndsWith("/authsettingsV2", StringComparison.OrdinalIgnoreCase));
@@ -47,7 +50,7 @@ public sealed class OperatorSignInTests(DeploymentFixture deployment, Production
               "identityProviders": {
                 "azureActiveDirectory": {
                   "enabled": true,
-                  "registration": { "clientId": "{{ClientId}}", "openIdIssuer": "https://login.microsoftonline.com/{{DeploymentFixture.TenantId}}/v2.0" },
+                  "registration": { "clientId": "{{ClientId}}", "openIdIssuer": "{{Issuer(DeploymentFixture.TenantId)}}" },
                   "validation": { "allowedAudiences": [ "api://{{ClientId}}", "{{ClientId}}" ] }
                 }
               },
@@ -77,7 +80,7 @@ public sealed class OperatorSignInTests(DeploymentFixture deployment, Production
         var (resources, _) = await DeploymentFixture.SnapshotAsync(environment);
 
         var auth = Assert.Single(AuthSettings(resources));
-        Assert.Equal($"https://login.microsoftonline.com/{OtherTenant}/v2.0",
+        Assert.Equal(Issuer(OtherTenant),
             (string?)auth["properties"]!["identityProviders"]!["azureActiveDirectory"]!["registration"]!["openIdIssuer"]);
         Assert.Equal("Ops.Admin", Settings(resources)["OperatorAuth__Role"]);
     }

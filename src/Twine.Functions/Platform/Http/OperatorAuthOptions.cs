@@ -18,8 +18,11 @@ public sealed class OperatorAuthOptions
     /// <summary>The operator routes need a signed-in principal (X-MS-CLIENT-PRINCIPAL) with <see cref="Role"/>.</summary>
     public bool RequireSignIn { get; set; }
 
-    /// <summary>The app role (its value in the Entra app registration) an operator must have. Entra app role values have no spaces.</summary>
-    [Required]
+    /// <summary>
+    /// The app role (its value in the Entra app registration) an operator must have. Entra app role values have no spaces.
+    /// Not [Required]: it has a default, so Azure need not set it (an empty value is refused by the length).
+    /// </summary>
+    [MinLength(1)]
     [MaxLength(120)]
     [RegularExpression(@"^\S+$")]
     public string Role { get; set; } = DefaultRole;
