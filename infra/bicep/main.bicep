@@ -127,6 +127,17 @@ param storageSkuName string = 'Standard_LRS'
 @maxValue(730)
 param logRetentionInDays int = 30
 
+@description('Client id of the Microsoft Entra app registration operators sign in with (App Service Authentication, docs/DEPLOY.md#operator-sign-in); empty: no sign-in, the function key is the operator routes\' only guard.')
+param operatorSignInClientId string = ''
+
+@description('Tenant id of that app registration; empty: the deployment\'s tenant.')
+param operatorSignInTenantId string = ''
+
+@description('The app role (its value) an operator must have when the sign-in is on.')
+@minLength(1)
+@maxLength(120)
+param operatorRole string = 'Twine.Operator'
+
 @description('Extra tags for every resource.')
 param tags object = {}
 
@@ -200,6 +211,21 @@ var checkedEmailHashKeySecretName = empty(emailHashKeySecretName) || (length(ema
   ))
   ? emailHashKeySecretName
   : fail('emailHashKeySecretName \'${emailHashKeySecretName}\' is not a Key Vault secret name (1 to 127 letters, digits and hyphens)')
+
+// The sign-in's client and tenant are GUIDs: a typo stops the deployment here instead of breaking the sign-in page.
+var guidCharacters = '0123456789abcdefABCDEF-'
+var checkedOperatorSignInClientId = empty(operatorSignInClientId) || (length(operatorSignInClientId) == 36 && onlyCharacters(
+    operatorSignInClientId,
+    guidCharacters
+  ))
+  ? operatorSignInClientId
+  : fail('operatorSignInClientId \'${operatorSignInClientId}\' is not a client id (a GUID): set TWINE_OPERATOR_CLIENT_ID to the app registration\'s Application (client) ID')
+var checkedOperatorSignInTenantId = empty(operatorSignInTenantId) || (length(operatorSignInTenantId) == 36 && onlyCharacters(
+    operatorSignInTenantId,
+    guidCharacters
+  ))
+  ? (empty(operatorSignInTenantId) ? tenant().tenantId : operatorSignInTenantId)
+  : fail('operatorSignInTenantId \'${operatorSignInTenantId}\' is not a tenant id (a GUID): set TWINE_OPERATOR_TENANT_ID to the Directory (tenant) ID, or leave it empty for the deployment\'s tenant')
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, { 'azd-env-name': environmentName })
@@ -373,6 +399,11 @@ module functionApp 'modules/functionapp.bicep' = {
     // Empty without vnetEnabled: no VNet integration. The private endpoints exist before the app starts.
     subnetId: network.?outputs.appSubnetId ?? ''
     logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsName
+    operatorSignIn: {
+      clientId: checkedOperatorSignInClientId
+      tenantId: checkedOperatorSignInTenantId
+      role: operatorRole
+    }
   }
 }
 
@@ -401,4 +432,5 @@ output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationIn
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
 // For the postprovision hook (infra/scripts/postprovision.sh): the partners as deployed, and whether the vault is private.
 output TWINE_WEBHOOK_PARTNER_NAMES string = join(checkedPartners, ',')
+output TWINE_OPERATOR_SIGN_IN string = empty(checkedOperatorSignInClientId) ? 'off' : 'on'
 output TWINE_VNET_ENABLED string = vnetEnabled ? 'true' : 'false'

@@ -49,6 +49,13 @@ param fhirPartners = json(readEnvironmentVariable('TWINE_FHIR_PARTNERS', '[]'))
 // Who is e-mailed when an alert fires, comma-separated (azd env set TWINE_ALERT_EMAILS ops@example.com).
 param alertEmailReceivers = splitList(readEnvironmentVariable('TWINE_ALERT_EMAILS', ''))
 
+// Optional: the operators' Microsoft Entra sign-in (App Service Authentication; docs/DEPLOY.md#operator-sign-in). The app
+// registration's Application (client) ID turns it on; the tenant defaults to the deployment's; the app role operators
+// need defaults to Twine.Operator.
+param operatorSignInClientId = trim(readEnvironmentVariable('TWINE_OPERATOR_CLIENT_ID', ''))
+param operatorSignInTenantId = trim(readEnvironmentVariable('TWINE_OPERATOR_TENANT_ID', ''))
+param operatorRole = trim(readEnvironmentVariable('TWINE_OPERATOR_ROLE', 'Twine.Operator'))
+
 // What differs between profiles (profiles.bicep).
 param vnetEnabled = profile.vnetEnabled
 param zoneRedundant = profile.zoneRedundant

@@ -43,7 +43,7 @@ internal sealed class ConsoleHost : IAsyncDisposable
         var history = ActivatorUtilities.CreateInstance<IngestionHistoryFunctions>(app.Services);
         var status = ActivatorUtilities.CreateInstance<GetIngestionStatusFunction>(app.Services);
         var replay = ActivatorUtilities.CreateInstance<ReplayFunctions>(app.Services);
-        var console = new ConsoleFunction();
+        var console = ActivatorUtilities.CreateInstance<ConsoleFunction>(app.Services);
 
         web.Use(async (context, next) =>
         {

@@ -147,7 +147,7 @@ public sealed class TestApp : IAsyncDisposable
         Encoding.UTF8.GetBytes(new JsonObject { ["meta"] = new JsonObject { ["external_id"] = externalId } }.ToJsonString());
 
     public async Task<TestResponse> GetStatusAsync(string id) =>
-        await ExecuteAsync(await Status.HandleAsync(id, CancellationToken.None));
+        await ExecuteAsync(await Status.HandleAsync(default, id, CancellationToken.None));
 
     /// <summary>Standard Webhooks headers for <paramref name="body"/>, signed with <see cref="TestSecret"/> at the fake clock's time.</summary>
     public WebhookHeaders Sign(ReadOnlySpan<byte> body, string? webhookId = null, string secret = TestSecret)

@@ -129,6 +129,29 @@ param subnetId string
 @description('Log Analytics workspace that receives the app\'s FunctionAppLogs.')
 param logAnalyticsWorkspaceName string
 
+@description('The operators\' Microsoft Entra sign-in (App Service Authentication): the app registration\'s client id (empty: off), its tenant and the app role operators need (OperatorAuthOptions, section "OperatorAuth").')
+param operatorSignIn {
+  clientId: string
+  tenantId: string
+  role: string
+}
+
+// The operator routes (status, history, replay, console) require a signed-in operator only when the app knows App
+// Service Authentication is in front of it: the setting and the authsettingsV2 resource below go together.
+var operatorSignInEnabled = !empty(operatorSignIn.clientId)
+var operatorSignInSettings = operatorSignInEnabled
+  ? [
+      {
+        name: 'OperatorAuth__RequireSignIn'
+        value: 'true'
+      }
+      {
+        name: 'OperatorAuth__Role'
+        value: operatorSignIn.role
+      }
+    ]
+  : []
+
 // One setting per partner: the name of its Key Vault secret (values set out of band, never in a template). The names
 // are checked in main.bicep (letters and digits); the secret name is lowercase like the app's default
 // (PartnerOptions.DefaultSecretName).
@@ -390,7 +413,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         ],
         emailHashKeySettings,
         partnerSettings,
-        fhirSettings
+        fhirSettings,
+        operatorSignInSettings
       )
     }
   }
@@ -429,6 +453,49 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   name: 'scm'
   properties: {
     allow: false
+  }
+}
+
+// App Service Authentication with Microsoft Entra ID, for the operators. It signs people in but requires no one:
+// requireAuthentication false and AllowAnonymous leave every decision to the app, so partners keep calling the
+// webhooks with their function keys and no sign-in, while the operator routes refuse a request without a signed-in
+// principal (401) or without the app role (403): OperatorAccess reads the X-MS-CLIENT-PRINCIPAL header this adds (and
+// strips from callers). No client secret: sign-in returns an ID token (the registration must allow ID tokens), and the
+// token store is off (Flex Consumption has no file share to keep it in; the session cookie carries the sign-in).
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (operatorSignInEnabled) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: operatorSignIn.clientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${operatorSignIn.tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${operatorSignIn.clientId}'
+            operatorSignIn.clientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
   }
 }
 

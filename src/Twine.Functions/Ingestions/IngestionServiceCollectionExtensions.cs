@@ -10,6 +10,7 @@ using Twine.Functions.Ingestions.Retention;
 using Twine.Functions.Ingestions.Status;
 using Twine.Functions.Partners;
 using Twine.Functions.Platform.Health;
+using Twine.Functions.Platform.Http;
 using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions;
@@ -29,6 +30,7 @@ public static class IngestionServiceCollectionExtensions
         }
 
         services.AddStorage(configuration);
+        services.AddOperatorAccess(configuration); // the operator routes (status, history, replay, console) check the sign-in
         services.AddPartnerSignatures(configuration); // every write endpoint verifies partner signatures first
         services.TryAddSingleton<IngestionQueues>();
         services.AddStorageResources<IngestionQueues>();

@@ -20,7 +20,7 @@ public sealed class HistoryTests(AzuriteFixture azurite)
 
     private static async Task<JsonNode> ListAsync(TestApp app, string query = "")
     {
-        var response = await app.ExecuteAsync(await History(app).ListAsync(Parse(query), CancellationToken.None));
+        var response = await app.ExecuteAsync(await History(app).ListAsync(default, Parse(query), CancellationToken.None));
         Assert.True(response.Status == 200, response.Body);
         return response.Json;
     }
@@ -119,7 +119,7 @@ public sealed class HistoryTests(AzuriteFixture azurite)
         await app.PostMetricsAsync(Bodies.Metrics(1));
         await app.PostMetricsAsync(Bodies.Metrics(1));
 
-        var response = await app.ExecuteAsync(await History(app).SummaryAsync(CancellationToken.None));
+        var response = await app.ExecuteAsync(await History(app).SummaryAsync(default, CancellationToken.None));
 
         var days = response.Json["days"]!.AsArray();
         Assert.Equal(14, days.Count);
@@ -139,7 +139,7 @@ public sealed class HistoryTests(AzuriteFixture azurite)
     {
         await using var app = App();
 
-        var response = await app.ExecuteAsync(await History(app).ListAsync(Parse(query), CancellationToken.None));
+        var response = await app.ExecuteAsync(await History(app).ListAsync(default, Parse(query), CancellationToken.None));
 
         response.AssertProblem(400);
         Assert.NotNull(response.Json["errors"]![0]!["parameter"]);

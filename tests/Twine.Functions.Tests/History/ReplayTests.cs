@@ -30,10 +30,10 @@ public sealed class ReplayTests : IClassFixture<SandboxFixture>
     }
 
     private static async Task<TestResponse> ReplayAsync(TestApp app, string id, string query = "") =>
-        await app.ExecuteAsync(await app.Services.GetRequiredService<ReplayHandler>().ReplayOneAsync(id, HistoryTests.Parse(query), CancellationToken.None));
+        await app.ExecuteAsync(await app.Services.GetRequiredService<ReplayHandler>().ReplayOneAsync(default, id, HistoryTests.Parse(query), CancellationToken.None));
 
     private static async Task<TestResponse> ReplayManyAsync(TestApp app, string query) =>
-        await app.ExecuteAsync(await app.Services.GetRequiredService<ReplayHandler>().ReplayManyAsync(HistoryTests.Parse(query), CancellationToken.None));
+        await app.ExecuteAsync(await app.Services.GetRequiredService<ReplayHandler>().ReplayManyAsync(default, HistoryTests.Parse(query), CancellationToken.None));
 
     /// <summary>Twine answers 503, the message is rescheduled, and the host's fifth failure moves it to the poison queue.</summary>
     private async Task PoisonMetricsAsync(TestApp app, string message)

@@ -99,7 +99,7 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
         var statuses = new List<string>();
         foreach (var id in ids)
         {
-            var answer = await ExecuteAsync(services, await status.HandleAsync(id, ct));
+            var answer = await ExecuteAsync(services, await status.HandleAsync(default, id, ct));
             Assert.Equal(200, answer.Status);
             statuses.Add(answer.Json["status"]!.GetValue<string>());
         }

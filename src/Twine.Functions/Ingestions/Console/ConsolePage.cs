@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Ingestions.Console;
@@ -21,6 +22,11 @@ public static partial class ConsolePage
     public static byte[] Html => Page.Value.Body;
 
     public static string ContentSecurityPolicy => Page.Value.Policy;
+
+    public const string Instance = "/api/console";
+
+    /// <summary>The page, or the sign-in problem when the operator sign-in is required and the request has none (<see cref="OperatorAccess"/>).</summary>
+    public static IResult Serve(OperatorAccess access, StringValues principal) => access.Check(principal, Instance) ?? Serve();
 
     public static IResult Serve() =>
         new BodyResult(StatusCodes.Status200OK, "text/html; charset=utf-8", Page.Value.Body,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Twine.Functions.Platform.Http;
 using Twine.Functions.Platform.Storage;
 
@@ -10,14 +11,20 @@ namespace Twine.Functions.Ingestions.History;
 /// GET /api/ingestions (the history list) and GET /api/ingestions/summary (counts by status per day, 14 days). Both read
 /// only the history index: one partition query per UTC day the range touches, newest day first, never a table scan.
 /// </summary>
-public sealed class IngestionHistoryHandler(IngestionIndex index, TimeProvider time)
+public sealed class IngestionHistoryHandler(IngestionIndex index, TimeProvider time, OperatorAccess access)
 {
     public const string Instance = "/api/ingestions";
     public const string SummaryInstance = "/api/ingestions/summary";
     public const int SummaryDays = 14;
 
-    public async Task<IResult> ListAsync(IReadOnlyList<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
+    /// <param name="principal">The request's X-MS-CLIENT-PRINCIPAL header (<see cref="OperatorAccess"/>).</param>
+    public async Task<IResult> ListAsync(StringValues principal, IReadOnlyList<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
     {
+        if (access.Check(principal, Instance) is { } refused)
+        {
+            return refused;
+        }
+
         var (parsed, errors) = HistoryQueryParser.ParseList(query, time.GetUtcNow());
         if (parsed is null)
         {
@@ -37,8 +44,13 @@ public sealed class IngestionHistoryHandler(IngestionIndex index, TimeProvider t
         }
     }
 
-    public async Task<IResult> SummaryAsync(CancellationToken cancellationToken)
+    public async Task<IResult> SummaryAsync(StringValues principal, CancellationToken cancellationToken)
     {
+        if (access.Check(principal, SummaryInstance) is { } refused)
+        {
+            return refused;
+        }
+
         var today = time.GetUtcNow().UtcDateTime.Date;
         var days = Enumerable.Range(0, SummaryDays).Select(i => new DateTimeOffset(today.AddDays(i - SummaryDays + 1), TimeSpan.Zero)).ToList();
         try

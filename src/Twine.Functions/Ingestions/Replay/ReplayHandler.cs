@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Twine.Functions.Ingestions.History;
 using Twine.Functions.Platform.Http;
 
@@ -11,15 +12,22 @@ namespace Twine.Functions.Ingestions.Replay;
 /// <see cref="HistoryQueryParser.MaxReplayLimit"/> ingestions examined per call, <c>dryRun=true</c> to see what would be
 /// sent). See <see cref="IngestionReplayer"/> for what is sent again.
 /// </summary>
-public sealed class ReplayHandler(IngestionReplayer replayer, IngestionHistoryHandler history, TimeProvider time)
+public sealed class ReplayHandler(IngestionReplayer replayer, IngestionHistoryHandler history, TimeProvider time, OperatorAccess access)
 {
     public const string BulkInstance = "/api/ingestions/replay";
 
     /// <summary>Statuses a bulk replay examines when none is given: the settled ones with failures.</summary>
     public static readonly IReadOnlyList<string> DefaultBulkStatuses = ["failed", "partlySucceeded"];
 
-    public async Task<IResult> ReplayOneAsync(string? ingestionId, IReadOnlyList<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
+    /// <param name="principal">The request's X-MS-CLIENT-PRINCIPAL header (<see cref="OperatorAccess"/>).</param>
+    public async Task<IResult> ReplayOneAsync(StringValues principal, string? ingestionId, IReadOnlyList<KeyValuePair<string, string?>> query,
+        CancellationToken cancellationToken)
     {
+        if (access.Check(principal, IngestionAcceptor.StatusPathPrefix) is { } refused)
+        {
+            return refused;
+        }
+
         if (!IngestionId.IsValid(ingestionId))
         {
             const string detail = "An ingestion id is 32 lowercase hexadecimal digits.";
@@ -61,8 +69,13 @@ public sealed class ReplayHandler(IngestionReplayer replayer, IngestionHistoryHa
         };
     }
 
-    public async Task<IResult> ReplayManyAsync(IReadOnlyList<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
+    public async Task<IResult> ReplayManyAsync(StringValues principal, IReadOnlyList<KeyValuePair<string, string?>> query, CancellationToken cancellationToken)
     {
+        if (access.Check(principal, BulkInstance) is { } refused)
+        {
+            return refused;
+        }
+
         var (parsed, errors) = HistoryQueryParser.ParseReplay(query, time.GetUtcNow());
         if (parsed is null)
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Ingestions.Status;
 
@@ -11,5 +12,5 @@ public sealed class GetIngestionStatusFunction(IngestionStatusHandler handler)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ingestions/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
-        handler.HandleAsync(id, cancellationToken);
+        handler.HandleAsync(request.Headers[ClientPrincipal.Header], id, cancellationToken);
 }

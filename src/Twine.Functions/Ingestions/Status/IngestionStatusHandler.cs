@@ -1,16 +1,23 @@
 using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Twine.Functions.CalendarEvents;
 using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Ingestions.Status;
 
 /// <summary>GET /api/ingestions/{id}: one point read of the Ingestions row. Ingestions not yet accepted read as 404.</summary>
-public sealed class IngestionStatusHandler(IngestionStore store)
+public sealed class IngestionStatusHandler(IngestionStore store, OperatorAccess access)
 {
-    public async Task<IResult> HandleAsync(string? ingestionId, CancellationToken cancellationToken)
+    /// <param name="principal">The request's X-MS-CLIENT-PRINCIPAL header (<see cref="OperatorAccess"/>): the status route is an operator route.</param>
+    public async Task<IResult> HandleAsync(StringValues principal, string? ingestionId, CancellationToken cancellationToken)
     {
+        if (access.Check(principal, IngestionAcceptor.StatusPathPrefix) is { } refused)
+        {
+            return refused;
+        }
+
         if (!IngestionId.IsValid(ingestionId))
         {
             const string detail = "An ingestion id is 32 lowercase hexadecimal digits.";
