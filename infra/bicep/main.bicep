@@ -150,6 +150,7 @@ var pollingTableNames = {
   emailHistory: 'EmailHistory'
   calendarEvents: 'CalendarEvents'
   checkpoints: 'PollCheckpoints'
+  emailRecheck: 'EmailRecheck'
 }
 
 // Deployment-time checks that parameter decorators cannot express. Each fails the deployment (and bicep snapshot) with
@@ -281,6 +282,7 @@ module storage 'modules/storage.bicep' = {
       pollingTableNames.emailHistory
       pollingTableNames.calendarEvents
       pollingTableNames.checkpoints
+      pollingTableNames.emailRecheck
     ]
   }
 }
@@ -358,6 +360,7 @@ module functionApp 'modules/functionapp.bicep' = {
       emailHistoryTable: pollingTableNames.emailHistory
       calendarEventsTable: pollingTableNames.calendarEvents
       checkpointsTable: pollingTableNames.checkpoints
+      emailRecheckTable: pollingTableNames.emailRecheck
     }
     webhookPartners: checkedPartners
     fhirSettings: fhirAppSettings(checkedFhirPartners)
