@@ -53,6 +53,7 @@ public static class PollBacklogHarness
                     ["PollTwineUpdates:EmailHistoryTable"] = "EmailHistory" + suffix,
                     ["PollTwineUpdates:CalendarEventsTable"] = "CalendarEvents" + suffix,
                     ["PollTwineUpdates:CheckpointsTable"] = "PollCheckpoints" + suffix,
+                    ["PollTwineUpdates:EmailRecheckTable"] = "EmailRecheck" + suffix,
                 }).Build();
                 var services = new ServiceCollection();
                 services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));

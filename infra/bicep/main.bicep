@@ -161,6 +161,7 @@ var pollingTableNames = {
   emailHistory: 'EmailHistory'
   calendarEvents: 'CalendarEvents'
   checkpoints: 'PollCheckpoints'
+  emailRecheck: 'EmailRecheck'
 }
 
 // Deployment-time checks that parameter decorators cannot express. Each fails the deployment (and bicep snapshot) with
@@ -307,6 +308,7 @@ module storage 'modules/storage.bicep' = {
       pollingTableNames.emailHistory
       pollingTableNames.calendarEvents
       pollingTableNames.checkpoints
+      pollingTableNames.emailRecheck
     ]
   }
 }
@@ -384,6 +386,7 @@ module functionApp 'modules/functionapp.bicep' = {
       emailHistoryTable: pollingTableNames.emailHistory
       calendarEventsTable: pollingTableNames.calendarEvents
       checkpointsTable: pollingTableNames.checkpoints
+      emailRecheckTable: pollingTableNames.emailRecheck
     }
     webhookPartners: checkedPartners
     fhirSettings: fhirAppSettings(checkedFhirPartners)

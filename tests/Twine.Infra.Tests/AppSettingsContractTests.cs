@@ -480,7 +480,7 @@ public sealed partial class AppSettingsContractTests(DeploymentFixture deploymen
         Assert.True(result.Succeeded, result.FailureMessage);
 
         // Tables of the timer that polls Twine.
-        Assert.Subset(tables, new HashSet<string> { "EmailHistory", "CalendarEvents", "PollCheckpoints" });
+        Assert.Subset(tables, new HashSet<string> { "EmailHistory", "CalendarEvents", "PollCheckpoints", "EmailRecheck" });
     }
 
     [Fact]

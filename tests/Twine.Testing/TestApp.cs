@@ -66,6 +66,7 @@ public sealed class TestApp : IAsyncDisposable
             ["PollTwineUpdates:EmailHistoryTable"] = "EmailHistory" + suffix,
             ["PollTwineUpdates:CalendarEventsTable"] = "CalendarEvents" + suffix,
             ["PollTwineUpdates:CheckpointsTable"] = "PollCheckpoints" + suffix,
+            ["PollTwineUpdates:EmailRecheckTable"] = "EmailRecheck" + suffix,
             ["Twine:BaseAddress"] = sandbox?.BaseAddress.AbsoluteUri ?? "http://127.0.0.1:9/pub/",
             ["Twine:ClientId"] = sandbox?.ClientId ?? "no-twine-client-id",
             ["Twine:ClientSecret"] = sandbox?.ClientSecret ?? "no-twine-client-secret",

@@ -86,6 +86,7 @@ param polling {
   emailHistoryTable: string
   calendarEventsTable: string
   checkpointsTable: string
+  emailRecheckTable: string
 }
 
 @description('Partners whose webhook signing secrets the app reads from Key Vault (WebhooksOptions, section "Webhooks").')
@@ -409,6 +410,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           {
             name: 'PollTwineUpdates__CheckpointsTable'
             value: polling.checkpointsTable
+          }
+          {
+            name: 'PollTwineUpdates__EmailRecheckTable'
+            value: polling.emailRecheckTable
           }
         ],
         emailHashKeySettings,

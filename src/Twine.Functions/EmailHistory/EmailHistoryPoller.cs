@@ -25,6 +25,7 @@ public sealed partial class EmailHistoryPoller(
     PollCheckpointStore checkpoints,
     EmailAddressHasher hasher,
     EmailSenderDirectory senders,
+    EmailRecheckQueue recheck,
     IOptions<PollingOptions> options,
     TimeProvider timeProvider,
     ILogger<EmailHistoryPoller> logger) : ITwineUpdatesSource
@@ -162,6 +163,10 @@ public sealed partial class EmailHistoryPoller(
 
         counts.Batches += await TableBatchWriter.UpsertAsync(tables.EmailHistory, rows, TableTransactionActionType.UpsertMerge, cancellationToken).ConfigureAwait(false);
         counts.Stored += rows.Count;
+
+        // Emails not final yet are read again by id later (EmailRecheckPoller), after the row they update exists.
+        var stored = rows.Select(r => r.RowKey).ToHashSet(StringComparer.Ordinal);
+        counts.Batches += await recheck.ScheduleAsync(emails.Where(e => e.Id is not null && stored.Contains(e.Id)), polledAt, cancellationToken).ConfigureAwait(false);
     }
 
     private static string Position(int pageNumber) => pageNumber.ToString(CultureInfo.InvariantCulture);

@@ -8,7 +8,8 @@ namespace Twine.Functions.EmailHistory;
 public static class EmailHistoryServiceCollectionExtensions
 {
     /// <summary>
-    /// GET /api/email-history, the email-history poller (a PollTwineUpdates source) and the email hash key (Key Vault
+    /// GET /api/email-history, the email-history poller and the re-check of emails not final yet (PollTwineUpdates
+    /// sources, in that order) and the email hash key (Key Vault
     /// through AddTwineSecrets' reader, or app settings) with its health check, over what AddPolling registers.
     /// </summary>
     public static IServiceCollection AddEmailHistory(this IServiceCollection services)
@@ -18,6 +19,10 @@ public static class EmailHistoryServiceCollectionExtensions
         services.TryAddSingleton<EmailSenderDirectory>();
         services.TryAddSingleton<EmailHistoryPoller>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITwineUpdatesSource, EmailHistoryPoller>(sp => sp.GetRequiredService<EmailHistoryPoller>()));
+        // After the senders' streams: the re-check of emails not final yet (late statuses) reads what they scheduled.
+        services.TryAddSingleton<EmailRecheckQueue>();
+        services.TryAddSingleton<EmailRecheckPoller>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITwineUpdatesSource, EmailRecheckPoller>(sp => sp.GetRequiredService<EmailRecheckPoller>()));
         if (!services.Any(d => d.ServiceType == typeof(EmailHashKeyHealthCheck)))
         {
             services.AddSingleton<EmailHashKeyHealthCheck>();

@@ -177,6 +177,7 @@ public sealed partial class DefaultLevelLogTests(AzuriteFixture azurite) : IAsyn
             ["PollTwineUpdates:EmailHistoryTable"] = "EmailHistory" + suffix,
             ["PollTwineUpdates:CalendarEventsTable"] = "CalendarEvents" + suffix,
             ["PollTwineUpdates:CheckpointsTable"] = "PollCheckpoints" + suffix,
+            ["PollTwineUpdates:EmailRecheckTable"] = "EmailRecheck" + suffix,
         });
         builder.AddTwineFunctions();
         builder.Logging.AddTestLogCapture(logs);

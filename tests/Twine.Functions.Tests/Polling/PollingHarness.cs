@@ -69,6 +69,7 @@ public sealed class PollingHarness : IAsyncDisposable
             ["EmailHistoryTable"] = "EmailHistory" + suffix,
             ["CalendarEventsTable"] = "CalendarEvents" + suffix,
             ["CheckpointsTable"] = "PollCheckpoints" + suffix,
+            ["EmailRecheckTable"] = "EmailRecheck" + suffix,
         };
         settings?.Invoke(polling);
 

@@ -43,7 +43,7 @@ public sealed class PollingSetupTests
         Assert.Equal(50, options.PageSize);
         Assert.Empty(options.EmailSenderIds);
         Assert.Null(options.EmailHashKeyBytes());
-        Assert.Equal(("EmailHistory", "CalendarEvents", "PollCheckpoints"), (options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable));
+        Assert.Equal(("EmailHistory", "CalendarEvents", "PollCheckpoints", "EmailRecheck"), (options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable, options.EmailRecheckTable));
     }
 
     [Theory]
@@ -56,6 +56,8 @@ public sealed class PollingSetupTests
     [InlineData("TimeBudget", "00:30:00", "TimeBudget")]
     [InlineData("EmailHistoryTable", "email-history", "EmailHistoryTable")]
     [InlineData("CheckpointsTable", "EmailHistory", "must be different tables")]
+    [InlineData("EmailRecheckTable", "PollCheckpoints", "must be different tables")]
+    [InlineData("EmailRecheckTable", "email_recheck", "EmailRecheckTable")]
     public void A_bad_setting_fails_start_up_naming_it(string key, string? value, string named)
     {
         var settings = Valid();

@@ -85,6 +85,10 @@ public sealed class PollingOptions
     [Required, RegularExpression(TableName)]
     public string CheckpointsTable { get; set; } = "PollCheckpoints";
 
+    /// <summary>Emails not yet in a final status, keyed by when they are read again by id (docs/POLLING.md, late statuses).</summary>
+    [Required, RegularExpression(TableName)]
+    public string EmailRecheckTable { get; set; } = "EmailRecheck";
+
     public IReadOnlyList<string> EmailSenderIds => SplitIds(EmailSenders);
 
     internal static string[] SplitIds(string ids) =>
@@ -98,12 +102,12 @@ public sealed class PollingOptions
 [OptionsValidator]
 public sealed partial class PollingOptionsValidator : IValidateOptions<PollingOptions>;
 
-/// <summary>The rule across settings that data annotations cannot say: the three tables are different tables.</summary>
+/// <summary>The rule across settings that data annotations cannot say: the four tables are different tables.</summary>
 public sealed class PollingTablesValidator : IValidateOptions<PollingOptions>
 {
     public ValidateOptionsResult Validate(string? name, PollingOptions options) =>
-        new[] { options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable }.Distinct(StringComparer.OrdinalIgnoreCase).Count() < 3
-            ? ValidateOptionsResult.Fail($"{PollingOptions.SectionName}: EmailHistoryTable, CalendarEventsTable and CheckpointsTable must be different tables.")
+        new[] { options.EmailHistoryTable, options.CalendarEventsTable, options.CheckpointsTable, options.EmailRecheckTable }.Distinct(StringComparer.OrdinalIgnoreCase).Count() < 4
+            ? ValidateOptionsResult.Fail($"{PollingOptions.SectionName}: EmailHistoryTable, CalendarEventsTable, CheckpointsTable and EmailRecheckTable must be different tables.")
             : ValidateOptionsResult.Success;
 }
 

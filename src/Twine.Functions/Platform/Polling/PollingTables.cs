@@ -12,10 +12,12 @@ public sealed class PollingTables(TableServiceClient service, IOptions<PollingOp
     public TableClient EmailHistory => service.GetTableClient(_names.EmailHistoryTable);
     public TableClient CalendarEvents => service.GetTableClient(_names.CalendarEventsTable);
     public TableClient Checkpoints => service.GetTableClient(_names.CheckpointsTable);
+    public TableClient EmailRecheck => service.GetTableClient(_names.EmailRecheckTable);
 
     public Task CreateAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
             EmailHistory.CreateIfNotExistsAsync(cancellationToken),
             CalendarEvents.CreateIfNotExistsAsync(cancellationToken),
-            Checkpoints.CreateIfNotExistsAsync(cancellationToken));
+            Checkpoints.CreateIfNotExistsAsync(cancellationToken),
+            EmailRecheck.CreateIfNotExistsAsync(cancellationToken));
 }
