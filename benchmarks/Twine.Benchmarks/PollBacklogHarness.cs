@@ -10,6 +10,7 @@ using Twine.Functions.CalendarEvents;
 using Twine.Functions.EmailHistory;
 using Twine.Functions.Ingestions;
 using Twine.Functions.Platform.Polling;
+using Twine.Functions.Platform.Storage;
 
 namespace Twine.Benchmarks;
 
@@ -70,6 +71,8 @@ public static class PollBacklogHarness
                 });
                 services.AddIngestions(configuration).AddPolling(configuration).AddCalendarEvents().AddEmailHistory();
                 await using var provider = services.BuildServiceProvider();
+                // What the worker does when it starts: the tables exist before the first poll (StorageProvisioning).
+                await provider.GetRequiredService<StorageProvisioning>().CreateAllAsync(CancellationToken.None);
                 var poller = provider.GetRequiredService<TwineUpdatesPoller>();
 
                 await MeasureAsync(sandbox, poller, pageSize, "first (backlog)");

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Metrics;
 using Twine.Sandbox;
+using Twine.Functions.Metrics;
 
 namespace Twine.Benchmarks.Harness;
 

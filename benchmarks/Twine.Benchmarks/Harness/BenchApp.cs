@@ -8,10 +8,11 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Twine.Functions.Metrics;
-using Twine.Functions.Partners;
 using Twine.Sandbox;
 using Twine.Testing;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Metrics;
+using Twine.Functions.Partners;
 
 namespace Twine.Benchmarks.Harness;
 

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
-using Twine.Functions.Ingestions;
-using Twine.Functions.Metrics;
 using Twine.Sandbox;
 using Twine.Testing;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Metrics;
 
 namespace Twine.Benchmarks.Harness;
 

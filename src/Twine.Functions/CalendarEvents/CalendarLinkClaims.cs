@@ -2,6 +2,7 @@ using Twine.Functions.Ingestions;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

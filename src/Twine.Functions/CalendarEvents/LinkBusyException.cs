@@ -9,6 +9,7 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -9,6 +9,7 @@ using Twine.Functions.Platform.Http;
 
 
 
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
 using Twine.Functions.Ingestions.Console;
 using Twine.Functions.Ingestions.History;
 using Twine.Functions.Ingestions.Replay;
@@ -10,7 +12,6 @@ using Twine.Functions.Ingestions.Status;
 using Twine.Functions.Metrics;
 using Twine.Functions.Partners;
 using Twine.Functions.Platform.Http;
-using Twine.Functions.Tests.Infrastructure;
 
 namespace Twine.Functions.Tests.History;
 

@@ -9,6 +9,7 @@ using Twine.Functions.Platform.Storage;
 
 
 
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>
