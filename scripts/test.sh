@@ -21,4 +21,23 @@ fi
 
 dotnet restore Twine.Functions.sln
 dotnet build Twine.Functions.sln --no-restore
-dotnet test --solution Twine.Functions.sln --no-build --results-directory "$results" --report-xunit-trx "$@"
+# Every test project of the solution at once, each writing its own TRX file (<project>.trx): the default names are a
+# timestamp, and two projects starting in the same instant overwrote each other's results.
+mkdir -p "$results"
+status=0
+pids=()
+names=()
+for project in $(dotnet sln Twine.Functions.sln list | grep -E '^tests/.*\.Tests\.csproj$'); do
+  name=$(basename "$project" .csproj)
+  rm -f "$results/$name.trx"
+  dotnet test --project "$project" --no-build --results-directory "$results" --report-xunit-trx --report-xunit-trx-filename "$name.trx" "$@" \
+    > "$results/$name.log" 2>&1 &
+  pids+=("$!")
+  names+=("$name")
+done
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then status=1; fi
+  echo "=== ${names[$i]}"
+  cat "$results/${names[$i]}.log"
+done
+exit "$status"
