@@ -67,11 +67,13 @@ public sealed partial class CalendarEventMessageProcessor(
     private async Task DeliverAsync(CalendarEventQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
         CancellationToken cancellationToken)
     {
-        if (await store.GetResultAsync(message.IngestionId, MessageIndex, cancellationToken).ConfigureAwait(false) is { } recorded)
+        // As the metrics processor: the ingestion row and its outcome read once before Twine, one transaction after.
+        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
+        if (snapshot.Result(MessageIndex) is { } recorded)
         {
             LogAlreadyRecorded(message.IngestionId);
             await RecordAsync(processing, new MessageOutcome(IngestionKind.CalendarEvent, MessageIndex, 1,
-                recorded.MetricCount, recorded.Created, 0, recorded.Failed, [], [], recorded.ReasonIfFailed), cancellationToken).ConfigureAwait(false);
+                recorded.MetricCount, recorded.Created, 0, recorded.Failed, [], [], recorded.ReasonIfFailed), snapshot, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -84,14 +86,13 @@ public sealed partial class CalendarEventMessageProcessor(
         }
 
         retries.EnsureTwineAvailable();
-        await store.MarkProcessingAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
         LogProcessing(message.IngestionId, message.Operation, dequeueCount);
         // Transient failures (Twine, Key Vault, a busy link) propagate to ProcessAsync, where MessageRetries reschedules and logs them.
         var outcome = await claims.AcquireAsync(message, cancellationToken).ConfigureAwait(false) is { } lease
             ? await ApplyAsync(message, resource, lease, cancellationToken).ConfigureAwait(false)
             : Superseded(message);
 
-        await RecordAsync(processing, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(processing, outcome, snapshot, cancellationToken).ConfigureAwait(false);
         LogRecorded(message.IngestionId, message.Operation, outcome.Created, outcome.Failed);
     }
 
@@ -113,9 +114,9 @@ public sealed partial class CalendarEventMessageProcessor(
         }
     }
 
-    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, CancellationToken cancellationToken)
+    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken).ConfigureAwait(false) == IngestionStatus.Receiving)
+        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot).ConfigureAwait(false) == IngestionStatus.Receiving)
         {
             await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
         }

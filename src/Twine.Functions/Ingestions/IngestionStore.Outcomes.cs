@@ -133,43 +133,4 @@ public sealed partial class IngestionStore
             entity.UpdatedAt = now;
             return OptimisticChange<IngestionEntity, bool>.Put(entity, true);
         }, cancellationToken);
-
-    /// <summary>
-    /// Accepted → processing when a queue function starts on one of its messages (one ETag-conditional write; nothing
-    /// when the ingestion is already further on, or has no row yet because it was enqueued directly). An ingestion
-    /// still <c>receiving</c> after its lease ran out was abandoned by the edge between queueing and accepting: the
-    /// message proves it was queued, so it moves on to processing too. Returns what was read (null: no row); when every
-    /// attempt met a concurrent write (outcomes arriving), the row as it is now.
-    /// </summary>
-    public async Task<IngestionRecord?> MarkProcessingAsync(string ingestionId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await UpdateIngestionAsync(ingestionId, entity =>
-            {
-                if (entity is null)
-                {
-                    return OptimisticChange<IngestionEntity, IngestionRecord?>.Decline(null);
-                }
-
-                var now = timeProvider.GetUtcNow();
-                if (!MoveOnIfAbandoned(entity, now))
-                {
-                    if (entity.Status != IngestionStatus.Accepted.ToWire())
-                    {
-                        return OptimisticChange<IngestionEntity, IngestionRecord?>.Decline(ToRecord(entity));
-                    }
-
-                    entity.Status = IngestionStatus.Processing.ToWire();
-                }
-
-                entity.UpdatedAt = now;
-                return OptimisticChange<IngestionEntity, IngestionRecord?>.Put(entity, ToRecord(entity));
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OptimisticUpdateException)
-        {
-            return await GetAsync(ingestionId, cancellationToken).ConfigureAwait(false);
-        }
-    }
 }

@@ -49,13 +49,6 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
         return true;
     }
 
-    /// <summary>One message's recorded outcome (a point read), or null when none is recorded yet.</summary>
-    public async Task<IngestionResultEntity?> GetResultAsync(string ingestionId, int messageIndex, CancellationToken cancellationToken)
-    {
-        var response = await tables.Ingestions.GetEntityIfExistsAsync<IngestionResultEntity>(ingestionId, TableKeys.MessageRow(messageIndex), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue ? response.Value : null;
-    }
-
     /// <summary>The outcomes recorded for an ingestion, in message order: one query of its partition's outcome rows.</summary>
     public async Task<IReadOnlyList<IngestionResultEntity>> GetResultsAsync(string ingestionId, CancellationToken cancellationToken)
     {
