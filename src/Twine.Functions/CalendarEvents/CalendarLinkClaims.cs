@@ -3,6 +3,7 @@ using Twine.Functions.Ingestions;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -10,6 +10,7 @@ using Twine.Functions.Ingestions.Failures;
 
 
 
+
 namespace Twine.Functions.CalendarEvents;
 
 /// <summary>

@@ -105,19 +105,6 @@ public static class FhirCodeMap
     private static readonly FrozenDictionary<(string System, string Code), FhirCodeMapping> ByCode =
         Rows.ToFrozenDictionary(r => (r.System, r.Code));
 
-    /// <summary>Twine's 42 metric types (the spec's enum for attributes.type), for documentation and checks.</summary>
-    public static readonly FrozenSet<string> TwineMetricTypes = new[]
-    {
-        "blood_pressure_systolic", "blood_pressure_diastolic", "hemoglobin_a1c", "hdl_cholesterol", "ldl_cholesterol",
-        "total_cholesterol", "triglycerides", "blood_urea_nitrogen", "creatinine", "hemoglobin", "hematocrit",
-        "total_serum_iron", "thyroid_stimulating_hormone", "free_thyroxine", "free_triiodothyronine",
-        "total_triiodothyronine", "cd4_cell_count", "hiv_viral_load", "inr", "free_testosterone", "total_testosterone",
-        "c_reactive_protein", "prostate_specific_antigen", "cotinine", "c_peptide", "blood_pressure", "blood_glucose",
-        "weight", "heart_rate", "body_fat_percentage", "body_mass_index", "body_temperature",
-        "forced_expiratory_volume1", "forced_vital_capacity", "lean_body_mass", "nausea_level", "oxygen_saturation",
-        "pain_level", "peak_expiratory_flow_rate", "peripheral_perfusion_index", "respiratory_rate", "inhaler_usage",
-    }.ToFrozenSet(StringComparer.Ordinal);
-
     public static FhirCodeMapping? Find(string? system, string? code) =>
         system is null || code is null ? null : ByCode.GetValueOrDefault((system, code));
 

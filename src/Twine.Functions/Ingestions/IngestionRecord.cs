@@ -10,6 +10,7 @@ using Twine.Functions.CalendarEvents;
 
 
 
+
 namespace Twine.Functions.Ingestions;
 
 /// <summary>An ingestion as stored in the Ingestions table: the aggregate over its messages.</summary>

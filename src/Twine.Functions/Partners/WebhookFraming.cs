@@ -10,6 +10,7 @@ using Twine.Functions.Platform.Http;
 
 
 
+
 namespace Twine.Functions.Partners;
 
 /// <summary>

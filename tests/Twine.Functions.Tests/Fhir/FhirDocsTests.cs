@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Twine.Functions.Fhir;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Fhir;
 
@@ -22,7 +23,7 @@ public sealed partial class FhirDocsTests
     public void The_types_documented_as_unmapped_are_the_ones_without_a_row()
     {
         var doc = File.ReadAllText(RepoPaths.InRepo("docs", "FHIR.md"));
-        var unmapped = FhirCodeMap.TwineMetricTypes.Except(FhirCodeMap.Rows.Select(r => r.MetricType)).Order(StringComparer.Ordinal).ToList();
+        var unmapped = MetricResourceValidator.MetricTypes.Except(FhirCodeMap.Rows.Select(r => r.MetricType)).Order(StringComparer.Ordinal).ToList();
         var line = Regex.Match(doc, "^Twine types without a row: (?<list>.*?)$", RegexOptions.Multiline).Groups["list"].Value;
         Assert.Equal(unmapped, Regex.Matches(line, "`([a-z0-9_]+)`").Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
     }

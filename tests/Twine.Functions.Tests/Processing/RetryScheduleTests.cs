@@ -10,6 +10,7 @@ using Twine.Functions.Ingestions.Retries;
 
 
 
+
 namespace Twine.Functions.Tests.Processing;
 
 /// <summary>The pure schedule: attempt → delay, jitter from a sample, Retry-After as a floor, the give-up age.</summary>

@@ -10,6 +10,7 @@ using Twine.Functions.CalendarEvents;
 
 
 
+
 namespace Twine.Functions.Ingestions.Status;
 
 /// <summary>The body of GET /api/ingestions/{id}.</summary>

@@ -10,6 +10,7 @@ using Twine.Functions.Platform.Storage;
 
 
 
+
 namespace Twine.Functions.Platform.Polling;
 
 /// <summary>
