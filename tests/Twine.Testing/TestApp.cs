@@ -174,6 +174,7 @@ public sealed class TestApp : IAsyncDisposable
         using var body = new MemoryStream();
         context.Response.Body = body;
         await result.ExecuteAsync(context);
+        await Services.GetRequiredService<AcceptFollowUps>().WhenIdleAsync(); // what the edge does after a 202, as settled before the next step
         return new TestResponse(context.Response.StatusCode, context.Response.ContentType,
             context.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             Encoding.UTF8.GetString(body.ToArray()));
@@ -231,13 +232,17 @@ public sealed class TestApp : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>The ingestion rows (without the message outcome rows beside them in each partition).</summary>
+    /// <summary>The ingestion rows (without the outcome rows and kept copies beside them, nor the aliases repeated webhook-ids leave).</summary>
     public async Task<List<TableEntity>> IngestionRowsAsync() =>
-        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey == TableKeys.IngestionRow)];
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey == TableKeys.IngestionRow && r.GetString(nameof(IngestionEntity.AliasOf)) is null)];
 
-    /// <summary>The message outcome rows (they share the Ingestions table's partitions with the ingestion rows).</summary>
+    /// <summary>The message outcome rows (they share the Ingestions table's partitions with the ingestion rows and the kept message copies).</summary>
     public async Task<List<TableEntity>> ResultRowsAsync() =>
-        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey != TableKeys.IngestionRow)];
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => string.CompareOrdinal(r.RowKey, TableKeys.MessageRowsEnd) < 0)];
+
+    /// <summary>The kept copies of queued messages (for replay), in the ingestions' partitions.</summary>
+    public async Task<List<TableEntity>> KeptMessageRowsAsync() =>
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey.StartsWith(TableKeys.KeptMessageRowPrefix, StringComparison.Ordinal))];
 
     /// <summary>Asserts that nothing at all was stored or queued.</summary>
     public async Task AssertNothingStoredOrQueuedAsync()

@@ -13,7 +13,7 @@ namespace Twine.Functions.CalendarEvents;
 /// body names the event and the method), then one upsert or delete message is queued and the ingestion accepted.
 /// Whether a PUT creates or updates is decided when the message is processed, from the CalendarEventLinks row.
 /// </summary>
-public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier,
+public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acceptor, WebhookVerifier verifier,
     TimeProvider timeProvider, ILogger<CalendarEventIngestionHandler> logger)
 {
     public const string InstancePrefix = "/api/calendar-events/";
@@ -68,7 +68,7 @@ public sealed partial class CalendarEventIngestionHandler(IngestionAcceptor acce
         return await acceptor.AcceptAsync(instance,
             new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, operation),
             new RequestKeys(signed.Partner!, request.Webhook.Id!, request.IdempotencyKey), hash,
-            (id, ct) => queues.SendAsync(queues.CalendarEvents, [message.Message(id)], ct),
+            new OutgoingMessages(IngestionKind.CalendarEvent, id => [message.Message(id)]),
             cancellationToken).ConfigureAwait(false);
     }
 

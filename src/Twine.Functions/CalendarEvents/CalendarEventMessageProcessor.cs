@@ -114,13 +114,9 @@ public sealed partial class CalendarEventMessageProcessor(
         }
     }
 
-    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken)
-    {
-        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot).ConfigureAwait(false) == IngestionStatus.Receiving)
-        {
-            await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <remarks>An ingestion the edge has not marked accepted yet is moved on by the outcome itself (the message proves it was queued).</remarks>
+    private Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken) =>
+        store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot);
 
     private MessageOutcome Superseded(CalendarEventQueueMessage message)
     {

@@ -24,7 +24,6 @@ namespace Twine.Functions.Fhir;
 /// </summary>
 public sealed partial class FhirIngestionHandler(
     IngestionAcceptor acceptor,
-    IngestionQueues queues,
     WebhookVerifier verifier,
     IOptionsMonitor<FhirPartnerOptions> partners,
     FhirPartnerSettings configured,
@@ -187,7 +186,7 @@ public sealed partial class FhirIngestionHandler(
         var hash = IngestionAcceptor.RequestHash("POST", instance, body);
         var result = await acceptor.AcceptAsync(instance, new NewIngestion(IngestionKind.Metrics, read2.MetricCount, plan.MessageCount, Entries: entries),
             new RequestKeys(partner!.Name, request.Webhook.Id!, request.IdempotencyKey), hash,
-            (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
+            new OutgoingMessages(IngestionKind.Metrics, plan.Messages), cancellationToken).ConfigureAwait(false);
         LogMetrics(mapped.Kind, mapped.Delivered, mapped.Skipped, mapped.Refused);
         return FhirAnswers.From(result, [.. EntryIssues(mapped)]);
     }
@@ -212,7 +211,7 @@ public sealed partial class FhirIngestionHandler(
         var hash = IngestionAcceptor.RequestHash(method, instance, signedBody);
         var result = await acceptor.AcceptAsync(instance, new NewIngestion(IngestionKind.CalendarEvent, 0, 1, externalId, operation),
             new RequestKeys(partner.Name, request.Webhook.Id!, request.IdempotencyKey), hash,
-            (id, ct) => queues.SendAsync(queues.CalendarEvents, [message.Message(id)], ct), cancellationToken).ConfigureAwait(false);
+            new OutgoingMessages(IngestionKind.CalendarEvent, id => [message.Message(id)]), cancellationToken).ConfigureAwait(false);
         return FhirAnswers.From(result);
     }
 

@@ -4,22 +4,28 @@ using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Partners;
+using Twine.Functions.Platform.Storage;
 using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Ingestions;
 
 /// <summary>
-/// The part every ingestion endpoint shares once the request is valid and signed: claim its keys (the partner's
-/// webhook-id, and its Idempotency-Key when sent; see <see cref="RequestKeys"/>), record the ingestion (internally
-/// "receiving"), queue its messages, then mark it accepted and answer 202. A key seen before answers as the first
-/// request did (202 with the same id), 409 while that one is still being accepted, or 422 when it came with another
-/// request. If queueing fails, the ingestion is marked failed and the caller gets 503; nothing half-written ever reads
-/// as accepted, and a retry with the same webhook-id and body takes the ingestion over and queues it again.
+/// The part every ingestion endpoint shares once the request is valid and signed, in two storage round trips before the
+/// answer: (1) insert the ingestion row (internally "receiving") with the kept copies of its messages in one entity-group
+/// transaction — its id is derived from the signed webhook-id, so the insert is also the webhook-id's claim — and, when
+/// the partner sent an Idempotency-Key, claim it at the same time; (2) queue the messages. Then 202, and after the answer
+/// the row is marked accepted and copied to the history index (<see cref="AcceptFollowUps"/>; until then the status read
+/// shows it as accepted). A key seen before answers as the first request did (202 with the same id), 409 while that one is
+/// still being accepted, or 422 when it came with another request. If queueing fails, the ingestion is marked failed and
+/// the caller gets 503; a retry with the same webhook-id and body takes the ingestion over and queues it again.
 /// </summary>
 public sealed partial class IngestionAcceptor(
     IngestionStore store,
     IdempotencyKeyStore keys,
+    IngestionQueues queues,
+    AcceptFollowUps followUps,
     TimeProvider timeProvider,
     ILogger<IngestionAcceptor> logger)
 {
@@ -38,45 +44,55 @@ public sealed partial class IngestionAcceptor(
     }
 
     public async Task<IResult> AcceptAsync(string instance, NewIngestion ingestion, RequestKeys requestKeys, string requestHash,
-        Func<string, CancellationToken, Task> enqueue, CancellationToken cancellationToken)
+        OutgoingMessages messages, CancellationToken cancellationToken)
     {
         ingestion = ingestion with { Source = IngestionSource.From(requestKeys) }; // partner and webhook-id, for history and retention
-        string ingestionId;
-        ETag? insertedETag = null;
+        var leaseUntil = timeProvider.GetUtcNow() + ReceivingLease;
+        var ingestionId = IngestionId.ForWebhookId(requestKeys.WebhookIdKey);
+        var built = messages.ForIngestion(ingestionId).ToList();
+
+        // Round trip 1: the row and its copies (the webhook-id's claim) and the Idempotency-Key's claim, at once.
+        var insert = store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken,
+            IngestionQueues.KeptCopies(messages.Kind, built));
+        var byKeyClaim = requestKeys.IdempotencyKeyKey is { } keyKey
+            ? ClaimOrNullAsync(keyKey, ingestionId, requestHash, cancellationToken)
+            : Task.FromResult<IdempotencyClaim?>(null);
         try
         {
-            var leaseUntil = timeProvider.GetUtcNow() + ReceivingLease;
-            ingestionId = IngestionId.New(timeProvider);
+            await Task.WhenAll(insert, byKeyClaim).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            LogStorageFailed(e.Status, e.ErrorCode);
+            await UndoAsync(ingestionId, insert, byKeyClaim, requestKeys).ConfigureAwait(false);
+            return Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
+        }
 
-            // The signed webhook-id first: once seen for this partner it never starts a second ingestion.
-            var byWebhookId = await keys.ClaimAsync(requestKeys.WebhookIdKey, ingestionId, requestHash, cancellationToken).ConfigureAwait(false);
-            if (!byWebhookId.Won)
+        var inserted = await insert.ConfigureAwait(false);
+        var byKey = await byKeyClaim.ConfigureAwait(false);
+        try
+        {
+            if (inserted is null)
             {
-                return byWebhookId.RequestHash != requestHash
-                    ? Reused(instance, byWebhookId.IngestionId, WebhookHeaders.IdHeader, requestKeys)
-                    : await ClaimedBeforeAsync(byWebhookId, WebhookHeaders.IdHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
-                        ?? await QueueAndAcceptAsync(ingestion, byWebhookId.IngestionId, null, instance, enqueue, cancellationToken).ConfigureAwait(false);
+                // The webhook-id was seen before: whatever the Idempotency-Key says, it never starts a second ingestion.
+                return await RepeatedWebhookIdAsync(instance, ingestionId, ingestion, requestHash, leaseUntil, byKey, requestKeys, messages, cancellationToken)
+                    .ConfigureAwait(false);
             }
 
-            // A new webhook-id. An Idempotency-Key may still name a request the partner sent before under another one.
-            if (requestKeys.IdempotencyKeyKey is { } keyKey)
+            if (byKey is { Won: false } earlier && earlier.IngestionId != ingestionId)
             {
-                var byKey = await keys.ClaimAsync(keyKey, ingestionId, requestHash, cancellationToken).ConfigureAwait(false);
-                if (!byKey.Won)
+                // A new webhook-id, but the Idempotency-Key names a request the partner sent before under another one.
+                if (earlier.RequestHash != requestHash)
                 {
-                    if (byKey.RequestHash != requestHash)
-                    {
-                        await keys.ReleaseAsync(requestKeys.WebhookIdKey, byWebhookId, cancellationToken).ConfigureAwait(false);
-                        return Reused(instance, byKey.IngestionId, WebhookRequest.IdempotencyKeyHeader, requestKeys);
-                    }
-
-                    await keys.RedirectAsync(requestKeys.WebhookIdKey, byWebhookId, byKey.IngestionId, cancellationToken).ConfigureAwait(false);
-                    return await ClaimedBeforeAsync(byKey, WebhookRequest.IdempotencyKeyHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
-                        ?? await QueueAndAcceptAsync(ingestion, byKey.IngestionId, null, instance, enqueue, cancellationToken).ConfigureAwait(false);
+                    await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false); // the webhook-id stays free
+                    return Reused(instance, earlier.IngestionId, WebhookRequest.IdempotencyKeyHeader, requestKeys);
                 }
-            }
 
-            insertedETag = await store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false);
+                await store.MakeAliasAsync(inserted, earlier.IngestionId, CancellationToken.None).ConfigureAwait(false); // either id answers alike
+
+                return await ClaimedBeforeAsync(earlier, WebhookRequest.IdempotencyKeyHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
+                    ?? await TakeOverAsync(earlier.IngestionId, instance, messages, ingestion.MetricsTotal, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (RequestFailedException e)
         {
@@ -84,16 +100,79 @@ public sealed partial class IngestionAcceptor(
             return Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
         }
 
-        return await QueueAndAcceptAsync(ingestion, ingestionId, insertedETag, instance, enqueue, cancellationToken).ConfigureAwait(false);
+        // Round trip 2: the queue.
+        return await QueueAndAcceptAsync(ingestionId, messages.Kind, ingestion.MetricsTotal, built, inserted, instance, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Queues the messages and marks the ingestion accepted: a new ingestion, or one taken over from an attempt that stopped.</summary>
-    private async Task<IResult> QueueAndAcceptAsync(NewIngestion ingestion, string ingestionId, ETag? insertedETag, string instance,
-        Func<string, CancellationToken, Task> enqueue, CancellationToken cancellationToken)
+    private async Task<IdempotencyClaim?> ClaimOrNullAsync(string key, string ingestionId, string requestHash, CancellationToken cancellationToken) =>
+        await keys.ClaimAsync(key, ingestionId, requestHash, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The webhook-id's ingestion exists: answer as it did, refuse another body, or take over an attempt that stopped.</summary>
+    private async Task<IResult> RepeatedWebhookIdAsync(string instance, string ingestionId, NewIngestion ingestion, string requestHash, DateTimeOffset leaseUntil,
+        IdempotencyClaim? byKey, RequestKeys requestKeys, OutgoingMessages messages, CancellationToken cancellationToken)
+    {
+        var existing = await store.GetAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        if (existing is { AliasOf: { } target } && existing.RequestHash == requestHash)
+        {
+            // This webhook-id repeated an earlier ingestion (by its Idempotency-Key): answer as that one does.
+            ingestionId = target;
+            existing = await store.GetAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (existing is null || existing.RequestHash != requestHash)
+        {
+            if (byKey is { Won: true } claimed)
+            {
+                await keys.ReleaseAsync(requestKeys.IdempotencyKeyKey!, claimed, CancellationToken.None).ConfigureAwait(false); // it must not name this request
+            }
+
+            return existing is null
+                ? InProgress(instance, WebhookHeaders.IdHeader, ingestionId, ReceivingLease) // removed meanwhile by a request that lost its Idempotency-Key
+                : Reused(instance, ingestionId, WebhookHeaders.IdHeader, requestKeys);
+        }
+
+        return await AnsweredBeforeAsync(existing, WebhookHeaders.IdHeader, instance, leaseUntil, cancellationToken).ConfigureAwait(false)
+            ?? await TakeOverAsync(ingestionId, instance, messages, ingestion.MetricsTotal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Round trip 1 failed in part: remove what this request wrote of it, so a retry is not told to wait for a lease.</summary>
+    private async Task UndoAsync(string ingestionId, Task<ReceivingRecord?> insert, Task<IdempotencyClaim?> byKeyClaim, RequestKeys requestKeys)
     {
         try
         {
-            await enqueue(ingestionId, cancellationToken).ConfigureAwait(false);
+            if (byKeyClaim.IsCompletedSuccessfully && byKeyClaim.Result is { Won: true } claimed)
+            {
+                await keys.ReleaseAsync(requestKeys.IdempotencyKeyKey!, claimed, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (insert.IsCompletedSuccessfully && insert.Result is { } inserted)
+            {
+                await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            LogUndoFailed(ingestionId, e.Status); // left receiving: a retry takes it over once its lease ends
+        }
+    }
+
+    /// <summary>Queues the messages of an ingestion taken over from an attempt that stopped (built again for its id, copies kept again).</summary>
+    private Task<IResult> TakeOverAsync(string ingestionId, string instance, OutgoingMessages messages, int metricCount, CancellationToken cancellationToken)
+    {
+        var built = messages.ForIngestion(ingestionId).ToList();
+        return QueueAndAcceptAsync(ingestionId, messages.Kind, metricCount, built, null, instance, cancellationToken,
+            copiesToKeep: IngestionQueues.KeptCopies(messages.Kind, built));
+    }
+
+    /// <summary>Queues the messages; answers 202 and marks the ingestion accepted after the answer.</summary>
+    private async Task<IResult> QueueAndAcceptAsync(string ingestionId, IngestionKind kind, int metricCount, IReadOnlyList<byte[]> built, ReceivingRecord? inserted,
+        string instance, CancellationToken cancellationToken, IReadOnlyList<Azure.Data.Tables.TableEntity>? copiesToKeep = null)
+    {
+        try
+        {
+            // Copies the insert could not carry (a very large request) or a take-over's: written before the messages they copy.
+            await queues.KeepAsync(copiesToKeep ?? inserted?.CopiesLeft ?? [], cancellationToken).ConfigureAwait(false);
+            await queues.EnqueueAsync(kind, built, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -103,31 +182,22 @@ public sealed partial class IngestionAcceptor(
             {
                 await store.MarkReceivingFailedAsync(ingestionId, $"Queueing failed (status {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).", CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception inner) when (inner is RequestFailedException or InvalidOperationException)
+            catch (Exception inner) when (inner is RequestFailedException or InvalidOperationException or OptimisticUpdateException)
             {
-                // It stays "receiving" (never visible as accepted) and a retry may take it over once its lease ends.
+                // It stays "receiving" and a retry may take it over once its lease ends.
             }
 
             return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
         }
 
-        try
-        {
-            await store.MarkAcceptedAsync(ingestionId, insertedETag, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e)
-        {
-            LogStorageFailed(e.Status, e.ErrorCode);
-            return Problems.Unavailable(instance, "The ingestion was queued but could not be marked accepted. Retry later with the same webhook-id.", ingestionId);
-        }
-
-        LogAccepted(ingestionId, ingestion.Kind.ToWire(), ingestion.MetricsTotal, ingestion.MessagesTotal);
+        followUps.Start(ingestionId, ct => store.MarkAcceptedAsync(ingestionId, inserted, ct));
+        LogAccepted(ingestionId, kind.ToWire(), metricCount, built.Count);
         return Accepted(ingestionId);
     }
 
     /// <summary>
-    /// The key was used before with the same request: answer as the first time, finish what it left undone (taking the
-    /// ingestion over), or tell the caller to retry while the first attempt may still be working.
+    /// An Idempotency-Key used before with the same request: answer as the first time, finish what it left undone (taking
+    /// the ingestion over), or tell the caller to retry while the first attempt may still be working.
     /// </summary>
     private async Task<IResult?> ClaimedBeforeAsync(IdempotencyClaim claim, string header, string instance, NewIngestion ingestion, string requestHash,
         DateTimeOffset leaseUntil, CancellationToken cancellationToken)
@@ -148,6 +218,14 @@ public sealed partial class IngestionAcceptor(
             return null;
         }
 
+        return await AnsweredBeforeAsync(existing, header, instance, leaseUntil, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ingestion a key names exists: 202 as before, 409 while its first attempt is working, or null once this request took it over.</summary>
+    private async Task<IResult?> AnsweredBeforeAsync(IngestionRecord existing, string header, string instance, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var id = existing.Id;
+        var now = timeProvider.GetUtcNow();
         if (IngestionStore.CanBeTakenOver(existing, now))
         {
             if (!await store.TryTakeOverAsync(id, leaseUntil, cancellationToken).ConfigureAwait(false))
@@ -194,6 +272,9 @@ public sealed partial class IngestionAcceptor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId} accepted: {Kind}, {MetricCount} metrics in {MessageCount} messages")]
     private partial void LogAccepted(string ingestionId, string kind, int metricCount, int messageCount);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: what a failed first round trip wrote could not be removed (storage status {Status}); a retry takes it over after its lease")]
+    private partial void LogUndoFailed(string ingestionId, int status);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId} answered again for a repeated webhook-id or Idempotency-Key; nothing queued")]
     private partial void LogReplayed(string ingestionId);
 
@@ -209,3 +290,6 @@ public sealed partial class IngestionAcceptor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage failed (status {Status}, code {ErrorCode}): 503")]
     private partial void LogStorageFailed(int status, string? errorCode);
 }
+
+/// <summary>What a request becomes in the queue: its kind (which queue) and its messages, built for an ingestion id (they carry it).</summary>
+public sealed record OutgoingMessages(IngestionKind Kind, Func<string, IEnumerable<byte[]>> ForIngestion);

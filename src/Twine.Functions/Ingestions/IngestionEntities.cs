@@ -42,8 +42,14 @@ public sealed class IngestionEntity : ITableEntity
     public string? RequestHash { get; set; }
     public DateTimeOffset? ReceivingUntil { get; set; }
 
-    /// <summary>True when processing found the ingestion still <c>receiving</c> after its lease and moved it forward.</summary>
+    /// <summary>True when processing found the ingestion still <c>receiving</c> and moved it forward (the edge confirms it later, or a retry may take it over).</summary>
     public bool RecoveredFromReceiving { get; set; }
+
+    /// <summary>
+    /// Set on the row of a webhook-id whose request turned out to repeat an earlier ingestion (same Idempotency-Key, same
+    /// body): the ingestion this webhook-id answers with. Such a row has no messages and is never listed.
+    /// </summary>
+    public string? AliasOf { get; set; }
 
     /// <summary>JSON array of the indexes of messages rescheduled after a transient failure and not done yet.</summary>
     public string? RetryingJson { get; set; }

@@ -104,20 +104,40 @@ public sealed partial class IngestionIndex(StorageTables tables, ILogger<Ingesti
         }
     }
 
-    /// <summary>Copies the ingestion's row as it is now (a point read first): for writes that did not keep the whole row (the edge's accept merge).</summary>
-    public async Task SyncFromRowAsync(string ingestionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The ingestion's first copy, written by the edge once it accepted the ingestion: an insert, so that a copy a fast
+    /// processor already wrote (always newer) stays. One call.
+    /// </summary>
+    public async Task AddFirstAsync(IngestionEntity ingestion, CancellationToken cancellationToken)
     {
         try
         {
-            var row = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, TableKeys.IngestionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (row.HasValue)
-            {
-                await SyncAsync(row.Value!, cancellationToken).ConfigureAwait(false);
-            }
+            await tables.IngestionIndex.AddEntityAsync(IngestionIndexEntity.From(ingestion), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Processing copied a newer state first.
         }
         catch (RequestFailedException e)
         {
-            LogSyncFailed(ingestionId, e.Status);
+            LogSyncFailed(ingestion.PartitionKey, e.Status);
+        }
+    }
+
+    /// <summary>
+    /// A settled ingestion's copy (succeeded, partly succeeded, failed), written without reading the old one: one call.
+    /// Only the write that settles an ingestion uses it; a later change (a replay, a late failure) goes through
+    /// <see cref="SyncAsync"/>, which reads and keeps the highest revision.
+    /// </summary>
+    public async Task ReplaceAsync(IngestionEntity ingestion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.IngestionIndex.UpsertEntityAsync(IngestionIndexEntity.From(ingestion), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            LogSyncFailed(ingestion.PartitionKey, e.Status);
         }
     }
 

@@ -47,6 +47,9 @@ public sealed record IngestionRecord
     /// <summary>True when processing moved the ingestion on from an abandoned <c>receiving</c> (the edge stopped before accepting).</summary>
     public bool RecoveredFromReceiving { get; init; }
 
+    /// <summary>For a webhook-id that repeated another ingestion: that ingestion's id (<see cref="IngestionEntity.AliasOf"/>).</summary>
+    public string? AliasOf { get; init; }
+
     /// <summary>While <see cref="IngestionStatus.Retrying"/>: the latest reschedule; null otherwise.</summary>
     public RetryInfo? Retry { get; init; }
 

@@ -37,6 +37,8 @@ public static class IngestionServiceCollectionExtensions
         services.TryAddSingleton<IngestionIndex>();
         services.TryAddSingleton<IngestionStore>();
         services.TryAddSingleton<IdempotencyKeyStore>();
+        services.TryAddSingleton<AcceptFollowUps>();
+        services.AddHostedService(sp => sp.GetRequiredService<AcceptFollowUps>()); // the worker waits for them when it stops
         services.TryAddSingleton<IngestionAcceptor>();
         services.TryAddSingleton<IngestionStatusHandler>();
         services.TryAddSingleton<IngestionHistoryHandler>();

@@ -36,7 +36,8 @@ public sealed partial class IngestionStore
                 CreatedAt = now,
             };
             var before = snapshot.Ingestion is null ? null : IngestionAggregate.Fingerprint(entity);
-            MoveOnIfAbandoned(entity, now);
+            var statusBefore = snapshot.Ingestion?.Status;
+            MoveOnIfAbandoned(entity);
             IngestionAggregate.Apply(entity, recorded is null ? [.. snapshot.Results.Append(result).OrderBy(r => r.MessageIndex)] : snapshot.Results);
             var status = IngestionNames.ParseStatus(entity.Status);
             if (recorded is not null && before is not null && before == IngestionAggregate.Fingerprint(entity))
@@ -58,7 +59,11 @@ public sealed partial class IngestionStore
             try
             {
                 await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                await index.SyncAsync(entity, cancellationToken).ConfigureAwait(false); // the history index, as every ingestion write
+                if (entity.Status != statusBefore)
+                {
+                    await CopyStatusChangeAsync(entity, cancellationToken).ConfigureAwait(false);
+                }
+
                 return status;
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
@@ -69,6 +74,17 @@ public sealed partial class IngestionStore
 
         throw new OptimisticUpdateException(tables.Ingestions.Name, ingestionId, TableKeys.MessageRow(outcome.MessageIndex), OptimisticUpdate.DefaultMaxAttempts);
     }
+
+    /// <summary>
+    /// The history index follows an outcome only when it changed the ingestion's status (the list filters and shows
+    /// statuses; its counts are those of the last change, the status read's are live). The write that settles an
+    /// ingestion replaces its copy without reading it (one call: nothing newer can be written concurrently, every message
+    /// has its outcome); any other change keeps the higher revision (<see cref="IngestionIndex.SyncAsync"/>).
+    /// </summary>
+    private Task CopyStatusChangeAsync(IngestionEntity entity, CancellationToken cancellationToken) =>
+        IsSettled(ToRecord(entity)) && entity.ReplayPendingUntil is null
+            ? index.ReplaceAsync(entity, cancellationToken)
+            : index.SyncAsync(entity, cancellationToken);
 
     private IngestionResultEntity ResultRow(string ingestionId, MessageOutcome outcome)
     {

@@ -9,11 +9,14 @@ namespace Twine.Functions.Ingestions;
 public sealed partial class IngestionStore
 {
     /// <summary>
-    /// Inserts a new ingestion in the internal <c>receiving</c> state. Returns the new row's ETag (so that accepting it
-    /// needs no read), or null when the id is already taken.
+    /// Inserts a new ingestion in the internal <c>receiving</c> state together with the kept copies of its messages, in one
+    /// entity-group transaction (as many copies as fit one; <see cref="ReceivingRecord.CopiesLeft"/> are the rest). The
+    /// insert fails whole when the row exists, so for an id derived from a webhook-id it is also the claim of that
+    /// webhook-id. Returns the row's ETag and content (so that accepting it needs no read), or null when the id is taken.
+    /// The history index is written once the ingestion is accepted (<see cref="MarkAcceptedAsync"/>), not here.
     /// </summary>
-    public async Task<ETag?> TryCreateReceivingAsync(string ingestionId, NewIngestion ingestion, string requestHash,
-        DateTimeOffset receivingUntil, CancellationToken cancellationToken)
+    public async Task<ReceivingRecord?> TryCreateReceivingAsync(string ingestionId, NewIngestion ingestion, string requestHash,
+        DateTimeOffset receivingUntil, CancellationToken cancellationToken, IReadOnlyList<TableEntity>? keptCopies = null)
     {
         var now = timeProvider.GetUtcNow();
         var (entriesJson, entriesTruncated) = JsonPropertyLimit.Serialize(ingestion.Entries ?? [], IngestionJsonContext.Default.ListEntryReport);
@@ -32,30 +35,105 @@ public sealed partial class IngestionStore
             ReceivingUntil = receivingUntil,
             Partner = ingestion.Source?.Partner,
             WebhookId = ingestion.Source?.WebhookId,
-            WebhookIdKeyHash = ingestion.Source?.WebhookIdKeyHash,
             IdempotencyKeyHash = ingestion.Source?.IdempotencyKeyHash,
             CreatedAt = now,
             UpdatedAt = now,
         };
+        var (withRow, left) = SplitForInsert(keptCopies ?? []);
+        var actions = new List<TableTransactionAction>(withRow.Count + 1) { new(TableTransactionActionType.Add, entity) };
+        actions.AddRange(withRow.Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)));
         try
         {
-            var response = await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            await index.SyncAsync(entity, cancellationToken).ConfigureAwait(false);
-            return response.Headers.ETag ?? default(ETag);
+            var response = await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            entity.ETag = response.Value[0].Headers.ETag ?? default;
+            return new ReceivingRecord(entity, left);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
         {
             return null;
         }
     }
 
     /// <summary>
-    /// Receiving → accepted, once every message is queued. With the ETag of the insert this is one conditional merge;
-    /// if the row changed meanwhile (a fast queue trigger recorded an outcome), it is read and recomputed instead.
+    /// Removes a row this request inserted and its kept copies (one transaction: they share the partition), when the
+    /// request turned out to repeat another (its Idempotency-Key named an earlier ingestion) or failed in part. Only the
+    /// row as inserted: if anything changed it, it is left.
     /// </summary>
-    public async Task MarkAcceptedAsync(string ingestionId, ETag? insertedETag, CancellationToken cancellationToken)
+    public async Task DiscardReceivingAsync(ReceivingRecord inserted, CancellationToken cancellationToken)
     {
-        if (insertedETag is { } etag)
+        var id = inserted.Entity.PartitionKey;
+        var left = inserted.CopiesLeft.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, new TableEntity(id, TableKeys.IngestionRow), inserted.Entity.ETag == default ? ETag.All : inserted.Entity.ETag),
+        };
+        actions.AddRange(KeptCopyKeys(inserted, left).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All)));
+        try
+        {
+            await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or changed by someone who knows the id: not ours to remove.
+        }
+    }
+
+    /// <summary>
+    /// Turns a row this request inserted into an alias of <paramref name="targetId"/> (its request repeated that
+    /// ingestion under a new webhook-id) and removes its kept copies, in one transaction: a later repeat of this
+    /// webhook-id then answers as the target does. Only the row as inserted.
+    /// </summary>
+    public async Task MakeAliasAsync(ReceivingRecord inserted, string targetId, CancellationToken cancellationToken)
+    {
+        var copies = KeptCopyKeys(inserted, inserted.CopiesLeft.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal)).ToList();
+        var alias = inserted.Entity;
+        alias.AliasOf = targetId;
+        alias.ReceivingUntil = null;
+        alias.MessagesTotal = 0;
+        alias.MetricsTotal = 0;
+        alias.EntriesJson = null;
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, alias, alias.ETag == default ? ETag.All : alias.ETag) };
+        actions.AddRange(copies.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(alias.PartitionKey, k), ETag.All)));
+        await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<string> KeptCopyKeys(ReceivingRecord inserted, HashSet<string> notWritten) =>
+        Enumerable.Range(0, inserted.Entity.MessagesTotal).Select(TableKeys.KeptMessageRow).Where(k => !notWritten.Contains(k)).Take(99);
+
+    /// <summary>
+    /// The copies that fit the insert's transaction with the row: at most 99 entities and well under its 4 MiB (a copy's
+    /// body travels base64, a third larger). Nearly every request fits; a very large one writes the rest before queueing.
+    /// </summary>
+    private static (IReadOnlyList<TableEntity> WithRow, IReadOnlyList<TableEntity> Left) SplitForInsert(IReadOnlyList<TableEntity> copies)
+    {
+        const int maxEntities = 99;
+        const long maxBodyBytes = 2_500_000;
+        long bytes = 0;
+        var count = 0;
+        foreach (var copy in copies)
+        {
+            var size = (copy.GetBinary(nameof(KeptMessageEntity.Body))?.Length ?? 0) + 256L;
+            if (count == maxEntities || bytes + size > maxBodyBytes)
+            {
+                break;
+            }
+
+            bytes += size;
+            count++;
+        }
+
+        return ([.. copies.Take(count)], [.. copies.Skip(count)]);
+    }
+
+    /// <summary>
+    /// Receiving → accepted, once every message is queued; then the ingestion's first row in the history index. With the
+    /// insert's ETag this is one conditional merge and one insert; if the row changed meanwhile (a fast queue trigger
+    /// recorded an outcome), it is read and recomputed instead, and a processor's note that it found the row still
+    /// receiving is cleared (every message was queued: a retry need not queue them again).
+    /// </summary>
+    public async Task MarkAcceptedAsync(string ingestionId, ReceivingRecord? inserted, CancellationToken cancellationToken)
+    {
+        if (inserted is { Entity.ETag: var etag } && etag != default)
         {
             var now = timeProvider.GetUtcNow();
             var change = new TableEntity(ingestionId, TableKeys.IngestionRow)
@@ -67,7 +145,11 @@ public sealed partial class IngestionStore
             try
             {
                 await tables.Ingestions.UpdateEntityAsync(change, etag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-                await index.SyncFromRowAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+                var entity = inserted.Entity;
+                entity.Status = IngestionStatus.Accepted.ToWire();
+                entity.UpdatedAt = now;
+                entity.Revision = 1;
+                await index.AddFirstAsync(entity, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (RequestFailedException e) when (e.Status == 412)
@@ -85,10 +167,18 @@ public sealed partial class IngestionStore
 
             if (entity.Status != IngestionStatus.Receiving.ToWire())
             {
+                if (entity.RecoveredFromReceiving && !entity.FailedWhileReceiving)
+                {
+                    entity.RecoveredFromReceiving = false; // processing moved it on first; every message was queued after all
+                    entity.UpdatedAt = timeProvider.GetUtcNow();
+                    return OptimisticChange<IngestionEntity, bool>.Put(entity, true);
+                }
+
                 return OptimisticChange<IngestionEntity, bool>.Decline(false); // already accepted, or failed/taken over by another attempt
             }
 
             entity.Status = IngestionStatus.Accepted.ToWire();
+            entity.ReceivingUntil = null;
             if (entity.MessagesDone > 0 || entity.RetryingJson is not null)
             {
                 // Outcomes (or reschedules) arrived while the edge was still queueing: the status follows from them.
@@ -109,7 +199,7 @@ public sealed partial class IngestionStore
                 throw Missing(ingestionId);
             }
 
-            if (entity.Status != IngestionStatus.Receiving.ToWire())
+            if (entity.Status != IngestionStatus.Receiving.ToWire() && !(entity.RecoveredFromReceiving && entity.FailureReason is null))
             {
                 return OptimisticChange<IngestionEntity, bool>.Decline(false);
             }
@@ -153,3 +243,6 @@ public sealed partial class IngestionStore
         }
     }
 }
+
+/// <summary>A row the edge inserted (with its ETag) and the kept copies its insert could not carry.</summary>
+public sealed record ReceivingRecord(IngestionEntity Entity, IReadOnlyList<TableEntity> CopiesLeft);

@@ -84,14 +84,27 @@ public sealed partial class IngestionStore
             return OptimisticChange<IngestionEntity, bool>.Put(entity, true);
         }, cancellationToken);
 
-    /// <summary>The kept queue messages of an ingestion (one partition query), by message index.</summary>
+    /// <summary>
+    /// The kept queue messages of an ingestion, by message index: one query of its partition's copies, and of the
+    /// IngestionMessages table where ingestions accepted before the copies moved into the partition kept theirs.
+    /// </summary>
     public async Task<IReadOnlyDictionary<int, KeptMessageEntity>> GetKeptMessagesAsync(string ingestionId, CancellationToken cancellationToken)
     {
         var kept = new Dictionary<int, KeptMessageEntity>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
-        await foreach (var row in tables.IngestionMessages.QueryAsync<KeptMessageEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var legacy = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
+        await foreach (var row in tables.IngestionMessages.QueryAsync<KeptMessageEntity>(legacy, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (int.TryParse(row.RowKey, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            if (ParseIndex(row.RowKey) is { } index)
+            {
+                kept[index] = row;
+            }
+        }
+
+        var copies = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {ingestionId} and RowKey ge {TableKeys.KeptMessageRowPrefix} and RowKey lt {TableKeys.KeptMessageRowsEnd}");
+        await foreach (var row in tables.Ingestions.QueryAsync<KeptMessageEntity>(copies, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (ParseIndex(row.RowKey[TableKeys.KeptMessageRowPrefix.Length..]) is { } index)
             {
                 kept[index] = row;
             }
@@ -99,4 +112,7 @@ public sealed partial class IngestionStore
 
         return kept;
     }
+
+    private static int? ParseIndex(string digits) =>
+        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) ? index : null;
 }

@@ -25,7 +25,7 @@ public sealed partial class IngestionStore
                 MessagesTotal = messageCount,
                 CreatedAt = now,
             };
-            MoveOnIfAbandoned(entity, now);
+            MoveOnIfAbandoned(entity);
             var waiting = JsonPropertyLimit.Deserialize(entity.RetryingJson, IngestionJsonContext.Default.ListInt32).ToHashSet();
             waiting.Add(messageIndex);
             entity.RetryingJson = JsonSerializer.Serialize([.. waiting.Order()], IngestionJsonContext.Default.ListInt32);

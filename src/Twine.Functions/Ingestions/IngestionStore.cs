@@ -33,12 +33,15 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
             && record.MessagesDone < record.MessagesTotal);
 
     /// <summary>
-    /// Receiving past its lease: the edge queued this message and stopped before accepting (a crash between enqueue and
-    /// the merge). Moves it to processing; a retry by the partner may still take it over (<see cref="CanBeTakenOver"/>).
+    /// Still receiving when one of its messages is processed: the edge queued it and either has not marked the ingestion
+    /// accepted yet (it does so after its 202) or stopped before it could. Moves it to processing, noting that the edge did
+    /// not confirm (<see cref="IngestionEntity.RecoveredFromReceiving"/>): the edge's mark clears the note, and until then a
+    /// retry by the partner may take it over and queue every message again (<see cref="CanBeTakenOver"/>; messages already
+    /// done are recognised by their outcome rows).
     /// </summary>
-    private static bool MoveOnIfAbandoned(IngestionEntity entity, DateTimeOffset now)
+    private static bool MoveOnIfAbandoned(IngestionEntity entity)
     {
-        if (entity.Status != IngestionStatus.Receiving.ToWire() || entity.ReceivingUntil is not { } until || until > now)
+        if (entity.Status != IngestionStatus.Receiving.ToWire())
         {
             return false;
         }
@@ -63,15 +66,36 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
     }
 
     /// <summary>
-    /// What processing needs before it calls Twine: the ingestion row, then its outcomes (whether this message was
-    /// recorded already, and what recording its outcome will change). In that order, not in parallel: an outcome
-    /// recorded between the two reads is then among the outcomes and missing from the row, so the write conditional on
-    /// the row's ETag fails and is recomputed; read the other way round, a write could drop that outcome from the counts.
+    /// What processing needs before it calls Twine: the ingestion row and its outcomes (whether this message was recorded
+    /// already, and what recording its outcome will change), in one query of the ingestion's partition. A query of one
+    /// partition returns a consistent state on Azurite and, page by page, on Table Storage; should an outcome land between
+    /// the outcome rows and the ingestion row (they sort first), the row counts more outcomes than were read, and the two
+    /// are read again one after the other, the row first: an outcome recorded between those reads is among the outcomes
+    /// and missing from the row, so the write conditional on the row's ETag fails and is recomputed, never dropped.
     /// </summary>
     public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken)
     {
-        var row = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
-        var results = await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and RowKey le {TableKeys.IngestionRow}");
+        IngestionEntity? row = null;
+        var results = new List<IngestionResultEntity>();
+        await foreach (var entity in tables.Ingestions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entity.RowKey == TableKeys.IngestionRow)
+            {
+                row = TableEntityMapping.To<IngestionEntity>(entity);
+            }
+            else if (string.CompareOrdinal(entity.RowKey, TableKeys.MessageRowsEnd) < 0)
+            {
+                results.Add(TableEntityMapping.To<IngestionResultEntity>(entity));
+            }
+        }
+
+        if (row is not null && row.MessagesDone > results.Count)
+        {
+            row = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            return new IngestionSnapshot(row, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false));
+        }
+
         return new IngestionSnapshot(row, results);
     }
 
@@ -143,6 +167,7 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
         RequestHash = e.RequestHash,
         ReceivingUntil = e.ReceivingUntil,
         RecoveredFromReceiving = e.RecoveredFromReceiving,
+        AliasOf = e.AliasOf,
         Retry = e.NextAttemptAt is { } next && e.RetryAttempt is { } attempt
             ? new RetryInfo(attempt, e.RetryLastError ?? "", e.RetryLastReqId, next,
                 JsonPropertyLimit.Deserialize(e.RetryingJson, IngestionJsonContext.Default.ListInt32).Count)
@@ -167,14 +192,14 @@ public sealed record NewIngestion(IngestionKind Kind, int MetricsTotal, int Mess
 }
 
 /// <summary>
-/// The signed request an ingestion came from: the partner (lower case), its webhook-id, and the IngestionKeys partitions
-/// (SHA-256 of the scoped keys) it claimed, so that retention can delete them with the ingestion.
+/// The signed request an ingestion came from: the partner (lower case), its webhook-id, and the IngestionKeys partition
+/// (SHA-256 of the scoped Idempotency-Key) it claimed, so that retention can delete it with the ingestion. The webhook-id
+/// needs no key row: the ingestion's id is derived from it (<see cref="IngestionId.ForWebhookId"/>).
 /// </summary>
-public sealed record IngestionSource(string Partner, string WebhookId, string WebhookIdKeyHash, string? IdempotencyKeyHash)
+public sealed record IngestionSource(string Partner, string WebhookId, string? IdempotencyKeyHash)
 {
     public static IngestionSource From(Partners.RequestKeys keys) =>
-        new(keys.Partner.ToLowerInvariant(), keys.WebhookId, TableKeys.IdempotencyKeyPartition(keys.WebhookIdKey),
-            keys.IdempotencyKeyKey is { } key ? TableKeys.IdempotencyKeyPartition(key) : null);
+        new(keys.Partner.ToLowerInvariant(), keys.WebhookId, keys.IdempotencyKeyKey is { } key ? TableKeys.IdempotencyKeyPartition(key) : null);
 }
 
 /// <summary>

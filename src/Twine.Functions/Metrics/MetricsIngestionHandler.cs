@@ -15,7 +15,7 @@ namespace Twine.Functions.Metrics;
 /// then the metrics are queued and the ingestion accepted. Logs carry ids, counts and status codes only: bodies are
 /// patient data.
 /// </summary>
-public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, IngestionQueues queues, WebhookVerifier verifier, ILogger<MetricsIngestionHandler> logger)
+public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, WebhookVerifier verifier, ILogger<MetricsIngestionHandler> logger)
 {
     public const string Instance = "/api/metrics";
 
@@ -46,7 +46,7 @@ public sealed partial class MetricsIngestionHandler(IngestionAcceptor acceptor, 
         var hash = IngestionAcceptor.RequestHash("POST", "metrics", signed.Body);
         return await acceptor.AcceptAsync(Instance, new NewIngestion(IngestionKind.Metrics, read.MetricCount, plan.MessageCount),
             new RequestKeys(signed.Partner!, request.Webhook.Id!, request.IdempotencyKey), hash,
-            (id, ct) => queues.SendAsync(queues.Metrics, plan.Messages(id), ct), cancellationToken).ConfigureAwait(false);
+            new OutgoingMessages(IngestionKind.Metrics, plan.Messages), cancellationToken).ConfigureAwait(false);
     }
 
     private BodyResult Refused(BodyResult problem, WebhookRequest request, string? partner) =>

@@ -107,13 +107,9 @@ public sealed partial class MetricsMessageProcessor(
         LogRecorded(message.IngestionId, message.MessageIndex, outcome.Created, outcome.IgnoredDuplicates, outcome.Failed);
     }
 
-    private async Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken)
-    {
-        if (await store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot).ConfigureAwait(false) == IngestionStatus.Receiving)
-        {
-            await retries.FollowUpAsync(processing, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <remarks>An ingestion the edge has not marked accepted yet is moved on by the outcome itself (the message proves it was queued).</remarks>
+    private Task RecordAsync(ProcessingMessage processing, MessageOutcome outcome, IngestionSnapshot snapshot, CancellationToken cancellationToken) =>
+        store.RecordMessageOutcomeAsync(processing.IngestionId, outcome, cancellationToken, snapshot);
 
     /// <summary>
     /// The metrics as the client's models, each checked to be writable as Twine's JSON (a number such as 1e400 parses

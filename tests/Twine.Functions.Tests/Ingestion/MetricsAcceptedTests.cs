@@ -1,4 +1,5 @@
 using System.Text;
+using Twine.Functions.Partners;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Twine.Functions.Tests.Infrastructure;
@@ -47,7 +48,9 @@ public sealed class MetricsAcceptedTests(AzuriteFixture azurite)
             Assert.True(JsonElement.DeepEquals(sent.RootElement.GetProperty("data")[i], message.Metrics[i]), $"metric {i} changed on the way");
         }
 
-        Assert.Single(await app.RowsAsync(app.Names.IngestionKeysTable)); // no Idempotency-Key: the one key row is the signed webhook-id's
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionKeysTable)); // no Idempotency-Key: no key row, the id is the signed webhook-id's
+        var webhookId = (await app.Store.GetAsync(id, CancellationToken.None))!.WebhookId!;
+        Assert.Equal(IngestionId.ForWebhookId(new RequestKeys(TestApp.TestPartner, webhookId, null).WebhookIdKey), id);
     }
 
     [Fact]

@@ -35,24 +35,29 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     public QueueClient Metrics { get; } = service.GetQueueClient(options.Value.MetricsQueue);
     public QueueClient CalendarEvents { get; } = service.GetQueueClient(options.Value.CalendarEventsQueue);
 
-    /// <summary>
-    /// Keeps a copy of each message (IngestionMessages, PK = its ingestion id, RK = its message index: what a replay sends
-    /// again, until retention deletes it), then sends the messages (UTF-8 JSON) concurrently; throws if any write fails.
-    /// The copy is written first, so a message that was queued always has one.
-    /// </summary>
-    public async Task SendAsync(QueueClient queue, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
-    {
-        var list = messages as IReadOnlyList<byte[]> ?? messages.ToList();
-        var kind = queue.Name == CalendarEvents.Name ? IngestionKind.CalendarEvent : IngestionKind.Metrics;
-        var copies = list.Select(m => KeptCopy(kind, m)).OfType<TableEntity>().ToList();
-        if (copies.Count > 0)
-        {
-            await TableBatchWriter.UpsertAsync(tables.IngestionMessages, copies, TableTransactionActionType.UpsertReplace, cancellationToken).ConfigureAwait(false);
-        }
+    /// <summary>The queue an ingestion kind's messages go to.</summary>
+    public QueueClient For(IngestionKind kind) => kind == IngestionKind.CalendarEvent ? CalendarEvents : Metrics;
 
-        await Task.WhenAll(list.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)))
-            .ConfigureAwait(false);
+    /// <summary>
+    /// The kept copies of an ingestion's messages (Ingestions table, the ingestion's partition, RK
+    /// <see cref="TableKeys.KeptMessageRow"/>): what a replay sends again, until retention deletes the partition. The edge
+    /// writes them with the ingestion row, so a message that was queued always has its copy.
+    /// </summary>
+    public static IReadOnlyList<TableEntity> KeptCopies(IngestionKind kind, IEnumerable<byte[]> messages) =>
+        messages.Select(m => KeptCopy(kind, m)).OfType<TableEntity>().ToList();
+
+    /// <summary>Sends the messages (UTF-8 JSON) concurrently; throws if any send fails.</summary>
+    public Task EnqueueAsync(IngestionKind kind, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
+    {
+        var queue = For(kind);
+        return Task.WhenAll(messages.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)));
     }
+
+    /// <summary>Writes kept copies the ingestion's insert did not carry (or that a take-over queues again).</summary>
+    public Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken) =>
+        copies.Count == 0
+            ? Task.CompletedTask
+            : TableBatchWriter.UpsertAsync(tables.Ingestions, copies, TableTransactionActionType.UpsertReplace, cancellationToken);
 
     /// <summary>Created at start-up (<see cref="StorageProvisioning"/>); the host creates the <c>-poison</c> queues itself.</summary>
     public Task CreateAsync(CancellationToken cancellationToken) =>

@@ -115,7 +115,9 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         }
 
         var results = await DeletePartitionAsync(tables.Ingestions, id, cancellationToken, rowKeysBelow: TableKeys.MessageRowsEnd).ConfigureAwait(false);
-        var messages = await DeletePartitionAsync(tables.IngestionMessages, id, cancellationToken).ConfigureAwait(false);
+        var messages = await DeletePartitionAsync(tables.Ingestions, id, cancellationToken,
+                           rowKeysBelow: TableKeys.KeptMessageRowsEnd, rowKeysFrom: TableKeys.KeptMessageRowPrefix).ConfigureAwait(false)
+                       + await DeletePartitionAsync(tables.IngestionMessages, id, cancellationToken).ConfigureAwait(false); // copies kept before they moved into the partition
         var keys = 0;
         foreach (var hash in new[] { ingestion?.WebhookIdKeyHash, ingestion?.IdempotencyKeyHash }.OfType<string>())
         {
@@ -165,11 +167,13 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
 
     /// <summary>Deletes every row of one partition: a partition query for the keys, then batches of 100 (one transaction each).</summary>
     /// <param name="rowKeysBelow">Only the rows whose RowKey sorts below this (an ingestion's outcome rows, not its own row).</param>
-    private static async Task<int> DeletePartitionAsync(TableClient table, string partitionKey, CancellationToken cancellationToken, string? rowKeysBelow = null)
+    /// <param name="rowKeysFrom">And not below this (an ingestion's kept message copies).</param>
+    private static async Task<int> DeletePartitionAsync(TableClient table, string partitionKey, CancellationToken cancellationToken, string? rowKeysBelow = null,
+        string rowKeysFrom = "")
     {
         var filter = rowKeysBelow is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey lt {rowKeysBelow}");
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {rowKeysFrom} and RowKey lt {rowKeysBelow}");
         var keys = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -112,18 +112,6 @@ public sealed partial class MessageRetries(
         ExceptionDispatchInfo.Throw(exception);
     }
 
-    /// <summary>
-    /// The edge queued this message and has not accepted its ingestion yet (still <c>receiving</c>, its lease running):
-    /// if the edge stopped there, nobody would move the ingestion on. A copy of the message comes back after the lease;
-    /// it finds its outcome recorded (Twine is not called again) and moves the ingestion on if it is still receiving.
-    /// </summary>
-    public async Task FollowUpAsync(ProcessingMessage message, CancellationToken cancellationToken)
-    {
-        var delay = IngestionAcceptor.ReceivingLease + TimeSpan.FromSeconds(5);
-        await retryQueue.SendAsync(message.Queue, Encoding.UTF8.GetBytes(message.Root.GetRawText()), delay, cancellationToken).ConfigureAwait(false);
-        LogFollowUp(message.IngestionId, message.MessageIndex, delay);
-    }
-
     private async Task<bool> RescheduleAsync(ProcessingMessage message, Exception exception, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
@@ -195,6 +183,4 @@ public sealed partial class MessageRetries(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: message {MessageIndex}: last attempt's failure could not be recorded ({ExceptionType})")]
     private partial void LogLastAttemptNotRecorded(string ingestionId, int messageIndex, string exceptionType);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex}: the edge has not accepted the ingestion yet; a follow-up copy checks again in {Delay}")]
-    private partial void LogFollowUp(string ingestionId, int messageIndex, TimeSpan delay);
 }

@@ -7,7 +7,11 @@ using Twine.Functions.Platform.Http;
 
 namespace Twine.Functions.Ingestions.Status;
 
-/// <summary>GET /api/ingestions/{id}: one point read of the Ingestions row. Ingestions not yet accepted read as 404.</summary>
+/// <summary>
+/// GET /api/ingestions/{id}: one point read of the Ingestions row. The edge answers 202 once the messages are queued and
+/// marks the row accepted just after the answer, so a row still "receiving" (internal) reads as accepted: its id was
+/// only ever handed out with the 202, or to a retry told to wait; if queueing fails, it turns failed.
+/// </summary>
 public sealed class IngestionStatusHandler(IngestionStore store, OperatorAccess access)
 {
     /// <param name="principal">The request's X-MS-CLIENT-PRINCIPAL header (<see cref="OperatorAccess"/>): the status route is an operator route.</param>
@@ -35,7 +39,7 @@ public sealed class IngestionStatusHandler(IngestionStore store, OperatorAccess 
             return Problems.Unavailable(instance, "The ingestion could not be read. Retry later.");
         }
 
-        if (record is null || record.Status == IngestionStatus.Receiving)
+        if (record is null)
         {
             return Problems.NotFound(instance, "No accepted ingestion has this id.");
         }
@@ -44,7 +48,7 @@ public sealed class IngestionStatusHandler(IngestionStore store, OperatorAccess 
         {
             IngestionId = record.Id,
             Kind = record.Kind.ToWire(),
-            Status = record.Status.ToWire(),
+            Status = Shown(record.Status).ToWire(),
             ExternalId = record.ExternalId,
             Operation = record.Operation,
             Counts = new IngestionCounts(record.MetricsTotal, record.MessagesTotal, record.MessagesDone, record.Created, record.IgnoredDuplicates, record.Failed, record.Superseded),
@@ -68,4 +72,6 @@ public sealed class IngestionStatusHandler(IngestionStore store, OperatorAccess 
         return new BodyResult(StatusCodes.Status200OK, "application/json",
             JsonSerializer.SerializeToUtf8Bytes(response, IngestionJsonContext.Default.IngestionStatusResponse));
     }
+
+    private static IngestionStatus Shown(IngestionStatus status) => status == IngestionStatus.Receiving ? IngestionStatus.Accepted : status;
 }

@@ -61,6 +61,18 @@ public static class TableKeys
     /// <summary>IngestionIndex partitions that are not days (their keys start with a letter, so they sort after every day).</summary>
     public const string RetentionStatePartition = "retention";
 
-    /// <summary>IngestionMessages: PK = ingestion id, RK = the message index (<see cref="MessageRow"/>).</summary>
-    public static string KeptMessageRow(int messageIndex) => MessageRow(messageIndex);
+    /// <summary>
+    /// A kept copy of a queue message (for replay) in the Ingestions table: PK = ingestion id, RK = "m" + the message index
+    /// (<see cref="MessageRow"/>), so the copies sort after the ingestion row and are written in the same entity-group
+    /// transaction as its insert. Ingestions accepted before this layout kept theirs in IngestionMessages (RK = the index).
+    /// </summary>
+    public static string KeptMessageRow(int messageIndex) => KeptMessageRowPrefix + MessageRow(messageIndex);
+
+    public const string KeptMessageRowPrefix = "m";
+
+    /// <summary>The row key after every kept copy's ("n" follows "m").</summary>
+    public const string KeptMessageRowsEnd = "n";
+
+    /// <summary>IngestionMessages (before kept copies moved into the Ingestions partition): RK = the message index.</summary>
+    public static string LegacyKeptMessageRow(int messageIndex) => MessageRow(messageIndex);
 }

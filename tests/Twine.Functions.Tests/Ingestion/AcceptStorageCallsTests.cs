@@ -1,0 +1,122 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.DependencyInjection;
+using Twine.Functions.Tests.Infrastructure;
+using Twine.Functions.Ingestions;
+using Twine.Functions.Partners;
+
+namespace Twine.Functions.Tests.Ingestion;
+
+/// <summary>
+/// Issue 15's accept path, counted through a pipeline policy on every storage client the app builds (never timed): what
+/// the partner waits for, and what the edge does after its 202.
+/// </summary>
+public sealed class AcceptStorageCallsTests(AzuriteFixture azurite)
+{
+    private sealed class Counter(int tablePort) : HttpPipelineSynchronousPolicy
+    {
+        private int _table, _queue;
+
+        public (int Table, int Queue) Now => (Volatile.Read(ref _table), Volatile.Read(ref _queue));
+
+        public override void OnSendingRequest(HttpMessage message) =>
+            Interlocked.Increment(ref message.Request.Uri.Port == tablePort ? ref _table : ref _queue);
+    }
+
+    private (TestApp App, Counter Calls) Create()
+    {
+        var counter = new Counter(azurite.TablePort);
+        var app = new TestApp(azurite, register: (services, _) =>
+            services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry))));
+        return (app, counter);
+    }
+
+    private static async Task<(TestResponse Response, (int Table, int Queue) BeforeAnswer, (int Table, int Queue) AfterAnswer)> PostCountedAsync(
+        TestApp app, Counter calls, byte[] body, string? idempotencyKey = null)
+    {
+        var start = calls.Now;
+        using var stream = new MemoryStream(body);
+        var result = await app.Metrics.HandleAsync(new WebhookRequest(app.Sign(body), "application/vnd.api+json", null, body.Length, idempotencyKey, stream), CancellationToken.None);
+        var answered = calls.Now; // the handler's result is the answer: nothing after this delays the partner
+        var response = await app.ExecuteAsync(result); // runs the result, then waits for the edge's follow-ups
+        var settled = calls.Now;
+        return (response, (answered.Table - start.Table, answered.Queue - start.Queue), (settled.Table - answered.Table, settled.Queue - answered.Queue));
+    }
+
+    private static byte[] Body(int metrics) => System.Text.Encoding.UTF8.GetBytes(Bodies.Metrics(metrics).ToJsonString());
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(1000)] // ten messages: their kept copies still travel with the row
+    public async Task A_request_costs_one_table_transaction_and_the_enqueue_before_its_202(int metrics)
+    {
+        var (app, calls) = Create();
+        await using var _ = app;
+        await app.PostMetricsAsync(Body(1)); // warm: clients built, nothing else
+
+        var (response, before, after) = await PostCountedAsync(app, calls, Body(metrics));
+
+        Assert.Equal(202, response.Status);
+        var messages = (metrics + 99) / 100;
+        Assert.Equal((1, messages), before); // the row with its kept copies (also the webhook-id's claim), then each message sent
+        Assert.Equal((2, 0), after); // after the answer: the accepted mark and the history index row
+        Assert.Equal("accepted", (await app.GetStatusAsync(response.IngestionId)).Json["status"]!.GetValue<string>());
+        Assert.Equal(messages, (await app.KeptMessageRowsAsync()).Count(r => r.PartitionKey == response.IngestionId));
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_is_claimed_in_the_same_round_trip_as_the_row()
+    {
+        var (app, calls) = Create();
+        await using var _ = app;
+        await app.PostMetricsAsync(Body(1));
+
+        var (response, before, _) = await PostCountedAsync(app, calls, Body(1), idempotencyKey: "order-7");
+
+        Assert.Equal(202, response.Status);
+        Assert.Equal((2, 1), before); // the row and the key's claim are sent together, then the enqueue
+    }
+
+    [Fact]
+    public async Task A_repeated_webhook_id_is_answered_from_the_row_it_finds_and_queues_nothing()
+    {
+        var (app, calls) = Create();
+        await using var _ = app;
+        var body = Body(2);
+        var headers = app.Sign(body, webhookId: "msg_repeat");
+        using (var first = new MemoryStream(body))
+        {
+            Assert.Equal(202, (await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(headers, "application/vnd.api+json", null, body.Length, null, first), CancellationToken.None))).Status);
+        }
+
+        var start = calls.Now;
+        using var again = new MemoryStream(body);
+        var repeat = await app.ExecuteAsync(await app.Metrics.HandleAsync(new WebhookRequest(app.Sign(body, webhookId: "msg_repeat"), "application/vnd.api+json", null, body.Length, null, again), CancellationToken.None));
+
+        Assert.Equal(202, repeat.Status);
+        Assert.Equal((2, 0), (calls.Now.Table - start.Table, calls.Now.Queue - start.Queue)); // the insert that found the row, the read of it
+        Assert.Equal(1, await app.MessageCountAsync(app.Names.MetricsQueue));
+    }
+
+    [Fact]
+    public async Task Until_the_edge_marks_it_accepted_after_the_answer_the_ingestion_reads_as_accepted_and_is_not_listed()
+    {
+        await using var app = new TestApp(azurite);
+        var body = Bodies.Metrics(1);
+        var hash = IngestionAcceptor.RequestHash("POST", "metrics", System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
+        var id = IngestionId.New(app.Time);
+        var inserted = await app.Store.TryCreateReceivingAsync(id, new NewIngestion(IngestionKind.Metrics, 1, 1), hash,
+            app.Time.GetUtcNow() + IngestionAcceptor.ReceivingLease, CancellationToken.None);
+
+        var beforeMark = await app.GetStatusAsync(id);
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionIndexTable)); // the index row comes with the mark
+        await app.Store.MarkAcceptedAsync(id, inserted, CancellationToken.None);
+
+        Assert.Equal("accepted", beforeMark.Json["status"]!.GetValue<string>());
+        var indexRow = Assert.Single(await app.RowsAsync(app.Names.IngestionIndexTable));
+        Assert.Equal(("accepted", id), (indexRow.GetString("Status"), indexRow.GetString("IngestionId")));
+        Assert.Equal(IngestionStatus.Accepted, (await app.Store.GetAsync(id, CancellationToken.None))!.Status);
+    }
+}
