@@ -124,6 +124,7 @@ public static class AcceptHarness
                     throw new InvalidOperationException($"The accept path answered {status}, not 202.");
                 }
 
+                await app.Services.GetRequiredService<AcceptFollowUps>().WhenIdleAsync(); // the edge's calls after its 202 are not processing's
                 var messages = (await raw.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Value;
                 var before = app.StorageCalls.Snapshot();
                 var creates = sandbox.RequestCount("POST", "/patient_health_metric");

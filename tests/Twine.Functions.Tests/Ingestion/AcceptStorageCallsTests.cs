@@ -10,7 +10,7 @@ namespace Twine.Functions.Tests.Ingestion;
 
 /// <summary>
 /// Issue 15's accept path, counted through a pipeline policy on every storage client the app builds (never timed): what
-/// the partner waits for, and what the edge does after its 202.
+/// the partner waits for, and what the edge does after its 202. Counted per call (a transport retry under load is not a second call).
 /// </summary>
 public sealed class AcceptStorageCallsTests(AzuriteFixture azurite)
 {
@@ -28,7 +28,7 @@ public sealed class AcceptStorageCallsTests(AzuriteFixture azurite)
     {
         var counter = new Counter(azurite.TablePort);
         var app = new TestApp(azurite, register: (services, _) =>
-            services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry))));
+            services.AddAzureClients(clients => clients.ConfigureDefaults(o => o.AddPolicy(counter, HttpPipelinePosition.PerCall))));
         return (app, counter);
     }
 
