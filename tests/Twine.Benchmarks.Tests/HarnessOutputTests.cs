@@ -33,7 +33,7 @@ public sealed partial class HarnessOutputTests
                 Assert.True(figures.ContainsKey($"process{prefix}.{key}"), $"process{prefix}.{key} missing");
             }
 
-            // Counted, not timed: two round trips before the 202 (the row with its kept copies, the enqueue), at most 3 calls per message.
+            // Counted, not timed: one round trip before the 202 (the row with its kept copies, and the hidden send, at once), at most 3 calls per message.
             Assert.Equal((1, 1), (figures[$"accept{prefix}.table_calls"], figures[$"accept{prefix}.queue_calls"]));
             Assert.InRange(figures[$"process{prefix}.storage_calls"], 1, 3);
             Assert.Equal(figures[$"accept{prefix}.storage_calls"], figures[$"accept{prefix}.table_calls"] + figures[$"accept{prefix}.queue_calls"]);

@@ -68,7 +68,13 @@ public sealed partial class CalendarEventMessageProcessor(
         CancellationToken cancellationToken)
     {
         // As the metrics processor: the ingestion row and its outcome read once before Twine, one transaction after.
-        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
+        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken, MessageIndex).ConfigureAwait(false);
+        if (snapshot.StrayReason(message.Root) is { } stray)
+        {
+            LogStray(message.IngestionId, MessageIndex, stray); // nothing is sent to Twine or recorded: the ingestion's own message is elsewhere
+            return;
+        }
+
         if (snapshot.Result(MessageIndex) is { } recorded)
         {
             LogAlreadyRecorded(message.IngestionId);
@@ -135,4 +141,7 @@ public sealed partial class CalendarEventMessageProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: the calendar event message was already recorded; Twine not called again")]
     private partial void LogAlreadyRecorded(string ingestionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageIndex} of ingestion {IngestionId} dropped: {Reason}")]
+    private partial void LogStray(string ingestionId, int messageIndex, string reason);
 }

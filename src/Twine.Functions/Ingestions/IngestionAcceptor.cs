@@ -12,12 +12,14 @@ using Twine.Functions.Platform.Http;
 namespace Twine.Functions.Ingestions;
 
 /// <summary>
-/// The part every ingestion endpoint shares once the request is valid and signed, in two storage round trips before the
-/// answer: (1) insert the ingestion row (internally "receiving") with the kept copies of its messages in one entity-group
-/// transaction — its id is derived from the signed webhook-id, so the insert is also the webhook-id's claim — and, when
-/// the partner sent an Idempotency-Key, claim it at the same time; (2) queue the messages. Then 202, and after the answer
-/// the row is marked accepted and copied to the history index (<see cref="AcceptFollowUps"/>; until then the status read
-/// shows it as accepted). A key seen before answers as the first request did (202 with the same id), 409 while that one is
+/// The part every ingestion endpoint shares once the request is valid and signed, in one storage round trip before the
+/// answer, three writes at once: the ingestion row (internally "receiving") with the kept copies of its messages in one
+/// entity-group transaction — its id is derived from the signed webhook-id, so the insert is also the webhook-id's
+/// claim —, the Idempotency-Key's claim when the partner sent one, and the messages, sent invisible. Then 202, and after
+/// the answer the messages are revealed, the row marked accepted and copied to the history index
+/// (<see cref="AcceptFollowUps"/>; until then the status read shows it as accepted). A message is never visible before
+/// its row is known to be this request's: a repeat deletes the messages it sent, and one that reappears after a crash
+/// is recognised by processing (<see cref="IngestionSnapshot.StrayReason"/>). A key seen before answers as the first request did (202 with the same id), 409 while that one is
 /// still being accepted, or 422 when it came with another request. If queueing fails, the ingestion is marked failed and
 /// the caller gets 503; a retry with the same webhook-id and body takes the ingestion over and queues it again.
 /// </summary>
@@ -51,30 +53,32 @@ public sealed partial class IngestionAcceptor(
         var ingestionId = IngestionId.ForWebhookId(requestKeys.WebhookIdKey);
         var built = messages.ForIngestion(ingestionId).ToList();
 
-        // Round trip 1: the row and its copies (the webhook-id's claim) and the Idempotency-Key's claim, at once.
+        // One round trip: the row and its copies (the webhook-id's claim), the Idempotency-Key's claim, and the messages,
+        // sent hidden: nothing can process them before the row is known to be this request's.
         var insert = store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken,
             IngestionQueues.KeptCopies(messages.Kind, built));
         var byKeyClaim = requestKeys.IdempotencyKeyKey is { } keyKey
             ? ClaimOrNullAsync(keyKey, ingestionId, requestHash, cancellationToken)
             : Task.FromResult<IdempotencyClaim?>(null);
+        var send = queues.SendHiddenAsync(messages.Kind, built, cancellationToken);
         try
         {
-            await Task.WhenAll(insert, byKeyClaim).ConfigureAwait(false);
+            await Task.WhenAll(insert, byKeyClaim, send).ConfigureAwait(false);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or OptimisticUpdateException || (e is not OperationCanceledException && send.IsFaulted))
         {
-            LogStorageFailed(e.Status, e.ErrorCode);
-            await UndoAsync(ingestionId, insert, byKeyClaim, requestKeys).ConfigureAwait(false);
-            return Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
+            return await RoundTripFailedAsync(instance, ingestionId, insert, byKeyClaim, send, requestKeys, e).ConfigureAwait(false);
         }
 
         var inserted = await insert.ConfigureAwait(false);
         var byKey = await byKeyClaim.ConfigureAwait(false);
+        var sent = await send.ConfigureAwait(false);
         try
         {
             if (inserted is null)
             {
                 // The webhook-id was seen before: whatever the Idempotency-Key says, it never starts a second ingestion.
+                await queues.DeleteSentAsync(sent, CancellationToken.None).ConfigureAwait(false);
                 return await RepeatedWebhookIdAsync(instance, ingestionId, ingestion, requestHash, leaseUntil, byKey, requestKeys, messages, cancellationToken)
                     .ConfigureAwait(false);
             }
@@ -82,6 +86,7 @@ public sealed partial class IngestionAcceptor(
             if (byKey is { Won: false } earlier && earlier.IngestionId != ingestionId)
             {
                 // A new webhook-id, but the Idempotency-Key names a request the partner sent before under another one.
+                await queues.DeleteSentAsync(sent, CancellationToken.None).ConfigureAwait(false);
                 if (earlier.RequestHash != requestHash)
                 {
                     await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false); // the webhook-id stays free
@@ -93,15 +98,70 @@ public sealed partial class IngestionAcceptor(
                 return await ClaimedBeforeAsync(earlier, WebhookRequest.IdempotencyKeyHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
                     ?? await TakeOverAsync(earlier.IngestionId, instance, messages, ingestion.MetricsTotal, cancellationToken).ConfigureAwait(false);
             }
+
+            // Copies the insert could not carry (a very large request): before the messages can be seen.
+            await queues.KeepAsync(inserted.CopiesLeft, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {
             LogStorageFailed(e.Status, e.ErrorCode);
+            await queues.DeleteSentAsync(sent, CancellationToken.None).ConfigureAwait(false);
             return Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
         }
 
-        // Round trip 2: the queue.
-        return await QueueAndAcceptAsync(ingestionId, messages.Kind, ingestion.MetricsTotal, built, inserted, instance, cancellationToken).ConfigureAwait(false);
+        // Recorded and queued: after the answer, the messages are revealed and the ingestion marked accepted.
+        followUps.Start(ingestionId, async ct =>
+        {
+            await queues.RevealAsync(sent, ct).ConfigureAwait(false);
+            await store.MarkAcceptedAsync(ingestionId, inserted, ct).ConfigureAwait(false);
+        });
+        LogAccepted(ingestionId, messages.Kind.ToWire(), ingestion.MetricsTotal, built.Count);
+        return Accepted(ingestionId);
+    }
+
+    /// <summary>
+    /// Part of the round trip failed: remove what this request wrote of it (the hidden messages, its key claim, its row),
+    /// except a row whose messages could not be queued, which is marked failed so that a retry takes it over.
+    /// </summary>
+    private async Task<IResult> RoundTripFailedAsync(string instance, string ingestionId, Task<ReceivingRecord?> insert, Task<IdempotencyClaim?> byKeyClaim,
+        Task<IReadOnlyList<SentMessage>> send, RequestKeys requestKeys, Exception e)
+    {
+        var status = (e as RequestFailedException)?.Status;
+        try
+        {
+            if (send.IsCompletedSuccessfully)
+            {
+                await queues.DeleteSentAsync(send.Result, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (insert.IsCompletedSuccessfully && insert.Result is { } inserted)
+            {
+                if (send.IsFaulted && !byKeyClaim.IsFaulted)
+                {
+                    // Recorded, not queued: failed, and kept with its key, so that a retry of either takes it over.
+                    LogQueueingFailed(ingestionId, status);
+                    await store.MarkReceivingFailedAsync(ingestionId, $"Queueing failed (status {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).",
+                        CancellationToken.None).ConfigureAwait(false);
+                    return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
+                }
+
+                await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (byKeyClaim.IsCompletedSuccessfully && byKeyClaim.Result is { Won: true } claimed)
+            {
+                await keys.ReleaseAsync(requestKeys.IdempotencyKeyKey!, claimed, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception inner) when (inner is RequestFailedException or InvalidOperationException or OptimisticUpdateException)
+        {
+            LogUndoFailed(ingestionId, (inner as RequestFailedException)?.Status ?? 0); // hidden messages reappear later and are dropped or deduplicated
+        }
+
+        LogStorageFailed(status ?? 0, (e as RequestFailedException)?.ErrorCode);
+        return send.IsFaulted && !insert.IsFaulted
+            ? Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId)
+            : Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
     }
 
     private async Task<IdempotencyClaim?> ClaimOrNullAsync(string key, string ingestionId, string requestHash, CancellationToken cancellationToken) =>
@@ -119,7 +179,7 @@ public sealed partial class IngestionAcceptor(
             existing = await store.GetAsync(target, cancellationToken).ConfigureAwait(false);
         }
 
-        if (existing is null || existing.RequestHash != requestHash)
+        if (existing is null || (existing.RequestHash is { } recordedHash && recordedHash != requestHash))
         {
             if (byKey is { Won: true } claimed)
             {
@@ -135,43 +195,23 @@ public sealed partial class IngestionAcceptor(
             ?? await TakeOverAsync(ingestionId, instance, messages, ingestion.MetricsTotal, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Round trip 1 failed in part: remove what this request wrote of it, so a retry is not told to wait for a lease.</summary>
-    private async Task UndoAsync(string ingestionId, Task<ReceivingRecord?> insert, Task<IdempotencyClaim?> byKeyClaim, RequestKeys requestKeys)
-    {
-        try
-        {
-            if (byKeyClaim.IsCompletedSuccessfully && byKeyClaim.Result is { Won: true } claimed)
-            {
-                await keys.ReleaseAsync(requestKeys.IdempotencyKeyKey!, claimed, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (insert.IsCompletedSuccessfully && insert.Result is { } inserted)
-            {
-                await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (RequestFailedException e)
-        {
-            LogUndoFailed(ingestionId, e.Status); // left receiving: a retry takes it over once its lease ends
-        }
-    }
-
     /// <summary>Queues the messages of an ingestion taken over from an attempt that stopped (built again for its id, copies kept again).</summary>
     private Task<IResult> TakeOverAsync(string ingestionId, string instance, OutgoingMessages messages, int metricCount, CancellationToken cancellationToken)
     {
         var built = messages.ForIngestion(ingestionId).ToList();
-        return QueueAndAcceptAsync(ingestionId, messages.Kind, metricCount, built, null, instance, cancellationToken,
-            copiesToKeep: IngestionQueues.KeptCopies(messages.Kind, built));
+        return QueueTakenOverAsync(ingestionId, messages.Kind, metricCount, built, IngestionQueues.KeptCopies(messages.Kind, built), instance, cancellationToken);
     }
 
+
+
     /// <summary>Queues the messages; answers 202 and marks the ingestion accepted after the answer.</summary>
-    private async Task<IResult> QueueAndAcceptAsync(string ingestionId, IngestionKind kind, int metricCount, IReadOnlyList<byte[]> built, ReceivingRecord? inserted,
-        string instance, CancellationToken cancellationToken, IReadOnlyList<Azure.Data.Tables.TableEntity>? copiesToKeep = null)
+    private async Task<IResult> QueueTakenOverAsync(string ingestionId, IngestionKind kind, int metricCount, IReadOnlyList<byte[]> built,
+        IReadOnlyList<Azure.Data.Tables.TableEntity> copies, string instance, CancellationToken cancellationToken)
     {
         try
         {
-            // Copies the insert could not carry (a very large request) or a take-over's: written before the messages they copy.
-            await queues.KeepAsync(copiesToKeep ?? inserted?.CopiesLeft ?? [], cancellationToken).ConfigureAwait(false);
+            // The copies first, so a queued message always has one; the row exists already, so the messages go visible.
+            await queues.KeepAsync(copies, cancellationToken).ConfigureAwait(false);
             await queues.EnqueueAsync(kind, built, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -190,7 +230,7 @@ public sealed partial class IngestionAcceptor(
             return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
         }
 
-        followUps.Start(ingestionId, ct => store.MarkAcceptedAsync(ingestionId, inserted, ct));
+        followUps.Start(ingestionId, ct => store.MarkAcceptedAsync(ingestionId, null, ct));
         LogAccepted(ingestionId, kind.ToWire(), metricCount, built.Count);
         return Accepted(ingestionId);
     }

@@ -73,16 +73,27 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
     /// are read again one after the other, the row first: an outcome recorded between those reads is among the outcomes
     /// and missing from the row, so the write conditional on the row's ETag fails and is recomputed, never dropped.
     /// </summary>
-    public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken)
+    /// <param name="keptMessageIndex">The message being processed: its kept copy is read in the same query (to recognise a stray message).</param>
+    public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken, int? keptMessageIndex = null)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and RowKey le {TableKeys.IngestionRow}");
+        if (keptMessageIndex is { } index)
+        {
+            filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and (RowKey le {TableKeys.IngestionRow} or RowKey eq {TableKeys.KeptMessageRow(index)})");
+        }
+
         IngestionEntity? row = null;
+        KeptMessageEntity? kept = null;
         var results = new List<IngestionResultEntity>();
         await foreach (var entity in tables.Ingestions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (entity.RowKey == TableKeys.IngestionRow)
             {
                 row = TableEntityMapping.To<IngestionEntity>(entity);
+            }
+            else if (entity.RowKey.StartsWith(TableKeys.KeptMessageRowPrefix, StringComparison.Ordinal))
+            {
+                kept = TableEntityMapping.To<KeptMessageEntity>(entity);
             }
             else if (string.CompareOrdinal(entity.RowKey, TableKeys.MessageRowsEnd) < 0)
             {
@@ -93,10 +104,10 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
         if (row is not null && row.MessagesDone > results.Count)
         {
             row = await ReadAsync(ingestionId, cancellationToken).ConfigureAwait(false);
-            return new IngestionSnapshot(row, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false));
+            return new IngestionSnapshot(row, await GetResultsAsync(ingestionId, cancellationToken).ConfigureAwait(false)) { Kept = kept };
         }
 
-        return new IngestionSnapshot(row, results);
+        return new IngestionSnapshot(row, results) { Kept = kept };
     }
 
     /// <summary>Read, change (or decline), write with the ETag read; again on a concurrent write, within a bound.</summary>
@@ -214,4 +225,36 @@ public sealed record EntryReport(int? Entry, string Outcome, string Expression, 
 public sealed record IngestionSnapshot(IngestionEntity? Ingestion, IReadOnlyList<IngestionResultEntity> Results)
 {
     public IngestionResultEntity? Result(int messageIndex) => Results.FirstOrDefault(r => r.MessageIndex == messageIndex);
+
+    /// <summary>The kept copy of the message being processed, when it was read with the snapshot.</summary>
+    public KeptMessageEntity? Kept { get; init; }
+
+    /// <summary>
+    /// Why a message is not one this ingestion recorded, or null when it is (or nothing says otherwise: no row, a message
+    /// a partner enqueued directly; no copy, an ingestion from before copies moved into its partition). The edge sends its
+    /// messages invisible beside the row's insert and deletes them when the insert finds the webhook-id taken; if it
+    /// stopped before, they reappear after <see cref="Queues.IngestionQueues.HiddenUntilConfirmed"/>. Such a message carries
+    /// the ingestion's id but may carry another body (a repeat refused with 422): it differs from the kept copy in a member
+    /// other than the retry members, or its row became an alias. It must not reach Twine.
+    /// </summary>
+    public string? StrayReason(System.Text.Json.JsonElement message)
+    {
+        if (Ingestion is { AliasOf: not null })
+        {
+            return "its ingestion's webhook-id repeated an earlier ingestion";
+        }
+
+        if (Kept is null)
+        {
+            return null;
+        }
+
+        using var copy = System.Text.Json.JsonDocument.Parse(Kept.Body);
+        static bool Compared(string name) => name is not (Queues.QueueRetryFields.Attempt or Queues.QueueRetryFields.FirstFailedAt);
+        var mine = message.EnumerateObject().Where(p => Compared(p.Name)).ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+        var recorded = copy.RootElement.EnumerateObject().Where(p => Compared(p.Name)).ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+        return mine.Count == recorded.Count && mine.All(m => recorded.TryGetValue(m.Key, out var r) && r == m.Value)
+            ? null
+            : "it differs from the message the edge recorded for this ingestion (a refused repeat of its webhook-id)";
+    }
 }

@@ -65,7 +65,13 @@ public sealed partial class MetricsMessageProcessor(
     {
         // Storage calls per message: these two reads (the ingestion row, then its outcomes), then one transaction writing
         // the outcome with the aggregate. Nothing else, whatever Twine answers.
-        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken).ConfigureAwait(false);
+        var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken, message.MessageIndex).ConfigureAwait(false);
+        if (snapshot.StrayReason(message.Root) is { } stray)
+        {
+            LogStray(message.IngestionId, message.MessageIndex, stray); // nothing is sent to Twine or recorded: the ingestion's own message is elsewhere
+            return;
+        }
+
         if (snapshot.Result(message.MessageIndex) is { } recorded)
         {
             // Delivered again after its outcome was recorded: Twine is not called again (and nothing is written unless
@@ -158,4 +164,7 @@ public sealed partial class MetricsMessageProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion {IngestionId}: message {MessageIndex} was already recorded; Twine not called again")]
     private partial void LogAlreadyRecorded(string ingestionId, int messageIndex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageIndex} of ingestion {IngestionId} dropped: {Reason}")]
+    private partial void LogStray(string ingestionId, int messageIndex, string reason);
 }

@@ -80,7 +80,8 @@ public sealed class CalendarOrderingTableTests : IClassFixture<SandboxFixture>
         {
             await app.PutCalendarEventAsync(externalId, EventAt(start, title));
             var message = JsonNode.Parse(Assert.Single(await app.TakeMessagesAsync(app.Names.CalendarEventsQueue)))!.AsObject();
-            message.Remove(CalendarWriteOrder.Member); // as a partner that enqueues directly may write it
+            message.Remove(CalendarWriteOrder.Member); // as a partner that enqueues directly may write it,
+            message["ingestionId"] = IngestionId.New(app.Time); // under an ingestion of its own (an edge's message changed in the queue is dropped)
             messages.Add(message.ToJsonString());
         }
 

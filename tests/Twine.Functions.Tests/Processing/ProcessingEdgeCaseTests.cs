@@ -4,6 +4,7 @@ using Twine.Functions.Tests.Infrastructure;
 using Twine.Sandbox;
 using Twine.Sandbox.Faults;
 using Twine.Functions.Ingestions;
+using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Tests.Processing;
@@ -91,6 +92,48 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
         var confirmed = (await app.Store.GetAsync(id, CancellationToken.None))!;
         Assert.Equal((IngestionStatus.Succeeded, false), (confirmed.Status, confirmed.RecoveredFromReceiving)); // every message was queued
         Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute));
+    }
+
+    [Fact]
+    public async Task A_hidden_message_of_a_refused_repeat_that_reappears_after_a_crash_is_dropped_and_never_reaches_twine()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        // Accepted: its row, its kept copy and its message.
+        var id = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
+        var own = Assert.Single(await app.TakeMessagesAsync(app.Names.MetricsQueue));
+        // A repeat of the same webhook-id with another body sent its message hidden beside the insert that found the row,
+        // and stopped before deleting it: the message carries the ingestion's id and index, and other metrics.
+        var stray = Message(id, metrics: 3);
+        using var ownDocument = JsonDocument.Parse(own);
+        var retried = Encoding.UTF8.GetString(QueueRetryFields.WithRetry(ownDocument.RootElement, 2, app.Time.GetUtcNow()));
+
+        await app.MetricsProcessor().ProcessAsync(stray, 1, CancellationToken.None);
+        var afterStray = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        await app.MetricsProcessor().ProcessAsync(retried, 1, CancellationToken.None); // the ingestion's own message, rescheduled once: not stray
+
+        Assert.Equal((IngestionStatus.Accepted, 0), (afterStray.Status, afterStray.MessagesDone));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("dropped: it differs from the message the edge recorded", StringComparison.Ordinal)
+            && r.Message.Contains(id, StringComparison.Ordinal));
+        var record = (await app.Store.GetAsync(id, CancellationToken.None))!;
+        Assert.Equal((IngestionStatus.Succeeded, 2), (record.Status, record.Created));
+        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // only the ingestion's own metrics
+    }
+
+    [Fact]
+    public async Task A_message_of_a_webhook_id_that_became_an_alias_is_dropped()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var body = ProcessingApp.Metrics(1);
+        var first = await app.PostMetricsAsync(body, idempotencyKey: "alias-key");
+        var retry = await app.PostMetricsAsync(body, idempotencyKey: "alias-key"); // a new webhook-id: its row becomes an alias
+        Assert.Equal(first.IngestionId, retry.IngestionId);
+        var aliasId = Assert.Single(await app.RowsAsync(app.Names.IngestionsTable), r => r.GetString("AliasOf") is not null).PartitionKey;
+
+        await app.MetricsProcessor().ProcessAsync(Message(aliasId, metrics: 1), 1, CancellationToken.None);
+
+        Assert.Equal(0, _sandbox.RequestCount("POST", MetricsRoute));
+        Assert.Equal(1, await app.MessageCountAsync(app.Names.MetricsQueue)); // the first request's message only
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("webhook-id repeated an earlier ingestion", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -53,6 +53,42 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
         return Task.WhenAll(messages.Select(m => queue.SendMessageAsync(BinaryData.FromBytes(m), cancellationToken: cancellationToken)));
     }
 
+    /// <summary>
+    /// How long a message the edge sends beside the ingestion's insert stays invisible unless the edge reveals it (once
+    /// the insert is known to have succeeded) or deletes it (when it did not). Longer than the receiving lease, so that a
+    /// message whose edge stopped mid-way reappears only once a retry could have taken the ingestion over.
+    /// </summary>
+    public static readonly TimeSpan HiddenUntilConfirmed = TimeSpan.FromMinutes(2);
+
+    /// <summary>Sends the messages invisible for <see cref="HiddenUntilConfirmed"/>; the receipts reveal or delete them.</summary>
+    public async Task<IReadOnlyList<SentMessage>> SendHiddenAsync(IngestionKind kind, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
+    {
+        var queue = For(kind);
+        var receipts = await Task.WhenAll(messages.Select(m =>
+            queue.SendMessageAsync(BinaryData.FromBytes(m), HiddenUntilConfirmed, cancellationToken: cancellationToken))).ConfigureAwait(false);
+        return [.. receipts.Select(r => new SentMessage(kind, r.Value.MessageId, r.Value.PopReceipt))];
+    }
+
+    /// <summary>Makes hidden messages visible to the queue trigger now.</summary>
+    public Task RevealAsync(IReadOnlyList<SentMessage> sent, CancellationToken cancellationToken) =>
+        Task.WhenAll(sent.Select(m => For(m.Kind).UpdateMessageAsync(m.MessageId, m.PopReceipt, (BinaryData?)null, TimeSpan.Zero, cancellationToken)));
+
+    /// <summary>Deletes hidden messages a request turned out not to need (a repeat, a refusal, a failed insert); a missing one is fine.</summary>
+    public async Task DeleteSentAsync(IReadOnlyList<SentMessage> sent, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(sent.Select(async m =>
+        {
+            try
+            {
+                await For(m.Kind).DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                // Gone already.
+            }
+        })).ConfigureAwait(false);
+    }
+
     /// <summary>Writes kept copies the ingestion's insert did not carry (or that a take-over queues again).</summary>
     public Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken) =>
         copies.Count == 0
@@ -108,3 +144,6 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
             : null;
     }
 }
+
+/// <summary>A message sent to a work queue, with what it takes to reveal or delete it.</summary>
+public sealed record SentMessage(IngestionKind Kind, string MessageId, string PopReceipt);
