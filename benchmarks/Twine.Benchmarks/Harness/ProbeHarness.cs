@@ -16,7 +16,18 @@ public static class ProbeHarness
         await tables.Ingestions.CreateIfNotExistsAsync();
         var raw = new QueueClient(azurite.ConnectionString, app.App.Names.MetricsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         await raw.CreateIfNotExistsAsync();
-        var body = BenchApp.MetricsBody(1);
+        var body = BenchApp.MetricsBody(100);
+        var read = new List<double>();
+        for (var i = 0; i < 400; i++)
+        {
+            var w0 = Stopwatch.StartNew();
+            var r = Twine.Functions.Metrics.MetricsRequestReader.Read(body);
+            var msgs = r.Plan!.Messages("0123456789abcdef0123456789abcdef").ToList();
+            var copies = Twine.Functions.Ingestions.Queues.IngestionQueues.KeptCopies(Twine.Functions.Ingestions.IngestionKind.Metrics, msgs);
+            var h = Twine.Functions.Ingestions.IngestionAcceptor.RequestHash("POST", "metrics", body);
+            read.Add(w0.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"read+plan+copies+hash(100): p50 {Figures.Percentile(read.Skip(50).ToList(), 50):F3} ms, body {body.Length} bytes");
         var t = new Dictionary<string, List<double>> { ["enqueue"] = [], ["add"] = [], ["batch1"] = [], ["batch2"] = [], ["handler_nostorage"] = [] };
         for (var i = 0; i < 400; i++)
         {

@@ -13,10 +13,10 @@ namespace Twine.Functions.Ingestions;
 
 /// <summary>
 /// The part every ingestion endpoint shares once the request is valid and signed, in one storage round trip before the
-/// answer, three writes at once: the ingestion row (internally "receiving") with the kept copies of its messages in one
-/// entity-group transaction — its id is derived from the signed webhook-id, so the insert is also the webhook-id's
-/// claim —, the Idempotency-Key's claim when the partner sent one, and the messages, sent invisible. Then 202, and after
-/// the answer the messages are revealed, the row marked accepted and copied to the history index
+/// answer, writes at once: the ingestion row (internally "receiving") — its id is derived from the signed webhook-id, so
+/// the insert is also the webhook-id's claim —, the Idempotency-Key's claim when the partner sent one, and the messages,
+/// sent invisible. Then 202, and after the answer the messages' kept copies are written (for replay), the messages
+/// revealed, the row marked accepted and copied to the history index
 /// (<see cref="AcceptFollowUps"/>; until then the status read shows it as accepted). A message is never visible before
 /// its row is known to be this request's: a repeat deletes the messages it sent, and one that reappears after a crash
 /// is recognised by processing (<see cref="IngestionSnapshot.StrayReason"/>). A key seen before answers as the first request did (202 with the same id), 409 while that one is
@@ -55,8 +55,7 @@ public sealed partial class IngestionAcceptor(
 
         // One round trip: the row and its copies (the webhook-id's claim), the Idempotency-Key's claim, and the messages,
         // sent hidden: nothing can process them before the row is known to be this request's.
-        var insert = store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken,
-            IngestionQueues.KeptCopies(messages.Kind, built));
+        var insert = store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken);
         var byKeyClaim = requestKeys.IdempotencyKeyKey is { } keyKey
             ? ClaimOrNullAsync(keyKey, ingestionId, requestHash, cancellationToken)
             : Task.FromResult<IdempotencyClaim?>(null);
@@ -98,9 +97,6 @@ public sealed partial class IngestionAcceptor(
                 return await ClaimedBeforeAsync(earlier, WebhookRequest.IdempotencyKeyHeader, instance, ingestion, requestHash, leaseUntil, cancellationToken).ConfigureAwait(false)
                     ?? await TakeOverAsync(earlier.IngestionId, instance, messages, ingestion.MetricsTotal, cancellationToken).ConfigureAwait(false);
             }
-
-            // Copies the insert could not carry (a very large request): before the messages can be seen.
-            await queues.KeepAsync(inserted.CopiesLeft, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {
@@ -109,9 +105,12 @@ public sealed partial class IngestionAcceptor(
             return Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
         }
 
-        // Recorded and queued: after the answer, the messages are revealed and the ingestion marked accepted.
+        // Recorded and queued: after the answer, the messages' copies are kept (for replay), then the messages revealed and
+        // the ingestion marked accepted. A revealed message therefore always has its copy.
+        var copies = IngestionQueues.KeptCopies(messages.Kind, built);
         followUps.Start(ingestionId, async ct =>
         {
+            await queues.KeepAsync(copies, ct).ConfigureAwait(false);
             await queues.RevealAsync(sent, ct).ConfigureAwait(false);
             await store.MarkAcceptedAsync(ingestionId, inserted, ct).ConfigureAwait(false);
         });

@@ -9,14 +9,13 @@ namespace Twine.Functions.Ingestions;
 public sealed partial class IngestionStore
 {
     /// <summary>
-    /// Inserts a new ingestion in the internal <c>receiving</c> state together with the kept copies of its messages, in one
-    /// entity-group transaction (as many copies as fit one; <see cref="ReceivingRecord.CopiesLeft"/> are the rest). The
-    /// insert fails whole when the row exists, so for an id derived from a webhook-id it is also the claim of that
-    /// webhook-id. Returns the row's ETag and content (so that accepting it needs no read), or null when the id is taken.
-    /// The history index is written once the ingestion is accepted (<see cref="MarkAcceptedAsync"/>), not here.
+    /// Inserts a new ingestion in the internal <c>receiving</c> state: one conditional insert, so for an id derived from a
+    /// webhook-id it is also the claim of that webhook-id. Returns the row's ETag and content (so that accepting it needs
+    /// no read), or null when the id is taken. Its messages' kept copies and its history index row are written once the
+    /// edge has answered (<see cref="IngestionAcceptor"/>, <see cref="MarkAcceptedAsync"/>), not here.
     /// </summary>
     public async Task<ReceivingRecord?> TryCreateReceivingAsync(string ingestionId, NewIngestion ingestion, string requestHash,
-        DateTimeOffset receivingUntil, CancellationToken cancellationToken, IReadOnlyList<TableEntity>? keptCopies = null)
+        DateTimeOffset receivingUntil, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var (entriesJson, entriesTruncated) = JsonPropertyLimit.Serialize(ingestion.Entries ?? [], IngestionJsonContext.Default.ListEntryReport);
@@ -39,40 +38,30 @@ public sealed partial class IngestionStore
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var (withRow, left) = SplitForInsert(keptCopies ?? []);
-        var actions = new List<TableTransactionAction>(withRow.Count + 1) { new(TableTransactionActionType.Add, entity) };
-        actions.AddRange(withRow.Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)));
         try
         {
-            var response = await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-            entity.ETag = response.Value[0].Headers.ETag ?? default;
-            return new ReceivingRecord(entity, left);
+            var response = await tables.Ingestions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            entity.ETag = response.Headers.ETag ?? default;
+            return new ReceivingRecord(entity);
         }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is null or 0)
+        catch (RequestFailedException e) when (e.Status == 409)
         {
             return null;
         }
     }
 
     /// <summary>
-    /// Removes a row this request inserted and its kept copies (one transaction: they share the partition), when the
-    /// request turned out to repeat another (its Idempotency-Key named an earlier ingestion) or failed in part. Only the
-    /// row as inserted: if anything changed it, it is left.
+    /// Removes a row this request inserted, when the request turned out to repeat another (its Idempotency-Key named an
+    /// earlier ingestion with another body) or failed in part. Only the row as inserted: if anything changed it, it stays.
     /// </summary>
     public async Task DiscardReceivingAsync(ReceivingRecord inserted, CancellationToken cancellationToken)
     {
-        var id = inserted.Entity.PartitionKey;
-        var left = inserted.CopiesLeft.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal);
-        var actions = new List<TableTransactionAction>
-        {
-            new(TableTransactionActionType.Delete, new TableEntity(id, TableKeys.IngestionRow), inserted.Entity.ETag == default ? ETag.All : inserted.Entity.ETag),
-        };
-        actions.AddRange(KeptCopyKeys(inserted, left).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All)));
         try
         {
-            await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            await tables.Ingestions.DeleteEntityAsync(inserted.Entity.PartitionKey, TableKeys.IngestionRow,
+                inserted.Entity.ETag == default ? ETag.All : inserted.Entity.ETag, cancellationToken).ConfigureAwait(false);
         }
-        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             // Gone already, or changed by someone who knows the id: not ours to remove.
         }
@@ -80,49 +69,18 @@ public sealed partial class IngestionStore
 
     /// <summary>
     /// Turns a row this request inserted into an alias of <paramref name="targetId"/> (its request repeated that
-    /// ingestion under a new webhook-id) and removes its kept copies, in one transaction: a later repeat of this
-    /// webhook-id then answers as the target does. Only the row as inserted.
+    /// ingestion under a new webhook-id): a later repeat of this webhook-id then answers as the target does, and a
+    /// message sent for it is dropped by processing. Only the row as inserted.
     /// </summary>
     public async Task MakeAliasAsync(ReceivingRecord inserted, string targetId, CancellationToken cancellationToken)
     {
-        var copies = KeptCopyKeys(inserted, inserted.CopiesLeft.Select(c => c.RowKey).ToHashSet(StringComparer.Ordinal)).ToList();
         var alias = inserted.Entity;
         alias.AliasOf = targetId;
         alias.ReceivingUntil = null;
         alias.MessagesTotal = 0;
         alias.MetricsTotal = 0;
         alias.EntriesJson = null;
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, alias, alias.ETag == default ? ETag.All : alias.ETag) };
-        actions.AddRange(copies.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(alias.PartitionKey, k), ETag.All)));
-        await tables.Ingestions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static IEnumerable<string> KeptCopyKeys(ReceivingRecord inserted, HashSet<string> notWritten) =>
-        Enumerable.Range(0, inserted.Entity.MessagesTotal).Select(TableKeys.KeptMessageRow).Where(k => !notWritten.Contains(k)).Take(99);
-
-    /// <summary>
-    /// The copies that fit the insert's transaction with the row: at most 99 entities and well under its 4 MiB (a copy's
-    /// body travels base64, a third larger). Nearly every request fits; a very large one writes the rest before queueing.
-    /// </summary>
-    private static (IReadOnlyList<TableEntity> WithRow, IReadOnlyList<TableEntity> Left) SplitForInsert(IReadOnlyList<TableEntity> copies)
-    {
-        const int maxEntities = 99;
-        const long maxBodyBytes = 2_500_000;
-        long bytes = 0;
-        var count = 0;
-        foreach (var copy in copies)
-        {
-            var size = (copy.GetBinary(nameof(KeptMessageEntity.Body))?.Length ?? 0) + 256L;
-            if (count == maxEntities || bytes + size > maxBodyBytes)
-            {
-                break;
-            }
-
-            bytes += size;
-            count++;
-        }
-
-        return ([.. copies.Take(count)], [.. copies.Skip(count)]);
+        await tables.Ingestions.UpdateEntityAsync(alias, alias.ETag == default ? ETag.All : alias.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -244,5 +202,5 @@ public sealed partial class IngestionStore
     }
 }
 
-/// <summary>A row the edge inserted (with its ETag) and the kept copies its insert could not carry.</summary>
-public sealed record ReceivingRecord(IngestionEntity Entity, IReadOnlyList<TableEntity> CopiesLeft);
+/// <summary>A row the edge inserted, with its ETag.</summary>
+public sealed record ReceivingRecord(IngestionEntity Entity);

@@ -41,7 +41,8 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     /// <summary>
     /// The kept copies of an ingestion's messages (Ingestions table, the ingestion's partition, RK
     /// <see cref="TableKeys.KeptMessageRow"/>): what a replay sends again, until retention deletes the partition. The edge
-    /// writes them with the ingestion row, so a message that was queued always has its copy.
+    /// writes them before it reveals the messages it sent hidden, so a message processing can see has its copy (unless
+    /// the edge stopped in between and the message reappeared on its own).
     /// </summary>
     public static IReadOnlyList<TableEntity> KeptCopies(IngestionKind kind, IEnumerable<byte[]> messages) =>
         messages.Select(m => KeptCopy(kind, m)).OfType<TableEntity>().ToList();
@@ -90,10 +91,27 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     }
 
     /// <summary>Writes kept copies the ingestion's insert did not carry (or that a take-over queues again).</summary>
-    public Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken) =>
-        copies.Count == 0
-            ? Task.CompletedTask
-            : TableBatchWriter.UpsertAsync(tables.Ingestions, copies, TableTransactionActionType.UpsertReplace, cancellationToken);
+    /// <remarks>One entity-group transaction per 99 copies or 2.5 MB of bodies (a transaction carries at most 4 MiB, bodies travel base64).</remarks>
+    public async Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken)
+    {
+        var batches = new List<List<TableEntity>>();
+        long bytes = 0;
+        foreach (var copy in copies)
+        {
+            var size = (copy.GetBinary(nameof(KeptMessageEntity.Body))?.Length ?? 0) + 256L;
+            if (batches.Count == 0 || batches[^1].Count == 99 || bytes + size > 2_500_000)
+            {
+                batches.Add([]);
+                bytes = 0;
+            }
+
+            batches[^1].Add(copy);
+            bytes += size;
+        }
+
+        await Task.WhenAll(batches.Select(batch => tables.Ingestions.SubmitTransactionAsync(
+            batch.Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)), cancellationToken))).ConfigureAwait(false);
+    }
 
     /// <summary>Created at start-up (<see cref="StorageProvisioning"/>); the host creates the <c>-poison</c> queues itself.</summary>
     public Task CreateAsync(CancellationToken cancellationToken) =>
