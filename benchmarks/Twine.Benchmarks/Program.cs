@@ -19,11 +19,6 @@ if (args is ["poll", ..])
 }
 
 // `accept`, `throughput`, `coldstart`: issue 15's harnesses (docs/PERFORMANCE.md); each ends with `key: value` lines.
-if (args is ["probe", ..])
-{
-    return await ProbeHarness.RunAsync();
-}
-
 if (args is ["accept", ..])
 {
     return await AcceptHarness.RunAsync(args);

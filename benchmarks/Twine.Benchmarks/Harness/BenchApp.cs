@@ -141,10 +141,6 @@ public sealed class StorageCallCounter(int tablePort, int queuePort) : HttpPipel
     public override void OnSendingRequest(HttpMessage message)
     {
         var port = message.Request.Uri.Port;
-        if (Environment.GetEnvironmentVariable("TWINE_TRACE_CALLS") == "1")
-        {
-            Console.WriteLine($"    storage call: {message.Request.Method} {message.Request.Uri.Path}");
-        }
 
         Interlocked.Increment(ref port == tablePort ? ref _table : ref port == queuePort ? ref _queue : ref _other);
     }

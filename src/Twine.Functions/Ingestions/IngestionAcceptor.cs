@@ -107,10 +107,9 @@ public sealed partial class IngestionAcceptor(
 
         // Recorded and queued: after the answer, the messages' copies are kept (for replay), then the messages revealed and
         // the ingestion marked accepted. A revealed message therefore always has its copy.
-        var copies = IngestionQueues.KeptCopies(messages.Kind, built);
         followUps.Start(ingestionId, async ct =>
         {
-            await queues.KeepAsync(copies, ct).ConfigureAwait(false);
+            await queues.KeepAsync(IngestionQueues.KeptCopies(messages.Kind, built), ct).ConfigureAwait(false);
             await queues.RevealAsync(sent, ct).ConfigureAwait(false);
             await store.MarkAcceptedAsync(ingestionId, inserted, ct).ConfigureAwait(false);
         });
