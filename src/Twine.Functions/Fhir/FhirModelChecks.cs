@@ -91,9 +91,9 @@ public static class FhirModelChecks
                         return false;
                     }
 
-                    foreach (var item in list)
+                    for (var i = 0; i < list.Count; i++)
                     {
-                        if (item is not Base element || !Passes(element, depth + 1)
+                        if (list[i] is not Base element || !Passes(element, depth + 1)
                             || (child.IsContained && element is DomainResource nested && nested.TryGetValue("contained", out _)))
                         {
                             return false;
@@ -113,6 +113,12 @@ public static class FhirModelChecks
     {
         foreach (var allowed in child.AllowedTypes)
         {
+            // The attribute's own check allocates; an instance of a listed type is what it passes (dynamic types never get here).
+            if (value is not IList && IsListed(allowed.Types, value))
+            {
+                continue;
+            }
+
             if (allowed.Validate(value, Context).Count > 0)
             {
                 return false;
@@ -120,6 +126,24 @@ public static class FhirModelChecks
         }
 
         return true;
+    }
+
+    private static bool IsListed(Type[]? types, object value)
+    {
+        if (types is null)
+        {
+            return false;
+        }
+
+        foreach (var type in types)
+        {
+            if (type.IsInstanceOfType(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ClassRules? RulesFor(Type type) => Rules.GetOrAdd(type, Build);
