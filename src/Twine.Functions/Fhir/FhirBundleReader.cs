@@ -15,6 +15,9 @@ public sealed record FhirMetricsRequest(string Kind, IReadOnlyList<FhirEntryResu
     public int Skipped => Entries.Count(e => e.Outcome == FhirEntryOutcome.Skipped);
     public int Refused => Entries.Count(e => e.Outcome == FhirEntryOutcome.Refused);
 
+    /// <summary>The delivered metrics' nodes, in entry order (not copies: the mapping made them for this request alone).</summary>
+    public IReadOnlyList<JsonNode> DeliveredMetrics() => [.. Entries.Where(e => e.Metric is not null).Select(e => (JsonNode)e.Metric!)];
+
     /// <summary>
     /// The delivered metrics as the POST /api/metrics document (<c>{"data":[…]}</c>) that MetricsRequestReader reads,
     /// or null when nothing is delivered. Each call returns new nodes.

@@ -165,7 +165,8 @@ public sealed partial class FhirIngestionHandler(
             return Refused(FhirAnswers.Failure(failure));
         }
 
-        if (mapped.MetricsDocument() is not { } document)
+        var metrics = mapped.DeliveredMetrics();
+        if (metrics.Count == 0)
         {
             // Every entry skipped (none refused): nothing for Twine, and that is not an error.
             LogNothingToDeliver(mapped.Entries.Count);
@@ -174,8 +175,8 @@ public sealed partial class FhirIngestionHandler(
                     [OperationOutcomes.Information("Nothing to deliver: every entry was skipped."), .. EntryIssues(mapped)])));
         }
 
-        // The mapped document goes through the JSON:API route's own reader: the same rules, limits and queue messages.
-        var read2 = MetricsRequestReader.Read(JsonSerializer.SerializeToUtf8Bytes(document));
+        // The mapped metrics go through the JSON:API route's own reader: the same rules, limits and queue messages.
+        var read2 = MetricsRequestReader.ReadMapped(metrics);
         if (read2.Plan is not { } plan)
         {
             var issues = read2.Errors.Select(e => OperationOutcomes.Issue(OperationOutcome.IssueType.BusinessRule, e.Detail, e.Pointer)).Take(FhirLimits.MaxIssues);

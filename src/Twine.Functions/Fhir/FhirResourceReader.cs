@@ -13,11 +13,60 @@ public sealed record FhirParseResult(Resource? Resource, FhirFailure? Failure);
 /// missing required elements are errors. Every error becomes an OperationOutcome issue with the element's path
 /// (FHIRPath, e.g. <c>Bundle.entry[1].resource.code</c>). Never throws on input; never logs it.
 /// </summary>
+/// <remarks>
+/// Firely's per-element validator is most of the parse's cost (docs/PERFORMANCE.md), so a body is first parsed without
+/// it and checked in one walk (<see cref="FhirModelChecks"/>). Only a body with an issue, or one the walk cannot vouch
+/// for, is parsed again with the validator, and that parse alone answers: the issues are exactly the strict parse's.
+/// </remarks>
 public static class FhirResourceReader
 {
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings());
+    private static readonly FhirJsonDeserializer Unvalidated = new(new DeserializerSettings { Validator = null });
 
     public static FhirParseResult Read(ReadOnlyMemory<byte> utf8)
+    {
+        return ReadUnvalidated(utf8) is { } resource ? new(resource, null) : ReadStrict(utf8);
+    }
+
+    /// <summary>
+    /// A member named <c>_x</c> (a primitive's extensions) may come as an array beside a single-valued <c>x</c>: the SDK
+    /// then drops the array from the resource, and only its validator reports what was wrong inside it, so no walk over
+    /// the resource can see it. Any <c>"_</c> or escaped underscore in the body (in a string too) is left to the strict parse.
+    /// </summary>
+    private static bool MayHavePrimitiveExtensions(ReadOnlySpan<byte> json) =>
+        json.IndexOf("\"_"u8) >= 0 || json.IndexOf("\\u005f"u8) >= 0 || json.IndexOf("\\u005F"u8) >= 0;
+
+    /// <summary>
+    /// The resource when the parse without the validator has no issue and <see cref="FhirModelChecks"/> finds none; else
+    /// null, and only the strict parse (<see cref="ReadStrict"/>) may answer.
+    /// </summary>
+    public static Resource? ReadUnvalidated(ReadOnlyMemory<byte> utf8)
+    {
+        if (utf8.IsEmpty || MayHavePrimitiveExtensions(utf8.Span) || FhirResourceTypeSpelling.Check(utf8.Span) is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = FhirLimits.MaxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = FhirLimits.MaxDepth });
+            return Unvalidated.TryDeserializeResource(reader, out var resource, out _) && resource is not null && FhirModelChecks.Passes(resource) ? resource : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException
+                                      or InvalidCastException or NotSupportedException or DeserializationFailedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The parse with Firely's validator: the answer for every body the unvalidated parse and walk do not vouch for.</summary>
+    public static FhirParseResult ReadStrict(ReadOnlyMemory<byte> utf8)
     {
         if (utf8.IsEmpty)
         {
@@ -51,9 +100,11 @@ public static class FhirResourceReader
                 : $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine})."));
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException
-                                      or InvalidCastException or NotSupportedException or DeserializationFailedException)
+                                      or InvalidCastException or NotSupportedException or DeserializationFailedException
+                                      or Hl7.Fhir.Validation.CodedValidationException)
         {
-            // The SDK throws these on shapes its reader cannot walk (e.g. an array where an object is required).
+            // The SDK throws these on shapes its reader cannot walk (e.g. an array where an object is required; its
+            // validator reading a "contained" that is not an array).
             return new(null, OperationOutcomes.Unparseable("The body is not FHIR JSON: a value has a shape FHIR does not allow."));
         }
 

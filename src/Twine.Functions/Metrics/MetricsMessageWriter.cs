@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Platform.Http;
 
@@ -12,7 +13,7 @@ namespace Twine.Functions.Metrics;
 /// </summary>
 public static class MetricsMessageWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         // The queue is not HTML: keep non-ASCII text as is instead of \uXXXX, which would only make messages larger.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -29,31 +30,33 @@ public static class MetricsMessageWriter
     /// The ingestion id is filled in later (<see cref="Write(string, int, int, IReadOnlyList{byte[]})"/>):
     /// planning happens during validation, before anything is stored.
     /// </summary>
-    public static MetricsMessagePlan Plan(IReadOnlyList<JsonElement> metrics, string pointerPrefix, List<ProblemError> errors)
+    /// <param name="minified">The document was written by <see cref="Utf8JsonWriter"/> with <see cref="WriterOptions"/>
+    /// (<see cref="MetricsRequestReader.ReadMapped"/>): each metric's own bytes are already what <see cref="Minify"/> would write.</param>
+    public static MetricsMessagePlan Plan(IReadOnlyList<JsonElement> metrics, string pointerPrefix, List<ProblemError> errors, bool minified = false)
     {
         var batches = new List<List<byte[]>>();
         var current = new List<byte[]>();
         var currentBytes = EnvelopeBytes;
         for (var i = 0; i < metrics.Count; i++)
         {
-            var minified = Minify(metrics[i]);
-            if (EnvelopeBytes + minified.Length > QueueMessageLimits.MaxJsonBytes)
+            var bytes = minified ? JsonMarshal.GetRawUtf8Value(metrics[i]).ToArray() : Minify(metrics[i]);
+            if (EnvelopeBytes + bytes.Length > QueueMessageLimits.MaxJsonBytes)
             {
                 errors.Add(ProblemError.AtPointer(pointerPrefix.EndsWith('/') ? $"{pointerPrefix}{i}" : pointerPrefix,
-                    $"This metric is too large to queue ({minified.Length} bytes minified; at most {QueueMessageLimits.MaxJsonBytes - EnvelopeBytes})."));
+                    $"This metric is too large to queue ({bytes.Length} bytes minified; at most {QueueMessageLimits.MaxJsonBytes - EnvelopeBytes})."));
                 continue;
             }
 
-            var added = minified.Length + (current.Count == 0 ? 0 : 1); // a comma between elements
+            var added = bytes.Length + (current.Count == 0 ? 0 : 1); // a comma between elements
             if (current.Count == QueueMessageLimits.MaxMetricsPerMessage || currentBytes + added > QueueMessageLimits.MaxJsonBytes)
             {
                 batches.Add(current);
                 current = [];
                 currentBytes = EnvelopeBytes;
-                added = minified.Length;
+                added = bytes.Length;
             }
 
-            current.Add(minified);
+            current.Add(bytes);
             currentBytes += added;
         }
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Twine.Functions.Ingestions;
 using Twine.Functions.Ingestions.Queues;
 using Twine.Functions.Platform.Http;
@@ -17,7 +19,35 @@ public static class MetricsRequestReader
     private static readonly string[] TopLevelMembers = ["data", "meta", "jsonapi"];
     private static readonly string[] MetaMembers = ["ignore_duplicates"];
 
-    public static MetricsRequest Read(ReadOnlyMemory<byte> body)
+    public static MetricsRequest Read(ReadOnlyMemory<byte> body) => Read(body, minified: false);
+
+    /// <summary>
+    /// Metrics another route mapped to <c>patient_health_metric</c> nodes (POST /api/fhir): written once as the
+    /// document POST /api/metrics takes, minified as the queue carries them, then read by the same code with the same
+    /// rules and limits. Only the re-minifying is skipped: each metric's bytes in that document are already the queue's.
+    /// Error pointers are the document's (<c>/data/3/…</c>).
+    /// </summary>
+    public static MetricsRequest ReadMapped(IReadOnlyList<JsonNode> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var buffer = new ArrayBufferWriter<byte>(256 + (metrics.Count * 512));
+        using (var writer = new Utf8JsonWriter(buffer, MetricsMessageWriter.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("data");
+            foreach (var metric in metrics)
+            {
+                metric.WriteTo(writer);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Read(buffer.WrittenMemory, minified: true);
+    }
+
+    private static MetricsRequest Read(ReadOnlyMemory<byte> body, bool minified)
     {
         if (!JsonRules.TryParse(body, out var document, out var reason))
         {
@@ -33,7 +63,7 @@ public static class MetricsRequestReader
                 return new MetricsRequest(null, 0, errors, null);
             }
 
-            var plan = MetricsMessageWriter.Plan(metrics, pointerPrefix, errors);
+            var plan = MetricsMessageWriter.Plan(metrics, pointerPrefix, errors, minified);
             return errors.Count > 0 ? new MetricsRequest(null, 0, errors, null) : new MetricsRequest(plan, metrics.Count, [], null);
         }
     }

@@ -342,6 +342,7 @@ public sealed class FhirBundleReaderTests
     [InlineData("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":[1]}]}")]
     [InlineData("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"\\ud800\"}}")]
     [InlineData("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":null}}")]
+    [InlineData("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"contained\":\"x\"}")]
     public void Malformed_bodies_are_400_on_both_routes(string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);

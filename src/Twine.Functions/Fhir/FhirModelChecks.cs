@@ -1,0 +1,191 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Reflection;
+using Hl7.Fhir.Introspection;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Validation;
+
+namespace Twine.Functions.Fhir;
+
+/// <summary>
+/// One walk over a resource parsed without Firely's per-element validator (<c>DeserializerSettings.Validator =
+/// null</c>), answering whether that validator would have reported anything. It reads Firely's own model metadata
+/// (each class's <see cref="PropertyMapping"/>s, their <see cref="CardinalityAttribute"/> and
+/// <see cref="AllowedTypesAttribute"/>) and each primitive's own literal check (<see cref="PrimitiveType.HasValidValue"/>),
+/// so it is not a second model of FHIR. What it covers, as <c>FhirAttributeValidator</c> does: unknown elements and
+/// values of the wrong type (both land in a POCO's overflow), unknown resource types, missing required elements,
+/// nulls in repeating elements, cardinality, choice types, invalid codes and malformed primitives (dates, instants,
+/// URIs, ids, …), empty elements and nested contained resources. A class whose validation this walk does not know
+/// (its own invariants or class-level attributes) is never passed.
+/// </summary>
+/// <remarks>
+/// It only decides: any doubt answers false, and <see cref="FhirResourceReader"/> then parses again with the
+/// validator, so the issues (codes, messages, paths) are always the SDK's own.
+/// </remarks>
+public static class FhirModelChecks
+{
+    private static readonly ModelInspector Inspector = ModelInfo.ModelInspector;
+    private static readonly ConcurrentDictionary<Type, ClassRules?> Rules = new();
+
+    // The validator attributes need a context only for the model inspector; no issue is ever created from it here.
+    private static readonly PocoValidationContext Context =
+        new(new Hl7.Fhir.Model.Basic(), Inspector, static () => "", null, null, NarrativeValidationKind.None);
+
+    /// <summary>True when the validator would report nothing anywhere in <paramref name="resource"/>.</summary>
+    public static bool Passes(Base resource)
+    {
+        try
+        {
+            return Passes(resource, 0);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidCastException or ArgumentException or FormatException or OverflowException
+                                      or CodedValidationException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Passes(Base node, int depth)
+    {
+        if (depth > FhirLimits.MaxDepth || node is IDynamicType || node.HasOverflow || RulesFor(node.GetType()) is not { } rules)
+        {
+            return false;
+        }
+
+        var hasElement = false;
+        if (node is PrimitiveType primitive && primitive.JsonValue is not null)
+        {
+            if (!primitive.HasValidValue())
+            {
+                return false;
+            }
+
+            hasElement = true;
+        }
+
+        foreach (var child in rules.Children)
+        {
+            if (!node.TryGetValue(child.Name, out var value))
+            {
+                if (child.Min > 0)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            hasElement = true;
+            switch (value)
+            {
+                case Base single:
+                    if (child.Min > 1 || !Allowed(child, single) || !Passes(single, depth + 1))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IList list:
+                    if (list.Count < child.Min || (child.Max != -1 && list.Count > child.Max) || !Allowed(child, value))
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < list.Count; i++)
+                    {
+                        if (list[i] is not Base element || !Passes(element, depth + 1)
+                            || (child.IsContained && element is DomainResource nested && nested.TryGetValue("contained", out _)))
+                        {
+                            return false;
+                        }
+                    }
+
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return hasElement;
+    }
+
+    private static bool Allowed(Child child, object value)
+    {
+        foreach (var allowed in child.AllowedTypes)
+        {
+            // The attribute's own check allocates; an instance of a listed type is what it passes (dynamic types never get here).
+            if (value is not IList && IsListed(allowed.Types, value))
+            {
+                continue;
+            }
+
+            if (allowed.Validate(value, Context).Count > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsListed(Type[]? types, object value)
+    {
+        if (types is null)
+        {
+            return false;
+        }
+
+        foreach (var type in types)
+        {
+            if (type.IsInstanceOfType(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ClassRules? RulesFor(Type type) => Rules.GetOrAdd(type, Build);
+
+    private static ClassRules? Build(Type type)
+    {
+        var mapping = Inspector.FindOrImportClassMapping(type);
+        if (mapping is null || mapping.IsCustomMapping || mapping.ValidationAttributes.Length > 0 || HasOwnInvariants(type))
+        {
+            return null;
+        }
+
+        var children = new List<Child>();
+        foreach (var property in mapping.PropertyMappings)
+        {
+            if (property.IsPrimitive)
+            {
+                continue; // a primitive's own value: HasValidValue checks it
+            }
+
+            var cardinality = property.ValidationAttributes.OfType<CardinalityAttribute>().SingleOrDefault();
+            var allowed = property.ValidationAttributes.OfType<AllowedTypesAttribute>().ToArray();
+            if (property.ValidationAttributes.Any(a => a is not (CardinalityAttribute or AllowedTypesAttribute)))
+            {
+                return null;
+            }
+
+            children.Add(new Child(property.Name, cardinality?.Min ?? 0, cardinality?.Max ?? (property.IsCollection ? -1 : 1), allowed,
+                property.Name == "contained" && typeof(DomainResource).IsAssignableFrom(type)));
+        }
+
+        return new ClassRules([.. children]);
+    }
+
+    /// <summary>Invariants beyond the ones this walk repeats (empty elements, primitive literals, nested contained).</summary>
+    private static bool HasOwnInvariants(Type type)
+    {
+        var method = type.GetMethod("ValidateInvariants", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
+        return method?.DeclaringType is { } declared && declared != typeof(Base) && declared != typeof(PrimitiveType) && declared != typeof(DomainResource);
+    }
+
+    private sealed record ClassRules(Child[] Children);
+
+    private sealed record Child(string Name, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained);
+}
