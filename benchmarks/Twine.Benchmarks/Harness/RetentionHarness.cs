@@ -108,8 +108,15 @@ public static class RetentionHarness
             };
         }).ToList();
 
+        var seeded = 0;
+        var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(ingestions, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (ingestion, ct) =>
         {
+            if (Interlocked.Increment(ref seeded) % 10_000 == 0)
+            {
+                Console.WriteLine($"  {seeded:N0} seeding after {watch.Elapsed.TotalSeconds:F0} s");
+            }
+
             var id = ingestion.PartitionKey;
             var outcome = new IngestionResultEntity { PartitionKey = id, RowKey = TableKeys.MessageRow(0), MetricCount = 1, Created = ingestion.Created, RecordedAt = ingestion.CreatedAt };
             await tables.Ingestions.SubmitTransactionAsync(
