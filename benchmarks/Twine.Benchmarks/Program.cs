@@ -6,7 +6,7 @@ using Twine.Benchmarks;
 using Twine.Benchmarks.Harness;
 
 // `tokens` runs the token-request harness; `poll [emails] [page sizes...]` the 10,000-email polling harness;
-// `accept`, `throughput`, `coldstart` the harnesses below;
+// `accept`, `throughput`, `coldstart`, `retention` the harnesses below;
 // anything else goes to BenchmarkDotNet (e.g. --filter '*').
 if (args is ["tokens", ..])
 {
@@ -27,6 +27,12 @@ if (args is ["accept", ..])
 if (args is ["throughput", ..])
 {
     return await ThroughputHarness.RunAsync(args);
+}
+
+// `retention [count]`: issue 13's retention figure (docs/PERFORMANCE.md#retention-on-many-ingestions).
+if (args is ["retention", ..])
+{
+    return await RetentionHarness.RunAsync(args);
 }
 
 if (args is ["coldstart", ..])

@@ -78,6 +78,21 @@ public sealed partial class HarnessOutputTests
         Assert.True(figures["coldstart.r2r.start_to_first_202_p50_ms"] > 0);
     }
 
+    [Fact]
+    public async Task Retention_deletes_everything_but_the_in_flight_and_prints_every_figure()
+    {
+        // 2,000 ingestions, two of them in flight, at most 800 per run: three runs, the harness checks what is left.
+        var figures = await RunAsync(TimeSpan.FromMinutes(5), "retention", "2000", "--max-per-run", "800");
+
+        foreach (var key in new[] { "ingestions", "deleted", "kept_in_flight", "seed_s", "wall_s", "per_s", "runs", "longest_run_s", "storage_calls", "storage_calls_per_ingestion" })
+        {
+            Assert.True(figures.ContainsKey("retention." + key), $"retention.{key} missing");
+        }
+
+        Assert.Equal((2000, 1998, 2, 3), (figures["retention.ingestions"], figures["retention.deleted"], figures["retention.kept_in_flight"], figures["retention.runs"]));
+        Assert.True(figures["retention.storage_calls_per_ingestion"] >= 1);
+    }
+
     /// <summary>Runs the harness (the benchmark project's build in this test's configuration) and reads its `key: value` lines.</summary>
     private static async Task<Dictionary<string, double>> RunAsync(TimeSpan timeout, params string[] args)
     {

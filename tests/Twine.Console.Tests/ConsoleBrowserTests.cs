@@ -136,4 +136,47 @@ public sealed class ConsoleBrowserTests(AzuriteFixture azurite, SandboxFixture s
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, list.StatusCode);
     }
+
+    [Fact]
+    public async Task With_the_sign_in_required_a_refused_operator_sees_what_to_do_and_a_sign_in_link()
+    {
+        await using var app = new TestApp(azurite, settings => settings["OperatorAuth:RequireSignIn"] = "true");
+        await using var host = await ConsoleHost.StartAsync(app);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync();
+        SetDefaultExpectTimeout(30_000);
+        page.SetDefaultTimeout(30_000);
+        var console = new Uri(host.BaseAddress, "api/console").AbsoluteUri;
+
+        // Not signed in: the page route answers 401 with a page that links to App Service's Entra sign-in.
+        var refused = await page.GotoAsync(console);
+        Assert.Equal(401, refused!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign-in required" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToHaveAttributeAsync("href", "/.auth/login/aad?post_login_redirect_uri=/api/console");
+
+        // Signed in when the page loaded (App Service's header on that request only), the session gone by the API calls:
+        // first a wrong key (the host's 401: no sign-in link), then the right one (the app's 401: the sign-in link).
+        var principal = Convert.ToBase64String(Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["auth_typ"] = "aad",
+            ["claims"] = new JsonArray(new JsonObject { ["typ"] = "roles", ["val"] = "Twine.Operator" }),
+            ["role_typ"] = "roles",
+        }.ToJsonString()));
+        await page.RouteAsync("**/api/console", route => route.ContinueAsync(new() { Headers = new Dictionary<string, string>(route.Request.Headers) { ["X-MS-CLIENT-PRINCIPAL"] = principal } }));
+        var served = await page.GotoAsync(console);
+        Assert.Equal(200, served!.Status);
+        await Expect(page.Locator("#access")).ToBeHiddenAsync();
+        await page.GetByLabel("Function key").FillAsync("not-the-key");
+        await page.GetByLabel("Function key").PressAsync("Enter");
+        await Expect(page.Locator("#access-text")).ToContainTextAsync("The function key was refused (401)");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToBeHiddenAsync();
+
+        await page.GetByLabel("Function key").FillAsync(ConsoleHost.FunctionKey);
+        await page.GetByLabel("Function key").PressAsync("Enter");
+        await Expect(page.Locator("#access-text")).ToContainTextAsync("Sign-in required");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in" })).ToHaveAttributeAsync("href", "/.auth/login/aad?post_login_redirect_uri=/api/console");
+        Directory.CreateDirectory(RepoPaths.InRepo("TestResults"));
+        await page.ScreenshotAsync(new() { Path = RepoPaths.InRepo("TestResults", "console-sign-in.png"), FullPage = true });
+    }
 }

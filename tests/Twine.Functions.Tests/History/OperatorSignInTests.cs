@@ -113,6 +113,28 @@ public sealed class OperatorSignInTests(AzuriteFixture azurite)
         Assert.DoesNotContain("Twine.Reader", logged, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_browser_refused_the_console_gets_a_page_with_a_sign_in_link_on_401_and_none_on_403()
+    {
+        await using var app = App();
+        foreach (var (principal, status) in new[] { ((string?)null, 401), (NotAnOperator, 403) })
+        {
+            var context = new DefaultHttpContext { RequestServices = app.Services };
+            context.Request.Headers.Accept = "text/html,application/xhtml+xml";
+            if (principal is not null)
+            {
+                context.Request.Headers[ClientPrincipal.Header] = principal;
+            }
+
+            var response = await app.ExecuteAsync(Create<ConsoleFunction>(app).Run(context.Request));
+
+            Assert.Equal((status, "text/html; charset=utf-8"), (response.Status, response.ContentType));
+            Assert.Equal(status == 401, response.Body.Contains("href=\"/.auth/login/aad?post_login_redirect_uri=/api/console\"", StringComparison.Ordinal));
+            Assert.DoesNotContain("<script", response.Body, StringComparison.Ordinal);
+            Assert.DoesNotContain("Nora", response.Body, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Routes))]
     public async Task An_operator_gets_the_routes_own_answer(string route)

@@ -25,8 +25,36 @@ public static partial class ConsolePage
 
     public const string Instance = "/api/console";
 
-    /// <summary>The page, or the sign-in problem when the operator sign-in is required and the request has none (<see cref="OperatorAccess"/>).</summary>
-    public static IResult Serve(OperatorAccess access, StringValues principal) => access.Check(principal, Instance) ?? Serve();
+    /// <summary>Where App Service Authentication signs an operator in with Microsoft Entra and brings them back to the console.</summary>
+    public const string SignInPath = "/.auth/login/aad?post_login_redirect_uri=/api/console";
+
+    /// <summary>
+    /// The page, or the refusal when the operator sign-in is required and the request has no operator
+    /// (<see cref="OperatorAccess"/>): to a browser (<paramref name="accept"/> names text/html) a short page that says what
+    /// to do, with a "Sign in" link on 401; to anything else the problem details.
+    /// </summary>
+    public static IResult Serve(OperatorAccess access, StringValues principal, StringValues accept = default) =>
+        access.Check(principal, Instance) is not { } refused ? Serve()
+        : accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true) ? Refused(refused.StatusCode)
+        : refused;
+
+    /// <summary>The refusal as a page: no script, no style, nothing about who asked.</summary>
+    public static IResult Refused(int status)
+    {
+        var body = status == StatusCodes.Status401Unauthorized
+            ? $"<h1>Sign-in required</h1><p>The operator console needs a Microsoft Entra sign-in with the operator app role.</p><p><a id=\"sign-in\" href=\"{SignInPath}\">Sign in</a></p>"
+            : "<h1>Not an operator</h1><p>You are signed in, but this account does not have the operator app role. Ask an administrator to assign it, then sign in again.</p>"
+              + "<p><a href=\"/.auth/logout?post_logout_redirect_uri=/api/console\">Sign out</a> to use another account.</p>";
+        var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\"><link rel=\"icon\" href=\"data:,\">"
+                   + "<title>Twine Functions – operator console</title></head><body>" + body + "</body></html>";
+        return new BodyResult(status, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(html),
+        [
+            new("Content-Security-Policy", "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+            new("X-Content-Type-Options", "nosniff"),
+            new("Referrer-Policy", "no-referrer"),
+            new("Cache-Control", "no-store"),
+        ]);
+    }
 
     public static IResult Serve() =>
         new BodyResult(StatusCodes.Status200OK, "text/html; charset=utf-8", Page.Value.Body,

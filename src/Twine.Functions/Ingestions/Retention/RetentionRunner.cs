@@ -12,17 +12,26 @@ public sealed record RetentionRunResult(int Ingestions, int Results, int Message
 /// <summary>
 /// Deletes ingestions created before now − <see cref="RetentionOptions.Days"/>, without scanning a table: the history
 /// index is partitioned by day, so the run reads the oldest day partitions (a key-range query for the next day, then
-/// that day's rows older than the cut-off), and for each ingestion deletes its outcome rows and IngestionMessages
-/// partitions (partition queries, batch deletes), its IngestionKeys rows (point reads of the two keys its row names,
-/// deleted only while they still name it), its Ingestions row, and last its index row. An ingestion still in flight
-/// (accepted, processing, retrying, receiving, or being replayed) is kept. Bounded per run (count and time); since the
-/// index row goes last, a run stopped by the budget, a timeout or a crash is resumed by the next run where it stopped.
-/// Each run is recorded as a row (IngestionIndex, partition <c>retention</c>) and a log line with its counts.
+/// that day's rows older than the cut-off, a page at a time), and deletes each ingestion with
+/// <see cref="DeleteIngestionAsync"/>: one query of its Ingestions partition (its row and its outcome rows), its
+/// IngestionKeys rows (point reads of the keys its row names, deleted only while they still name it), then its
+/// outcome rows and its row in one entity-group transaction with the row conditional on the ETag read (so an ingestion
+/// written meanwhile, e.g. a replay starting, is kept whole), then its kept messages (a partition query and a batch).
+/// An ingestion still in flight (accepted, processing, retrying, receiving, or being replayed) is kept. The index rows
+/// of the page's deleted ingestions go last, in batches of 100 (one day partition), so a run stopped by the budget, a
+/// timeout or a crash is resumed by the next run: an index row whose ingestion row is gone has what is left of it
+/// deleted. Bounded per run (count and time, checked between pages). Each run is recorded as a row (IngestionIndex,
+/// partition <c>retention</c>) and a log line with its counts.
 /// </summary>
 public sealed partial class RetentionRunner(StorageTables tables, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionRunner> logger)
 {
-    private const int Page = 100;
-    private const int Parallelism = 8;
+    /// <summary>Index rows read per page (a page's ingestions are deleted in parallel, then its index rows).</summary>
+    private const int Page = 1000;
+
+    /// <summary>An entity-group transaction's limit.</summary>
+    private const int Batch = 100;
+
+    private const int Parallelism = 16;
 
     public async Task<RetentionRunResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -54,8 +63,18 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
                     break;
                 }
 
+                var gone = new System.Collections.Concurrent.ConcurrentBag<IngestionIndexEntity>();
                 await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-                    async (row, ct) => totals.Add(await DeleteIngestionAsync(row, now, ct).ConfigureAwait(false))).ConfigureAwait(false);
+                    async (row, ct) =>
+                    {
+                        var deleted = await DeleteIngestionAsync(row.IngestionId, now, ct).ConfigureAwait(false);
+                        totals.Add(deleted);
+                        if (deleted.Ingestions == 1)
+                        {
+                            gone.Add(row);
+                        }
+                    }).ConfigureAwait(false);
+                await DeleteIndexRowsAsync(day, [.. gone], cancellationToken).ConfigureAwait(false);
                 budget -= rows.Count;
                 after = rows[^1].RowKey; // in-flight rows stay behind; continue after them
             }
@@ -92,7 +111,9 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {day} and RowKey gt {after}");
         var rows = new List<IngestionIndexEntity>(take);
-        await foreach (var row in tables.IngestionIndex.QueryAsync<IngestionIndexEntity>(filter, maxPerPage: take, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in tables.IngestionIndex.QueryAsync<IngestionIndexEntity>(filter, maxPerPage: take,
+                           select: [nameof(IngestionIndexEntity.PartitionKey), nameof(IngestionIndexEntity.RowKey), nameof(IngestionIndexEntity.IngestionId)],
+                           cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             rows.Add(row);
             if (rows.Count == take)
@@ -104,44 +125,180 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         return rows;
     }
 
-    private async Task<Deleted> DeleteIngestionAsync(IngestionIndexEntity row, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes one ingestion and everything kept for it, unless it is in flight; the caller deletes its index row after.
+    /// The order makes a stop anywhere safe to resume: the request keys first (they only need to outlive a partner's
+    /// retries, long past at the cut-off), then the Ingestions partition with the row conditional on the ETag read (a
+    /// changed row fails the whole transaction, so nothing of an ingestion written meanwhile goes), then what hangs off
+    /// the id alone (kept messages), which a later run still finds from the index row when the ingestion row is gone.
+    /// </summary>
+    private async Task<Deleted> DeleteIngestionAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var id = row.IngestionId;
-        var read = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(id, TableKeys.IngestionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var read = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(id, TableKeys.IngestionRow, IngestionColumns, cancellationToken).ConfigureAwait(false);
         var ingestion = read.HasValue ? read.Value : null;
         if (ingestion is not null && (!IsSettled(ingestion.Status) || ingestion.ReplayPendingUntil > now))
         {
             return new Deleted(0, 0, 0, 0, KeptInFlight: 1);
         }
 
-        var results = await DeletePartitionAsync(tables.Ingestions, id, cancellationToken, rowKeysBelow: TableKeys.MessageRowsEnd).ConfigureAwait(false);
-        var messages = await DeletePartitionAsync(tables.Ingestions, id, cancellationToken,
-                           rowKeysBelow: TableKeys.KeptMessageRowsEnd, rowKeysFrom: TableKeys.KeptMessageRowPrefix).ConfigureAwait(false)
-                       + await DeletePartitionAsync(tables.IngestionMessages, id, cancellationToken).ConfigureAwait(false); // copies kept before they moved into the partition
         var keys = 0;
         foreach (var hash in new[] { ingestion?.WebhookIdKeyHash, ingestion?.IdempotencyKeyHash }.OfType<string>())
         {
             keys += await DeleteKeyAsync(hash, id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
-        if (ingestion is not null)
+        if (await DeleteIngestionPartitionAsync(id, ingestion, cancellationToken).ConfigureAwait(false) is not { } deleted)
+        {
+            return new Deleted(0, 0, 0, keys, KeptInFlight: 1); // written meanwhile: the next run looks again
+        }
+
+        // Ingestions accepted before kept copies moved into their partition (their rows name a webhook-id key row) kept them in IngestionMessages.
+        var legacy = ingestion is null || ingestion.WebhookIdKeyHash is not null
+            ? await DeleteLegacyKeptMessagesAsync(id, ingestion?.MessagesTotal ?? 0, cancellationToken).ConfigureAwait(false)
+            : 0;
+        return new Deleted(1, deleted.Results, deleted.Kept + legacy, keys, 0);
+    }
+
+    /// <summary>What retention reads of an ingestion row (a point read; the ETag comes with it).</summary>
+    private static readonly string[] IngestionColumns =
+    [
+        nameof(IngestionEntity.PartitionKey), nameof(IngestionEntity.RowKey), nameof(IngestionEntity.Status), nameof(IngestionEntity.ReplayPendingUntil),
+        nameof(IngestionEntity.MessagesTotal), nameof(IngestionEntity.MessagesDone), nameof(IngestionEntity.WebhookIdKeyHash), nameof(IngestionEntity.IdempotencyKeyHash),
+    ];
+
+    /// <summary>
+    /// The ingestion's Ingestions partition: its outcome rows, its kept message copies and its row (<paramref name="ingestion"/>,
+    /// null when a stopped run already deleted it). A settled ingestion has one outcome row and one copy per message (RK
+    /// the message index, and "m" + it), so when they fit one transaction they go with the row without a query; otherwise,
+    /// or when one is missing, a partition query finds the rows. The row, conditional on its ETag, is always in the first
+    /// transaction. Returns the outcome rows and copies deleted, or null when the row changed or went meanwhile (nothing
+    /// was deleted).
+    /// </summary>
+    private async Task<(int Results, int Kept)?> DeleteIngestionPartitionAsync(string id, IngestionEntity? ingestion, CancellationToken cancellationToken)
+    {
+        var rowDelete = ingestion is null ? null : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, TableKeys.IngestionRow), ingestion.ETag);
+        if (ingestion is not null && ingestion.MessagesDone == ingestion.MessagesTotal && 2 * ingestion.MessagesTotal < Batch && ingestion.WebhookIdKeyHash is null)
+        {
+            var rows = Enumerable.Range(0, ingestion.MessagesTotal).SelectMany(i => new[] { TableKeys.MessageRow(i), TableKeys.KeptMessageRow(i) })
+                .Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All));
+            try
+            {
+                await tables.Ingestions.SubmitTransactionAsync([.. rows, rowDelete!], cancellationToken).ConfigureAwait(false);
+                return (ingestion.MessagesTotal, ingestion.MessagesTotal);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412)
+            {
+                return null;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // An outcome row is not where the count says (or the row went): look at the partition.
+            }
+        }
+
+        var others = new List<TableEntity>();
+        var rowThere = false;
+        await foreach (var row in tables.Ingestions.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"],
+                           cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey == TableKeys.IngestionRow)
+            {
+                rowThere = true;
+            }
+            else
+            {
+                others.Add(new TableEntity(row.PartitionKey, row.RowKey));
+            }
+        }
+
+        if (rowDelete is not null && !rowThere)
+        {
+            return null; // another run deleted it meanwhile
+        }
+
+        var first = others.Take(rowDelete is null ? Batch : Batch - 1).Select(k => new TableTransactionAction(TableTransactionActionType.Delete, k, ETag.All)).ToList();
+        if (rowDelete is not null)
+        {
+            first.Add(rowDelete);
+        }
+
+        if (first.Count > 0)
         {
             try
             {
-                await tables.Ingestions.DeleteEntityAsync(id, TableKeys.IngestionRow, ingestion.ETag, cancellationToken).ConfigureAwait(false);
+                await tables.Ingestions.SubmitTransactionAsync(first, cancellationToken).ConfigureAwait(false);
             }
-            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            catch (TableTransactionFailedException e) when (e.Status == 412)
             {
-                if (e.Status == 412)
+                return null;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // A row went meanwhile (another run): the rest one by one, the ingestion row last and still conditional.
+                foreach (var action in first)
                 {
-                    return new Deleted(0, results, messages, keys, KeptInFlight: 1); // written meanwhile: the next run looks again
+                    try
+                    {
+                        await tables.Ingestions.DeleteEntityAsync(id, action.Entity.RowKey, action.ETag, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException missing) when (missing.Status == 404)
+                    {
+                        if (action == rowDelete)
+                        {
+                            return null;
+                        }
+                    }
+                    catch (RequestFailedException changed) when (changed.Status == 412)
+                    {
+                        return null;
+                    }
                 }
             }
         }
 
-        await DeleteIgnoringMissingAsync(tables.IngestionIndex, row.PartitionKey, row.RowKey, cancellationToken).ConfigureAwait(false);
-        return new Deleted(1, results, messages, keys, 0);
+        var rest = others.Skip(first.Count - (rowDelete is null ? 0 : 1)).ToList();
+        await DeleteRowsAsync(tables.Ingestions, rest, cancellationToken).ConfigureAwait(false);
+        var kept = others.Count(k => k.RowKey.StartsWith(TableKeys.KeptMessageRowPrefix, StringComparison.Ordinal));
+        return (others.Count - kept, kept);
     }
+
+    /// <summary>
+    /// The kept messages of an ingestion accepted before copies moved into its partition (IngestionMessages, PK = its id,
+    /// RK = the message index): one per message, so <paramref name="messagesTotal"/> of them go in one transaction
+    /// without a query; otherwise, or when one is missing (a message kept nowhere, a stopped run), a partition query
+    /// finds them.
+    /// </summary>
+    private async Task<int> DeleteLegacyKeptMessagesAsync(string id, int messagesTotal, CancellationToken cancellationToken)
+    {
+        if (messagesTotal is > 0 and <= Batch)
+        {
+            try
+            {
+                await tables.IngestionMessages.SubmitTransactionAsync(
+                    Enumerable.Range(0, messagesTotal).Select(i => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, TableKeys.LegacyKeptMessageRow(i)), ETag.All)),
+                    cancellationToken).ConfigureAwait(false);
+                return messagesTotal;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // Not one per message: look at the partition.
+            }
+        }
+
+        var keys = new List<TableEntity>();
+        await foreach (var row in tables.IngestionMessages.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"],
+                           cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(new TableEntity(row.PartitionKey, row.RowKey));
+        }
+
+        await DeleteRowsAsync(tables.IngestionMessages, keys, cancellationToken).ConfigureAwait(false);
+        return keys.Count;
+    }
+
+    /// <summary>The page's index rows whose ingestions went (one day partition): batches of 100, after the ingestions.</summary>
+    private Task DeleteIndexRowsAsync(string day, IReadOnlyList<IngestionIndexEntity> rows, CancellationToken cancellationToken) =>
+        DeleteRowsAsync(tables.IngestionIndex, rows.Select(r => new TableEntity(day, r.RowKey)), cancellationToken);
 
     private static bool IsSettled(string status) => status is "succeeded" or "partlySucceeded" or "failed";
 
@@ -165,38 +322,25 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         }
     }
 
-    /// <summary>Deletes every row of one partition: a partition query for the keys, then batches of 100 (one transaction each).</summary>
-    /// <param name="rowKeysBelow">Only the rows whose RowKey sorts below this (an ingestion's outcome rows, not its own row).</param>
-    /// <param name="rowKeysFrom">And not below this (an ingestion's kept message copies).</param>
-    private static async Task<int> DeletePartitionAsync(TableClient table, string partitionKey, CancellationToken cancellationToken, string? rowKeysBelow = null,
-        string rowKeysFrom = "")
+    /// <summary>Deletes rows of one partition, whatever their ETag: batches of 100 (one transaction each), in parallel.</summary>
+    private static async Task DeleteRowsAsync(TableClient table, IEnumerable<TableEntity> rows, CancellationToken cancellationToken)
     {
-        var filter = rowKeysBelow is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {rowKeysFrom} and RowKey lt {rowKeysBelow}");
-        var keys = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(new TableEntity(row.PartitionKey, row.RowKey) { ETag = ETag.All });
-        }
-
-        foreach (var chunk in keys.Chunk(Page))
+        var chunks = rows.Chunk(Batch).ToList();
+        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (chunk, ct) =>
         {
             try
             {
-                await table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, k, ETag.All)), cancellationToken).ConfigureAwait(false);
+                await table.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, k, ETag.All)), ct).ConfigureAwait(false);
             }
             catch (TableTransactionFailedException)
             {
                 // A row went meanwhile (another run): delete the rest one by one.
                 foreach (var k in chunk)
                 {
-                    await DeleteIgnoringMissingAsync(table, k.PartitionKey, k.RowKey, cancellationToken).ConfigureAwait(false);
+                    await DeleteIgnoringMissingAsync(table, k.PartitionKey, k.RowKey, ct).ConfigureAwait(false);
                 }
             }
-        }
-
-        return keys.Count;
+        }).ConfigureAwait(false);
     }
 
     private static async Task DeleteIgnoringMissingAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
