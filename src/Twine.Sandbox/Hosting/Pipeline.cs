@@ -57,7 +57,19 @@ internal static class Pipeline
             : context.Request.Path.Value ?? "/";
         var key = RouteKey.Of(context.Request.Method, route);
         state.Requests.Increment(key);
+        state.RequestStarted();
+        try
+        {
+            await FaultOrNextAsync(context, next, state, key);
+        }
+        finally
+        {
+            state.RequestEnded();
+        }
+    }
 
+    private static async Task FaultOrNextAsync(HttpContext context, RequestDelegate next, SandboxState state, string key)
+    {
         var fault = state.Faults.Take(key);
         switch (fault?.Kind)
         {

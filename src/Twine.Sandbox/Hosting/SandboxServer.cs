@@ -124,6 +124,12 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>All counters, keyed "METHOD /route".</summary>
     public IReadOnlyDictionary<string, int> RequestCounts() => _state.Requests.Snapshot();
 
+    /// <summary>
+    /// Requests received and not answered yet: a test driving a fake clock advances it only while none is in flight, so
+    /// that a slow answer on a busy machine never looks like a client timeout.
+    /// </summary>
+    public int InFlightRequests => _state.InFlight;
+
     /// <summary>Requests waiting out <see cref="SandboxOptions.Latency"/> right now.</summary>
     public int DelayedRequests => _state.Latency.Waiting;
 

@@ -12,6 +12,15 @@ internal sealed class SandboxState
 
     private readonly ConcurrentDictionary<string, Lock> _organizationGates = new(StringComparer.Ordinal);
 
+    private int _inFlight;
+
+    /// <summary>/pub requests received and not answered yet.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    public void RequestEnded() => Interlocked.Decrement(ref _inFlight);
+
     public SandboxState(SandboxOptions options)
     {
         options.Validate();

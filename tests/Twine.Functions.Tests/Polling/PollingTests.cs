@@ -127,7 +127,7 @@ public sealed class PollingTests(AzuriteFixture azurite)
         await h.Twine.UpdateCalendarEventAsync(new CalendarEventUpdateResource { Id = eventId, Attributes = new CalendarEventUpdateAttributes { StartAt = now.AddDays(3), EndAt = now.AddDays(3).AddMinutes(30) } }, PollingHarness.Ct);
         var created = await h.CreateEventAsync(Patients[1], now.AddDays(4));
 
-        var first = await h.Time.DriveAsync(run, TimeSpan.FromSeconds(5), () => h.Sandbox.RequestCount("GET", EmailRoute) < 3);
+        var first = await h.Time.DriveAsync(run, TimeSpan.FromSeconds(5), () => h.Sandbox.RequestCount("GET", EmailRoute) < 3 && h.Sandbox.InFlightRequests == 0);
         Assert.True(first.CaughtUp);
 
         h.Time.Advance(TimeSpan.FromMinutes(5));
@@ -248,7 +248,7 @@ public sealed class PollingTests(AzuriteFixture azurite)
         var started = h.Time.GetUtcNow();
         h.Sandbox.Faults.Add("GET", EmailRoute, FaultKind.TooManyRequests, count: 2, retryAfter: TimeSpan.FromSeconds(20), after: 1);
 
-        var result = await h.Time.DriveAsync(h.PollAsync(), TimeSpan.FromSeconds(1), () => h.Sandbox.RequestCount("GET", EmailRoute) < 4);
+        var result = await h.Time.DriveAsync(h.PollAsync(), TimeSpan.FromSeconds(1), () => h.Sandbox.RequestCount("GET", EmailRoute) < 4 && h.Sandbox.InFlightRequests == 0);
 
         Assert.True(result.CaughtUp);
         Assert.True(h.Time.GetUtcNow() - started >= TimeSpan.FromSeconds(40), "two Retry-After waits of 20 s");
