@@ -6,14 +6,24 @@ namespace Twine.Benchmarks.Harness;
 
 /// <summary>
 /// The Functions host's queue trigger for the metrics queue, as host.json configures it, driving the real
-/// <see cref="MetricsMessageProcessor"/>: fetch up to <c>batchSize</c> (16) messages, run them concurrently, fetch the
-/// next batch when no more than <c>newBatchThreshold</c> (8) are still running; delete a message when its run returns,
+/// <see cref="MetricsMessageProcessor"/>: fetch up to <c>batchSize</c> messages, run them concurrently, fetch the
+/// next batch when no more than <c>newBatchThreshold</c> are still running (both read from the repository's host.json by
+/// <see cref="FromHostJson"/>); delete a message when its run returns,
 /// make it visible again after the visibility timeout (30 s) when it throws; when the queue is empty, poll again after a
 /// randomised exponential back-off from 100 ms to <c>maxPollingInterval</c> (2 s). One instance; base64 decoded as the
 /// trigger decodes it. Its own queue client, so its calls are not counted as the app's.
 /// </summary>
-public sealed class QueueHostEmulation(QueueClient queue, MetricsMessageProcessor processor, int batchSize = 16, int newBatchThreshold = 8)
+public sealed class QueueHostEmulation(QueueClient queue, MetricsMessageProcessor processor, int batchSize, int newBatchThreshold)
 {
+    /// <summary>With <c>extensions.queues.batchSize</c> and <c>newBatchThreshold</c> as host.json sets them.</summary>
+    public static QueueHostEmulation FromHostJson(QueueClient queue, MetricsMessageProcessor processor)
+    {
+        var queues = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Twine.Testing.RepoPaths.InRepo("host.json")))!["extensions"]!["queues"]!;
+        return new QueueHostEmulation(queue, processor, queues["batchSize"]!.GetValue<int>(), queues["newBatchThreshold"]!.GetValue<int>());
+    }
+
+    public override string ToString() => $"batch {batchSize}, new batch at {newBatchThreshold}";
+
     private static readonly TimeSpan MinPolling = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxPolling = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan VisibilityTimeout = TimeSpan.FromSeconds(30);

@@ -52,7 +52,7 @@ public static class ThroughputHarness
             sandboxOptions.RateLimitWindow = TimeSpan.FromSeconds(1);
         }
 
-        Console.WriteLine($"throughput: pipeline {ingestions} requests x {perRequest} metrics (host emulation: batch 16, new batch at 8) vs naive client " +
+        Console.WriteLine($"throughput: pipeline {ingestions} requests x {perRequest} metrics (host emulation as host.json: {HostJsonSettings()}) vs naive client " +
                           $"(token + POST per metric) with 1 and 16 workers; sandbox jitter +{jitterPercent}%, per item {perItemMs} ms; rate limit {rateLimit}/s; {rounds} round(s)");
         // Warm-up (not reported): JIT, connections and tokens of both sides, without latency.
         SetTwine(0, 0);
@@ -168,8 +168,14 @@ public static class ThroughputHarness
         return [.. records.Where(r => r.Status == IngestionStatus.Succeeded).Select(r => (r.UpdatedAt - ids[r.Id]).TotalMilliseconds)];
     }
 
+    private static string HostJsonSettings()
+    {
+        var queues = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Twine.Testing.RepoPaths.InRepo("host.json")))!["extensions"]!["queues"]!;
+        return $"batch {queues["batchSize"]}, new batch at {queues["newBatchThreshold"]}";
+    }
+
     private static QueueHostEmulation Host(AzuriteFixture azurite, BenchApp app) =>
-        new(new QueueClient(azurite.ConnectionString, app.App.Names.MetricsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
+        QueueHostEmulation.FromHostJson(new QueueClient(azurite.ConnectionString, app.App.Names.MetricsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }),
             app.Services.GetRequiredService<MetricsMessageProcessor>());
 
     /// <summary>Posts <paramref name="count"/> requests with <paramref name="posters"/> at a time (or one every <paramref name="intervalMs"/>); each id with its POST's start.</summary>
