@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Concurrent;
+using Linq = System.Linq.Expressions;
 using System.Reflection;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
@@ -55,7 +56,7 @@ public static class FhirModelChecks
         var hasElement = false;
         if (node is PrimitiveType primitive && primitive.JsonValue is not null)
         {
-            if (!primitive.HasValidValue())
+            if (!FhirLiteralVerdicts.IsValid(primitive))
             {
                 return false;
             }
@@ -65,7 +66,9 @@ public static class FhirModelChecks
 
         foreach (var child in rules.Children)
         {
-            if (!node.TryGetValue(child.Name, out var value))
+            // A compiled getter, not Base.TryGetValue's string switch; absent as TryGetValue says: null or an empty list.
+            var value = child.Get(node);
+            if (value is null or IList { Count: 0 })
             {
                 if (child.Min > 0)
                 {
@@ -94,7 +97,7 @@ public static class FhirModelChecks
                     for (var i = 0; i < list.Count; i++)
                     {
                         if (list[i] is not Base element || !Passes(element, depth + 1)
-                            || (child.IsContained && element is DomainResource nested && nested.TryGetValue("contained", out _)))
+                            || (child.IsContained && element is DomainResource { Contained.Count: > 0 }))
                         {
                             return false;
                         }
@@ -166,16 +169,27 @@ public static class FhirModelChecks
 
             var cardinality = property.ValidationAttributes.OfType<CardinalityAttribute>().SingleOrDefault();
             var allowed = property.ValidationAttributes.OfType<AllowedTypesAttribute>().ToArray();
-            if (property.ValidationAttributes.Any(a => a is not (CardinalityAttribute or AllowedTypesAttribute)))
+            if (property.NativeProperty is null || property.ValidationAttributes.Any(a => a is not (CardinalityAttribute or AllowedTypesAttribute)))
             {
                 return null;
             }
 
-            children.Add(new Child(property.Name, cardinality?.Min ?? 0, cardinality?.Max ?? (property.IsCollection ? -1 : 1), allowed,
+            children.Add(new Child(Getter(type, property.NativeProperty), cardinality?.Min ?? 0, cardinality?.Max ?? (property.IsCollection ? -1 : 1), allowed,
                 property.Name == "contained" && typeof(DomainResource).IsAssignableFrom(type)));
         }
 
         return new ClassRules([.. children]);
+    }
+
+    /// <summary>
+    /// <c>node =&gt; (object)((Type)node).Property</c>: the property the mapping reads (the element, e.g. <c>StatusElement</c>, not
+    /// the convenience value), compiled once per class and property. Firely 6.8.0's PropertyMapping keeps its own getter internal.
+    /// </summary>
+    private static Func<Base, object?> Getter(Type type, PropertyInfo property)
+    {
+        var node = Linq.Expression.Parameter(typeof(Base), "node");
+        var read = Linq.Expression.Property(Linq.Expression.Convert(node, type), property);
+        return Linq.Expression.Lambda<Func<Base, object?>>(Linq.Expression.Convert(read, typeof(object)), node).Compile();
     }
 
     /// <summary>Invariants beyond the ones this walk repeats (empty elements, primitive literals, nested contained).</summary>
@@ -187,5 +201,51 @@ public static class FhirModelChecks
 
     private sealed record ClassRules(Child[] Children);
 
-    private sealed record Child(string Name, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained);
+    private sealed record Child(Func<Base, object?> Get, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained);
+}
+
+/// <summary>
+/// <see cref="PrimitiveType.HasValidValue"/> with the verdicts for URIs and codes remembered: every Observation repeats
+/// the same <c>system</c> URIs and codes, and their checks allocate (a <see cref="Uri"/>, a regex match). Only those
+/// types are kept, never free text, identifiers' values or dates (patient data, and never repeated), and the cache is
+/// small: when full it starts again empty, so a stream of distinct URIs (e.g. <c>urn:uuid:</c> fullUrls) costs a
+/// clear now and then, never memory.
+/// </summary>
+public static class FhirLiteralVerdicts
+{
+    public const int MaxEntries = 1024;
+    public const int MaxLength = 256;
+
+    private static readonly ConcurrentDictionary<(Type Type, string Literal), bool> Verdicts = new();
+
+    public static int Count => Verdicts.Count;
+
+    public static bool IsValid(PrimitiveType primitive)
+    {
+        if (primitive.JsonValue is not string { Length: <= MaxLength } literal || !IsKept(primitive))
+        {
+            return primitive.HasValidValue();
+        }
+
+        // The verdict is a function of the class and the literal alone (Code<T> is keyed by its own closed type).
+        var key = (primitive.GetType(), literal);
+        if (Verdicts.TryGetValue(key, out var valid))
+        {
+            return valid;
+        }
+
+        valid = primitive.HasValidValue();
+        if (Verdicts.Count >= MaxEntries)
+        {
+            Verdicts.Clear();
+        }
+
+        Verdicts.TryAdd(key, valid);
+        return valid;
+    }
+
+    /// <summary>URIs and codes: the types whose verdicts are kept.</summary>
+    public static bool IsKept(PrimitiveType primitive) =>
+        primitive is FhirUri or Canonical or FhirUrl or Oid or Uuid or Code
+        || (primitive.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(Code<>));
 }

@@ -46,29 +46,26 @@ public static partial class FhirObservationMapper
                     $"status '{StatusCode(observation.Status.Value)}' is not delivered: only final, amended and corrected results are.");
         }
 
-        var codePath = $"{path}.code";
-        var mappings = (observation.Code?.Coding ?? []).Select(c => FhirCodeMap.Find(c.System, c.Code)).OfType<FhirCodeMapping>().ToList();
-        if (mappings.Count == 0)
+        if (MappingOf(observation.Code) is not { } mapping)
         {
             return FhirEntryResult.Skipped(entry, path, $"No coding of the code is mapped to a Twine metric type ({DescribeCodings(observation.Code)}).");
         }
 
-        var types = mappings.Select(m => m.MetricType).Distinct(StringComparer.Ordinal).ToList();
-        if (types.Count > 1)
+        if (mapping.Length == 0)
         {
-            return FhirEntryResult.Refused(entry, codePath, $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
+            var types = (observation.Code?.Coding ?? []).Select(c => FhirCodeMap.Find(c.System, c.Code)?.MetricType).OfType<string>().Distinct(StringComparer.Ordinal);
+            return FhirEntryResult.Refused(entry, $"{path}.code", $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
         }
 
-        var mapping = mappings.FirstOrDefault(m => m.System == FhirSystems.Loinc) ?? mappings[0];
         var attributes = new JsonObject
         {
-            ["type"] = mapping.MetricType,
-            ["code"] = mapping.Loinc.Length > 0
-                ? new JsonObject { ["system"] = FhirSystems.TwineLoinc, ["value"] = mapping.Loinc }
-                : new JsonObject { ["system"] = "MDC", ["value"] = mapping.Code },
+            ["type"] = mapping[0].MetricType,
+            ["code"] = mapping[0].Loinc.Length > 0
+                ? new JsonObject { ["system"] = FhirSystems.TwineLoinc, ["value"] = mapping[0].Loinc }
+                : new JsonObject { ["system"] = "MDC", ["value"] = mapping[0].Code },
         };
 
-        var valueResult = mapping.IsBloodPressurePanel
+        var valueResult = mapping[0].IsBloodPressurePanel
             ? BloodPressure(observation, path, attributes, entry)
             : Value(observation, path, attributes, entry);
         if (valueResult is not null)
@@ -76,7 +73,7 @@ public static partial class FhirObservationMapper
             return valueResult;
         }
 
-        if (!TryOccurredAt(observation.Effective, $"{path}.effective", out var occurredAt, out var refusedAt, out var reason))
+        if (!TryOccurredAt(observation.Effective, new LazyFhirPath(path, ".effective"), out var occurredAt, out var refusedAt, out var reason))
         {
             return FhirEntryResult.Refused(entry, refusedAt!, reason!);
         }
@@ -101,7 +98,7 @@ public static partial class FhirObservationMapper
     /// <summary>value[x] into attributes value and unit; null when it was written, else the skip or refusal.</summary>
     private static FhirEntryResult? Value(Observation observation, string path, JsonObject attributes, int? entry)
     {
-        var valuePath = $"{path}.value";
+        var valuePath = new LazyFhirPath(path, ".value");
         switch (observation.Value)
         {
             case null when observation.DataAbsentReason is { } absent:
@@ -130,7 +127,7 @@ public static partial class FhirObservationMapper
         }
     }
 
-    private static FhirEntryResult? Quantity(Quantity quantity, string valuePath, int? entry, string path, out decimal number, out string unit)
+    private static FhirEntryResult? Quantity(Quantity quantity, LazyFhirPath valuePath, int? entry, string path, out decimal number, out string unit)
     {
         number = 0;
         unit = "";
@@ -194,13 +191,13 @@ public static partial class FhirObservationMapper
         foreach (var i in (int[])[systolic.Value, diastolic.Value])
         {
             var component = observation.Component[i];
-            var componentPath = $"{path}.component[{i}]";
+            var componentPath = $"{path}.component[{i}]"; // blood pressure panels only
             switch (component.Value)
             {
                 case null when component.DataAbsentReason is { } componentAbsent:
                     return FhirEntryResult.Skipped(entry, path, $"The {(index == 0 ? "systolic" : "diastolic")} value is absent (dataAbsentReason {DescribeCodings(componentAbsent)}).");
                 case Quantity quantity:
-                    if (Quantity(quantity, $"{componentPath}.value", entry, path, out values[index], out units[index]) is { } refusal)
+                    if (Quantity(quantity, new LazyFhirPath(componentPath, ".value"), entry, path, out values[index], out units[index]) is { } refusal)
                     {
                         return refusal;
                     }
@@ -225,7 +222,10 @@ public static partial class FhirObservationMapper
     }
 
     /// <summary>effective[x] as an ISO 8601 timestamp with seconds and an offset (Twine's occurred_at), keeping the sender's offset.</summary>
-    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason)
+    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason) =>
+        TryOccurredAt(effective, new LazyFhirPath(path, ""), out occurredAt, out refusedAt, out reason);
+
+    private static bool TryOccurredAt(DataType? effective, LazyFhirPath path, out string? occurredAt, out string? refusedAt, out string? reason)
     {
         occurredAt = refusedAt = reason = null;
         string? text;
@@ -238,7 +238,7 @@ public static partial class FhirObservationMapper
                 text = instant.Value is { } value ? value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture) : null;
                 break;
             case Period period:
-                path += ".start";
+                path = path.Then(".start");
                 text = period.Start;
                 if (text is null)
                 {
@@ -278,7 +278,7 @@ public static partial class FhirObservationMapper
         var normalized = match.Success
             ? $"{match.Groups["date"].Value}T{match.Groups["time"].Value}{(fraction.Length > 8 ? fraction[..8] : fraction)}{(match.Groups["zone"].Value == "Z" ? "+00:00" : match.Groups["zone"].Value)}"
             : null;
-        if (normalized is null || !DateTimeOffset.TryParseExact(normalized, ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"],
+        if (normalized is null || !DateTimeOffset.TryParseExact(normalized, OccurredAtFormats,
                 CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
             (refusedAt, reason) = (path, "The effective time must be a date and a time with seconds and a time zone.");
@@ -287,6 +287,37 @@ public static partial class FhirObservationMapper
 
         occurredAt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
         return true;
+    }
+
+    private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
+
+    /// <summary>
+    /// The codings' one mapping (the LOINC one first: element 0), without LINQ; null when no coding is mapped, empty when
+    /// they map to different Twine metric types.
+    /// </summary>
+    private static FhirCodeMapping[]? MappingOf(CodeableConcept? code)
+    {
+        FhirCodeMapping? first = null, loinc = null;
+        foreach (var coding in code?.Coding ?? [])
+        {
+            if (FhirCodeMap.Find(coding.System, coding.Code) is not { } found)
+            {
+                continue;
+            }
+
+            if (first is not null && !string.Equals(first.MetricType, found.MetricType, StringComparison.Ordinal))
+            {
+                return [];
+            }
+
+            first ??= found;
+            if (loinc is null && found.System == FhirSystems.Loinc)
+            {
+                loinc = found;
+            }
+        }
+
+        return first is null ? null : [loinc ?? first];
     }
 
     private static string DescribeCodings(CodeableConcept? concept)
@@ -313,4 +344,17 @@ public static partial class FhirObservationMapper
         Hl7.Fhir.Model.Quantity.QuantityComparator.GreaterThan => ">",
         _ => comparator.ToString(),
     };
+}
+
+/// <summary>
+/// A FHIRPath joined only when it is reported: a refusal names it, a delivered metric never does, so the mapping does
+/// not build a string per element for every Observation.
+/// </summary>
+internal readonly struct LazyFhirPath(string head, string tail)
+{
+    public LazyFhirPath Then(string more) => new(head, tail + more);
+
+    public override string ToString() => head + tail;
+
+    public static implicit operator string(LazyFhirPath path) => path.ToString();
 }

@@ -153,7 +153,7 @@ public sealed class FhirModelChecksTests
     ];
 
     /// <summary>One member of one object somewhere in the document replaced, removed or added.</summary>
-    private static Gen<JsonObject> Broken(Gen<JsonObject> valid) =>
+    internal static Gen<JsonObject> Broken(Gen<JsonObject> valid) =>
         valid.Select(Gen.Int[0, 1000], Gen.Int[0, 3], Gen.Int[0, Replacements.Length - 1], Gen.Int[0, NewMembers.Length - 1], (document, at, how, replacement, member) =>
         {
             var objects = new List<JsonObject>();
