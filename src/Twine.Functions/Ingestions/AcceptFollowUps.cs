@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Twine.Functions.Ingestions;
 
 /// <summary>
-/// Work the edge does after it answered 202 (marking the ingestion accepted, its first history-index row): nothing the
-/// partner's answer depends on, so it does not delay the answer. Each piece is safe to lose in a crash (processing moves
-/// the ingestion on, a retry by the partner takes it over; see docs/STORAGE.md); the worker waits for what is running
-/// when it stops, and tests wait for it with <see cref="WhenIdleAsync"/> instead of sleeping.
+/// Work the edge does after it answered 202 (the kept message copies, revealing the messages it sent hidden, marking the
+/// ingestion accepted, its first history-index row): nothing the partner's answer depends on, so it does not delay the
+/// answer. Each piece is safe to lose in a crash (hidden messages reappear on their own, processing moves the ingestion
+/// on, a retry by the partner takes it over; see docs/STORAGE.md); the worker waits for what is running when it stops,
+/// and tests wait for it with <see cref="WhenIdleAsync"/> instead of sleeping.
 /// </summary>
 public sealed partial class AcceptFollowUps(ILogger<AcceptFollowUps> logger) : IHostedService
 {
@@ -51,6 +52,6 @@ public sealed partial class AcceptFollowUps(ILogger<AcceptFollowUps> logger) : I
 
     public Task StopAsync(CancellationToken cancellationToken) => WhenIdleAsync().WaitAsync(cancellationToken);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: marking it accepted after the answer failed ({Error}); processing moves it on, its status reads as accepted meanwhile")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingestion {IngestionId}: the work after its 202 failed ({Error}); its messages become visible within 2 minutes on their own and processing moves it on (its status reads as accepted meanwhile)")]
     private partial void LogFailed(string ingestionId, string error);
 }
