@@ -167,6 +167,34 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task A_short_rate_limit_brings_messages_back_when_twine_said_not_after_the_outage_pause()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var first = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
+        var second = (await app.PostMetricsAsync(ProcessingApp.Metrics(3))).IngestionId;
+        var messages = await app.DecodedMessagesAsync(app.Names.MetricsQueue);
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, retryAfter: TimeSpan.FromSeconds(2));
+
+        foreach (var message in messages)
+        {
+            await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None);
+        }
+
+        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the second message held off without calling Twine
+        Assert.Equal(2, app.Retries().Sent.Count);
+        Assert.All(app.Retries().Sent, r => Assert.InRange(r.Delay, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3))); // not 30 s
+
+        app.Time.Advance(TimeSpan.FromSeconds(3));
+        foreach (var rescheduled in app.Retries().Sent.ToList())
+        {
+            await app.MetricsProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
+        }
+
+        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(first, CancellationToken.None))!.Status);
+        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(second, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task Retry_after_sets_the_delay_at_least_that_long_and_other_messages_wait_without_calling_twine()
     {
         await using var app = ProcessingApp.Create(_azurite, _sandbox);

@@ -60,6 +60,34 @@ public sealed class TwineAvailabilityTests
     }
 
     [Fact]
+    public void A_rate_limit_holds_off_exactly_as_long_as_twine_asked_and_never_escalates()
+    {
+        var twine = new TwineAvailability(_time);
+        for (var i = 0; i < 5; i++)
+        {
+            twine.ReportRateLimited("429 TooManyRequests", TimeSpan.FromSeconds(2));
+            Assert.False(twine.TryEnter());
+            Assert.Equal((true, false, TimeSpan.FromSeconds(2)), (twine.IsRateLimited, twine.IsOpen, twine.HoldOff()));
+            _time.Advance(TimeSpan.FromSeconds(2));
+            Assert.True(twine.TryEnter()); // not 30 s, 1 min, 2 min: a rate limit is not an outage
+        }
+
+        Assert.Equal("429 TooManyRequests", twine.LastFailure);
+    }
+
+    [Fact]
+    public void A_rate_limit_during_an_outage_pause_extends_it_only_when_longer()
+    {
+        var twine = new TwineAvailability(_time);
+        twine.ReportFailure("503 ServiceUnavailable", null);
+        twine.ReportRateLimited("429 TooManyRequests", TimeSpan.FromSeconds(5));
+        Assert.Equal(TwineAvailability.Pause(1), twine.HoldOff());
+        twine.ReportRateLimited("429 TooManyRequests", TimeSpan.FromMinutes(3));
+        Assert.Equal(TimeSpan.FromMinutes(3), twine.HoldOff());
+        Assert.False(twine.IsRateLimited); // the outage pause is still what holds it
+    }
+
+    [Fact]
     public void Retry_after_sets_the_pause_when_longer()
     {
         var twine = new TwineAvailability(_time);
@@ -88,6 +116,24 @@ public sealed class TwineAvailabilityTests
         Assert.Equal(TimeSpan.Zero, twine.HoldOff());
         await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://twine.test/"), CancellationToken.None));
         Assert.Equal((TimeSpan.FromSeconds(30), "connection failure"), (twine.HoldOff(), twine.LastFailure));
+    }
+
+    [Fact]
+    public async Task The_handler_reports_a_429_with_retry_after_as_a_rate_limit_and_one_without_as_a_failure()
+    {
+        var twine = new TwineAvailability(_time);
+        var answers = new Queue<Func<HttpResponseMessage>>(
+        [
+            () => new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(1)) } },
+            () => new HttpResponseMessage(HttpStatusCode.TooManyRequests),
+        ]);
+        using var client = new HttpMessageInvoker(new TwineAvailabilityHandler(twine) { InnerHandler = new Answers(answers) });
+
+        (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://twine.test/"), CancellationToken.None)).Dispose();
+        Assert.Equal((true, false, TimeSpan.FromSeconds(1)), (twine.IsRateLimited, twine.IsOpen, twine.HoldOff()));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://twine.test/"), CancellationToken.None)).Dispose();
+        Assert.Equal((false, true, TimeSpan.FromSeconds(30)), (twine.IsRateLimited, twine.IsOpen, twine.HoldOff()));
     }
 
     [Fact]

@@ -124,6 +124,14 @@ public sealed partial class MessageRetries(
         var decision = attempt > QueueRetryFields.MaxAttempt
             ? RetryDecision.Stop
             : RetrySchedule.Next(attempt, now, firstFailedAt, retryFor, jitter.Next(), holdOff > TimeSpan.Zero ? holdOff : null);
+        if (!decision.GiveUp && twine.IsRateLimited && holdOff > TimeSpan.Zero && holdOff < decision.Delay)
+        {
+            // Twine asked this client to slow down, not to stay away: back when it said, spread by up to half of it so the
+            // messages do not all return in the same instant.
+            var paced = holdOff + (holdOff * (0.5 * jitter.Next()));
+            paced = paced < RetrySchedule.MinDelay ? RetrySchedule.MinDelay : paced;
+            decision = new RetryDecision(false, paced, now + paced);
+        }
         if (decision.GiveUp)
         {
             var reason = $"{QueueFailureRecorder.MessageName(message.MessageIndex, message.MessageCount)} was not delivered: it kept failing for " +

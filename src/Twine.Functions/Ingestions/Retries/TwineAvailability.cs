@@ -47,7 +47,7 @@ public sealed class TwineAvailability(TimeProvider timeProvider)
         {
             if (_consecutiveOpenings == 0)
             {
-                return true;
+                return now >= _retryAfterUntil; // closed, unless Twine asked this client to slow down (ReportRateLimited)
             }
 
             if (now < _openUntil)
@@ -75,6 +75,42 @@ public sealed class TwineAvailability(TimeProvider timeProvider)
         {
             var until = _consecutiveOpenings > 0 && _openUntil > _retryAfterUntil ? _openUntil : _retryAfterUntil;
             return until > now ? until - now : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>True while the only reason to hold off is a rate limit Twine announced (no outage pause).</summary>
+    public bool IsRateLimited
+    {
+        get
+        {
+            var now = timeProvider.GetUtcNow();
+            lock (_gate)
+            {
+                return _consecutiveOpenings == 0 && now < _retryAfterUntil;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A 429 that says when to come back: Twine is pacing this client, not failing. Callers hold off exactly that long
+    /// (<see cref="TryEnter"/>, <see cref="HoldOff"/>), without the outage pause and its growing steps; a 429 without
+    /// Retry-After is reported as a failure.
+    /// </summary>
+    public void ReportRateLimited(string failure, TimeSpan retryAfter)
+    {
+        var now = timeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            LastFailure = failure;
+            if (now + retryAfter > _retryAfterUntil)
+            {
+                _retryAfterUntil = now + retryAfter;
+            }
+
+            if (_consecutiveOpenings > 0 && _retryAfterUntil > _openUntil)
+            {
+                _openUntil = _retryAfterUntil;
+            }
         }
     }
 
@@ -146,9 +182,14 @@ public sealed class TwineAvailabilityHandler(TwineAvailability availability) : D
         }
 
         var status = (int)response.StatusCode;
-        if (response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500)
+        var retryAfter = RetryAfter(response.Headers.RetryAfter, response.Headers.Date);
+        if (response.StatusCode is HttpStatusCode.TooManyRequests && retryAfter is { } pace)
         {
-            availability.ReportFailure($"{status} {response.StatusCode}", RetryAfter(response.Headers.RetryAfter, response.Headers.Date));
+            availability.ReportRateLimited($"{status} {response.StatusCode}", pace);
+        }
+        else if (response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500)
+        {
+            availability.ReportFailure($"{status} {response.StatusCode}", retryAfter);
         }
         else
         {
