@@ -8,6 +8,27 @@ namespace Twine.Client.Tests;
 
 public sealed class OptionsTests
 {
+    [Theory]
+    [InlineData(429, false)] // Twine pacing the client: waited out by the retry, never a reason to stop calling
+    [InlineData(503, true)]
+    [InlineData(500, true)]
+    [InlineData(408, true)]
+    [InlineData(404, false)]
+    public async Task The_circuit_counts_transient_failures_but_not_a_rate_limit(int status, bool counted)
+    {
+        var services = new ServiceCollection();
+        services.AddTwineClient(o => o.BaseAddress = new Uri("https://twine.example/pub/"));
+        await using var provider = services.BuildServiceProvider();
+        var breaker = provider.GetRequiredService<IOptionsMonitor<HttpStandardResilienceOptions>>()
+            .Get(TwineServiceCollectionExtensions.HttpClientName + "-standard").CircuitBreaker;
+        using var response = new HttpResponseMessage((System.Net.HttpStatusCode)status);
+
+        var handled = await breaker.ShouldHandle(new Polly.CircuitBreaker.CircuitBreakerPredicateArguments<HttpResponseMessage>(
+            Polly.ResilienceContextPool.Shared.Get(TestContext.Current.CancellationToken), Polly.Outcome.FromResult(response)));
+
+        Assert.Equal(counted, handled);
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

@@ -111,6 +111,11 @@ public static class TwineServiceCollectionExtensions
         options.CircuitBreaker.MinimumThroughput = 20;
         options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
         options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
+
+        // A 429 is Twine pacing this client, not failing: the retry waits out its Retry-After; it must not open the
+        // circuit and fail every call for the break duration (under a rate limit that turned into long pauses).
+        options.CircuitBreaker.ShouldHandle = static args => ValueTask.FromResult(
+            args.Outcome.Result?.StatusCode != System.Net.HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(args.Outcome));
     }
 
     /// <summary>
