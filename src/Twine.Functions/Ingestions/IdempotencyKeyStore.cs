@@ -79,22 +79,6 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
     }
 
     /// <summary>
-    /// Points a key this request claimed at the ingestion another key already found (a retry that came with a new
-    /// webhook-id but the Idempotency-Key of an accepted request), so that a repeat of either key answers the same.
-    /// </summary>
-    public async Task RedirectAsync(string key, IdempotencyClaim claimed, string ingestionId, CancellationToken cancellationToken)
-    {
-        var entity = new IdempotencyKeyEntity
-        {
-            PartitionKey = TableKeys.IdempotencyKeyPartition(key),
-            IngestionId = ingestionId,
-            RequestHash = claimed.RequestHash,
-            CreatedAt = claimed.ClaimedAt,
-        };
-        await tables.IngestionKeys.UpdateEntityAsync(entity, claimed.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
     /// Forgets a key this request claimed when the request is refused after all (its other key was reused with another
     /// request), so that the key does not point at an ingestion that will never exist. Only the row as claimed is removed.
     /// </summary>

@@ -137,10 +137,7 @@ public sealed partial class IngestionAcceptor(
                 if (send.IsFaulted && !byKeyClaim.IsFaulted)
                 {
                     // Recorded, not queued: failed, and kept with its key, so that a retry of either takes it over.
-                    LogQueueingFailed(ingestionId, status);
-                    await store.MarkReceivingFailedAsync(ingestionId, $"Queueing failed (status {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).",
-                        CancellationToken.None).ConfigureAwait(false);
-                    return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
+                    return await QueueingFailedAsync(ingestionId, status, instance).ConfigureAwait(false);
                 }
 
                 await store.DiscardReceivingAsync(inserted, CancellationToken.None).ConfigureAwait(false);
@@ -200,9 +197,7 @@ public sealed partial class IngestionAcceptor(
         return QueueTakenOverAsync(ingestionId, messages.Kind, metricCount, built, IngestionQueues.KeptCopies(messages.Kind, built), instance, cancellationToken);
     }
 
-
-
-    /// <summary>Queues the messages; answers 202 and marks the ingestion accepted after the answer.</summary>
+    /// <summary>Queues the messages of a taken-over ingestion; answers 202 and marks the ingestion accepted after the answer.</summary>
     private async Task<IResult> QueueTakenOverAsync(string ingestionId, IngestionKind kind, int metricCount, IReadOnlyList<byte[]> built,
         IReadOnlyList<Azure.Data.Tables.TableEntity> copies, string instance, CancellationToken cancellationToken)
     {
@@ -214,23 +209,29 @@ public sealed partial class IngestionAcceptor(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var status = (e as RequestFailedException)?.Status;
-            LogQueueingFailed(ingestionId, status);
-            try
-            {
-                await store.MarkReceivingFailedAsync(ingestionId, $"Queueing failed (status {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).", CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception inner) when (inner is RequestFailedException or InvalidOperationException or OptimisticUpdateException)
-            {
-                // It stays "receiving" and a retry may take it over once its lease ends.
-            }
-
-            return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
+            return await QueueingFailedAsync(ingestionId, (e as RequestFailedException)?.Status, instance).ConfigureAwait(false);
         }
 
         followUps.Start(ingestionId, ct => store.MarkAcceptedAsync(ingestionId, null, ct));
         LogAccepted(ingestionId, kind.ToWire(), metricCount, built.Count);
         return Accepted(ingestionId);
+    }
+
+    /// <summary>The ingestion is recorded but its messages could not be queued: failed (a retry takes it over), 503.</summary>
+    private async Task<IResult> QueueingFailedAsync(string ingestionId, int? status, string instance)
+    {
+        LogQueueingFailed(ingestionId, status);
+        try
+        {
+            await store.MarkReceivingFailedAsync(ingestionId, $"Queueing failed (status {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).",
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception inner) when (inner is RequestFailedException or InvalidOperationException or OptimisticUpdateException)
+        {
+            // It stays "receiving" and a retry may take it over once its lease ends.
+        }
+
+        return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
     }
 
     /// <summary>

@@ -90,28 +90,10 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
         })).ConfigureAwait(false);
     }
 
-    /// <summary>Writes kept copies the ingestion's insert did not carry (or that a take-over queues again).</summary>
-    /// <remarks>One entity-group transaction per 99 copies or 2.5 MB of bodies (a transaction carries at most 4 MiB, bodies travel base64).</remarks>
-    public async Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken)
-    {
-        var batches = new List<List<TableEntity>>();
-        long bytes = 0;
-        foreach (var copy in copies)
-        {
-            var size = (copy.GetBinary(nameof(KeptMessageEntity.Body))?.Length ?? 0) + 256L;
-            if (batches.Count == 0 || batches[^1].Count == 99 || bytes + size > 2_500_000)
-            {
-                batches.Add([]);
-                bytes = 0;
-            }
-
-            batches[^1].Add(copy);
-            bytes += size;
-        }
-
-        await Task.WhenAll(batches.Select(batch => tables.Ingestions.SubmitTransactionAsync(
-            batch.Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)), cancellationToken))).ConfigureAwait(false);
-    }
+    /// <summary>Writes kept copies: the edge's, after its answer and before it reveals the messages; a take-over's, before it queues them.</summary>
+    /// <remarks>Transactions of at most 100 copies or about 2.5 MB of bodies (<see cref="TableBatchWriter"/>).</remarks>
+    public Task KeepAsync(IReadOnlyList<TableEntity> copies, CancellationToken cancellationToken) =>
+        TableBatchWriter.UpsertAsync(tables.Ingestions, copies, TableTransactionActionType.UpsertReplace, cancellationToken);
 
     /// <summary>Created at start-up (<see cref="StorageProvisioning"/>); the host creates the <c>-poison</c> queues itself.</summary>
     public Task CreateAsync(CancellationToken cancellationToken) =>
