@@ -35,6 +35,12 @@ if (args is ["retention", ..])
     return await RetentionHarness.RunAsync(args);
 }
 
+// `azurite-keys`: why row keys carry their partition's id (docs/STORAGE.md).
+if (args is ["azurite-keys", ..])
+{
+    return await AzuriteRowKeysHarness.RunAsync(args);
+}
+
 if (args is ["coldstart", ..])
 {
     return await ColdStartHarness.RunAsync(args);

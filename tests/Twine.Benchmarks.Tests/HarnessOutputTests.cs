@@ -93,6 +93,17 @@ public sealed partial class HarnessOutputTests
         Assert.True(figures["retention.storage_calls_per_ingestion"] >= 1);
     }
 
+    [Fact]
+    public async Task Azurite_keys_prints_both_kinds_of_insert_at_each_size()
+    {
+        var figures = await RunAsync(TimeSpan.FromMinutes(3), "azurite-keys", "--iterations", "5", "--sizes", "0,20");
+
+        foreach (var key in new[] { "0.shared_p50_ms", "0.unique_p50_ms", "20.shared_p50_ms", "20.unique_p50_ms" })
+        {
+            Assert.True(figures.TryGetValue("azurite_keys." + key, out var value) && value > 0, $"azurite_keys.{key} missing");
+        }
+    }
+
     /// <summary>Runs the harness (the benchmark project's build in this test's configuration) and reads its `key: value` lines.</summary>
     private static async Task<Dictionary<string, double>> RunAsync(TimeSpan timeout, params string[] args)
     {

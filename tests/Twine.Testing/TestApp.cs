@@ -234,7 +234,7 @@ public sealed class TestApp : IAsyncDisposable
 
     /// <summary>The ingestion rows (without the outcome rows and kept copies beside them, nor the aliases repeated webhook-ids leave).</summary>
     public async Task<List<TableEntity>> IngestionRowsAsync() =>
-        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => r.RowKey == TableKeys.IngestionRow && r.GetString(nameof(IngestionEntity.AliasOf)) is null)];
+        [.. (await RowsAsync(Names.IngestionsTable)).Where(r => TableKeys.IsIngestionRow(r.RowKey) && r.GetString(nameof(IngestionEntity.AliasOf)) is null)];
 
     /// <summary>The message outcome rows (they share the Ingestions table's partitions with the ingestion rows and the kept message copies).</summary>
     public async Task<List<TableEntity>> ResultRowsAsync() =>

@@ -118,8 +118,8 @@ public static class RetentionHarness
             }
 
             var id = ingestion.PartitionKey;
-            var outcome = new IngestionResultEntity { PartitionKey = id, RowKey = TableKeys.MessageRow(0), MetricCount = 1, Created = ingestion.Created, RecordedAt = ingestion.CreatedAt };
-            var kept = new KeptMessageEntity { PartitionKey = id, RowKey = TableKeys.KeptMessageRow(0), Kind = "metrics", Body = new byte[600] };
+            var outcome = new IngestionResultEntity { PartitionKey = id, RowKey = IngestionPartitionKeys.For(id).Outcome(0), MetricCount = 1, Created = ingestion.Created, RecordedAt = ingestion.CreatedAt };
+            var kept = new KeptMessageEntity { PartitionKey = id, RowKey = IngestionPartitionKeys.For(id).Kept(0), Kind = "metrics", Body = new byte[600] };
             await tables.Ingestions.SubmitTransactionAsync(
                 [new TableTransactionAction(TableTransactionActionType.Add, outcome), new TableTransactionAction(TableTransactionActionType.Add, ingestion),
                  new TableTransactionAction(TableTransactionActionType.Add, kept)], ct);

@@ -86,7 +86,8 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
     {
         try
         {
-            await tables.IngestionKeys.DeleteEntityAsync(TableKeys.IdempotencyKeyPartition(key), TableKeys.IdempotencyKeyRow, claimed.ETag, cancellationToken).ConfigureAwait(false);
+            var partition = TableKeys.IdempotencyKeyPartition(key);
+            await tables.IngestionKeys.DeleteEntityAsync(partition, TableKeys.IdempotencyKeyRow(partition), claimed.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
@@ -96,7 +97,7 @@ public sealed class IdempotencyKeyStore(StorageTables tables, TimeProvider timeP
 
     private async Task<IdempotencyKeyEntity?> ReadAsync(string partition, CancellationToken cancellationToken)
     {
-        var response = await tables.IngestionKeys.GetEntityIfExistsAsync<IdempotencyKeyEntity>(partition, TableKeys.IdempotencyKeyRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await tables.IngestionKeys.GetEntityIfExistsAsync<IdempotencyKeyEntity>(partition, TableKeys.IdempotencyKeyRow(partition), cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? response.Value : null;
     }
 }

@@ -5,11 +5,24 @@ using Twine.Functions.Platform.Storage;
 
 namespace Twine.Functions.Ingestions;
 
-/// <summary>A row of the Ingestions table (PK = ingestion id, RK = "ingestion").</summary>
+/// <summary>A row of the Ingestions table (PK = ingestion id, RK = <c>i_</c> + the id, or <c>ingestion</c> in partitions written before).</summary>
 public sealed class IngestionEntity : ITableEntity
 {
+    private string? _rowKey;
+
     public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = TableKeys.IngestionRow;
+
+    /// <summary>As read; for a new row, the key its partition's layout gives (<see cref="IngestionPartitionKeys"/>).</summary>
+    public string RowKey
+    {
+        get => _rowKey ?? IngestionPartitionKeys.For(PartitionKey).Row;
+        set => _rowKey = value;
+    }
+
+    /// <summary>The keys of this ingestion's partition, in the layout its row was written with.</summary>
+    [System.Runtime.Serialization.IgnoreDataMember]
+    public IngestionPartitionKeys Keys => IngestionPartitionKeys.OfRow(PartitionKey, RowKey);
+
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
@@ -85,7 +98,7 @@ public sealed class IngestionEntity : ITableEntity
 
 /// <summary>
 /// A message's outcome, written once, beside its ingestion's row in the Ingestions table (PK = ingestion id, RK = message
-/// index "00000"): one partition, so the outcome and the ingestion's aggregate are written in one entity-group transaction.
+/// index and id, <c>00000_{id}</c>: <see cref="IngestionPartitionKeys.Outcome"/>): one partition, so the outcome and the ingestion's aggregate are written in one entity-group transaction.
 /// </summary>
 public sealed class IngestionResultEntity : ITableEntity
 {
@@ -108,11 +121,19 @@ public sealed class IngestionResultEntity : ITableEntity
     public DateTimeOffset RecordedAt { get; set; }
 }
 
-/// <summary>A row of IngestionKeys (PK = SHA-256 of the Idempotency-Key, RK = "key").</summary>
+/// <summary>A row of IngestionKeys (PK = SHA-256 of the Idempotency-Key, RK = <c>key_</c> + the same hash, or <c>key</c> for claims made before).</summary>
 public sealed class IdempotencyKeyEntity : ITableEntity
 {
+    private string? _rowKey;
+
     public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = TableKeys.IdempotencyKeyRow;
+
+    public string RowKey
+    {
+        get => _rowKey ?? TableKeys.IdempotencyKeyRow(PartitionKey);
+        set => _rowKey = value;
+    }
+
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 

@@ -16,9 +16,11 @@ public static class IngestionId
     /// The id of the ingestion a partner's signed webhook-id starts (<see cref="Partners.RequestKeys.WebhookIdKey"/>, already
     /// scoped to the partner): derived, not drawn, so that inserting the ingestion's row is at once the claim of its
     /// webhook-id. A repeat of the webhook-id finds the same row; no separate key row and no second round trip.
+    /// The prefix changed with the row keys (<see cref="Platform.Storage.IngestionPartitionKeys"/>): an id derived before
+    /// ("ingestion\n") names a partition of the previous layout, and a new row must never be inserted beside its old one.
     /// </summary>
     public static string ForWebhookId(string webhookIdKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("ingestion\n" + webhookIdKey)).AsSpan(0, Length / 2));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("ingestion/2\n" + webhookIdKey)).AsSpan(0, Length / 2));
 
     public static bool IsValid(string? value) =>
         value is { Length: Length } && value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

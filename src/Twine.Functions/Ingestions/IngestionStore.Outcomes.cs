@@ -20,10 +20,10 @@ public sealed partial class IngestionStore
         IngestionSnapshot? snapshot = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(outcome.MessageIndex);
-        var result = ResultRow(ingestionId, outcome);
         for (var attempt = 1; attempt <= OptimisticUpdate.DefaultMaxAttempts; attempt++)
         {
             snapshot ??= await ReadSnapshotAsync(ingestionId, cancellationToken).ConfigureAwait(false);
+            var result = ResultRow(snapshot.Ingestion?.Keys ?? IngestionPartitionKeys.For(ingestionId), outcome); // in the layout of the row
             var recorded = snapshot.Result(outcome.MessageIndex);
             var now = timeProvider.GetUtcNow();
             var entity = snapshot.Ingestion ?? new IngestionEntity
@@ -72,7 +72,7 @@ public sealed partial class IngestionStore
             }
         }
 
-        throw new OptimisticUpdateException(tables.Ingestions.Name, ingestionId, TableKeys.MessageRow(outcome.MessageIndex), OptimisticUpdate.DefaultMaxAttempts);
+        throw new OptimisticUpdateException(tables.Ingestions.Name, ingestionId, IngestionPartitionKeys.For(ingestionId).Outcome(outcome.MessageIndex), OptimisticUpdate.DefaultMaxAttempts);
     }
 
     /// <summary>
@@ -86,14 +86,14 @@ public sealed partial class IngestionStore
             ? index.ReplaceAsync(entity, cancellationToken)
             : index.SyncAsync(entity, cancellationToken);
 
-    private IngestionResultEntity ResultRow(string ingestionId, MessageOutcome outcome)
+    private IngestionResultEntity ResultRow(IngestionPartitionKeys keys, MessageOutcome outcome)
     {
         var (idsJson, idsTruncated) = JsonPropertyLimit.Serialize(outcome.TwineIds, IngestionJsonContext.Default.ListString);
         var (errorsJson, errorsTruncated) = JsonPropertyLimit.Serialize(outcome.Errors, IngestionJsonContext.Default.ListIngestionError);
         return new IngestionResultEntity
         {
-            PartitionKey = ingestionId,
-            RowKey = TableKeys.MessageRow(outcome.MessageIndex),
+            PartitionKey = keys.IngestionId,
+            RowKey = keys.Outcome(outcome.MessageIndex),
             MessageIndex = outcome.MessageIndex,
             MetricCount = outcome.MetricCount,
             Created = outcome.Created,

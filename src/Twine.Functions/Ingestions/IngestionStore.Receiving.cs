@@ -58,7 +58,7 @@ public sealed partial class IngestionStore
     {
         try
         {
-            await tables.Ingestions.DeleteEntityAsync(inserted.Entity.PartitionKey, TableKeys.IngestionRow,
+            await tables.Ingestions.DeleteEntityAsync(inserted.Entity.PartitionKey, inserted.Entity.RowKey,
                 inserted.Entity.ETag == default ? ETag.All : inserted.Entity.ETag, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
@@ -94,7 +94,7 @@ public sealed partial class IngestionStore
         if (inserted is { Entity.ETag: var etag } && etag != default)
         {
             var now = timeProvider.GetUtcNow();
-            var change = new TableEntity(ingestionId, TableKeys.IngestionRow)
+            var change = new TableEntity(ingestionId, inserted.Entity.RowKey)
             {
                 [nameof(IngestionEntity.Status)] = IngestionStatus.Accepted.ToWire(),
                 [nameof(IngestionEntity.UpdatedAt)] = now,

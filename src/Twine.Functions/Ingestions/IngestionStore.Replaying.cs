@@ -50,20 +50,20 @@ public sealed partial class IngestionStore
         }
     }
 
-    /// <summary>Deletes the outcome rows of the messages being replayed (a missing row is fine: nothing was recorded).</summary>
-    public async Task DeleteResultsAsync(string ingestionId, IReadOnlyList<int> messageIndexes, CancellationToken cancellationToken)
+    /// <summary>Deletes the outcome rows of the messages being replayed, by the keys they were read with (a row gone meanwhile is fine).</summary>
+    public async Task DeleteResultsAsync(IReadOnlyList<IngestionResultEntity> outcomes, CancellationToken cancellationToken)
     {
-        foreach (var chunk in messageIndexes.Chunk(100))
+        foreach (var chunk in outcomes.Chunk(100))
         {
-            await Task.WhenAll(chunk.Select(async i =>
+            await Task.WhenAll(chunk.Select(async outcome =>
             {
                 try
                 {
-                    await tables.Ingestions.DeleteEntityAsync(ingestionId, TableKeys.MessageRow(i), ETag.All, cancellationToken).ConfigureAwait(false);
+                    await tables.Ingestions.DeleteEntityAsync(outcome.PartitionKey, outcome.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RequestFailedException e) when (e.Status == 404)
                 {
-                    // Never recorded (the ingestion was failed as a whole): nothing to delete.
+                    // Deleted meanwhile: nothing to do.
                 }
             })).ConfigureAwait(false);
         }
@@ -94,7 +94,7 @@ public sealed partial class IngestionStore
         var legacy = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId}");
         await foreach (var row in tables.IngestionMessages.QueryAsync<KeptMessageEntity>(legacy, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (ParseIndex(row.RowKey) is { } index)
+            if (TableKeys.MessageIndexOf(row.RowKey) is { } index)
             {
                 kept[index] = row;
             }
@@ -104,7 +104,7 @@ public sealed partial class IngestionStore
             $"PartitionKey eq {ingestionId} and RowKey ge {TableKeys.KeptMessageRowPrefix} and RowKey lt {TableKeys.KeptMessageRowsEnd}");
         await foreach (var row in tables.Ingestions.QueryAsync<KeptMessageEntity>(copies, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (ParseIndex(row.RowKey[TableKeys.KeptMessageRowPrefix.Length..]) is { } index)
+            if (TableKeys.MessageIndexOf(row.RowKey[TableKeys.KeptMessageRowPrefix.Length..]) is { } index)
             {
                 kept[index] = row;
             }
@@ -112,7 +112,4 @@ public sealed partial class IngestionStore
 
         return kept;
     }
-
-    private static int? ParseIndex(string digits) =>
-        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) ? index : null;
 }

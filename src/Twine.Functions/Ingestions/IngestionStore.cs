@@ -76,10 +76,12 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
     /// <param name="keptMessageIndex">The message being processed: its kept copy is read in the same query (to recognise a stray message).</param>
     public async Task<IngestionSnapshot> ReadSnapshotAsync(string ingestionId, CancellationToken cancellationToken, int? keptMessageIndex = null)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and RowKey le {TableKeys.IngestionRow}");
+        // Row and outcomes sort at or before "ingestion" in either layout; the kept copy's key depends on it, so both are asked for.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and RowKey le {TableKeys.LegacyIngestionRow}");
         if (keptMessageIndex is { } index)
         {
-            filter = TableClient.CreateQueryFilter($"PartitionKey eq {ingestionId} and (RowKey le {TableKeys.IngestionRow} or RowKey eq {TableKeys.KeptMessageRow(index)})");
+            filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {ingestionId} and (RowKey le {TableKeys.LegacyIngestionRow} or RowKey eq {IngestionPartitionKeys.For(ingestionId).Kept(index)} or RowKey eq {new IngestionPartitionKeys(ingestionId, Legacy: true).Kept(index)})");
         }
 
         IngestionEntity? row = null;
@@ -87,7 +89,7 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
         var results = new List<IngestionResultEntity>();
         await foreach (var entity in tables.Ingestions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (entity.RowKey == TableKeys.IngestionRow)
+            if (TableKeys.IsIngestionRow(entity.RowKey))
             {
                 row = TableEntityMapping.To<IngestionEntity>(entity);
             }
@@ -120,7 +122,7 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
         CancellationToken cancellationToken, int maxAttempts = OptimisticUpdate.DefaultMaxAttempts)
     {
         IngestionEntity? written = null;
-        var result = await OptimisticUpdate.RunAsync<IngestionEntity, TResult>(tables.Ingestions, ingestionId, TableKeys.IngestionRow, async (row, ct) =>
+        var result = await OptimisticUpdate.RunAsync<IngestionEntity, TResult>(tables.Ingestions, ingestionId, IngestionPartitionKeys.For(ingestionId).Row, async (row, ct) =>
         {
             var revision = row?.Revision ?? -1;
             var decision = await change(row, ct).ConfigureAwait(false);
@@ -131,7 +133,7 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
             }
 
             return decision;
-        }, cancellationToken, maxAttempts: maxAttempts).ConfigureAwait(false);
+        }, cancellationToken, maxAttempts: maxAttempts, read: ct => ReadAsync(ingestionId, ct)).ConfigureAwait(false);
         if (written is not null)
         {
             await index.SyncAsync(written, cancellationToken).ConfigureAwait(false);
@@ -147,10 +149,22 @@ public sealed partial class IngestionStore(StorageTables tables, IngestionIndex 
 
     private static InvalidOperationException Missing(string ingestionId) => new($"Ingestion {ingestionId} does not exist.");
 
-    private async Task<IngestionEntity?> ReadAsync(string ingestionId, CancellationToken cancellationToken)
+    /// <summary>The ingestion row: a point read of its key, then of the previous layout's (<see cref="IngestionPartitionKeys"/>).</summary>
+    private Task<IngestionEntity?> ReadAsync(string ingestionId, CancellationToken cancellationToken) =>
+        ReadRowAsync(tables.Ingestions, ingestionId, null, cancellationToken);
+
+    /// <inheritdoc cref="ReadAsync"/>
+    /// <param name="select">The columns to read (null: all).</param>
+    public static async Task<IngestionEntity?> ReadRowAsync(TableClient ingestions, string ingestionId, IEnumerable<string>? select, CancellationToken cancellationToken)
     {
-        var response = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, TableKeys.IngestionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue ? response.Value : null;
+        var response = await ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, IngestionPartitionKeys.For(ingestionId).Row, select, cancellationToken).ConfigureAwait(false);
+        if (response.HasValue)
+        {
+            return response.Value;
+        }
+
+        var legacy = await ingestions.GetEntityIfExistsAsync<IngestionEntity>(ingestionId, TableKeys.LegacyIngestionRow, select, cancellationToken).ConfigureAwait(false);
+        return legacy.HasValue ? legacy.Value : null;
     }
 
     private static IngestionRecord ToRecord(IngestionEntity e) => new()

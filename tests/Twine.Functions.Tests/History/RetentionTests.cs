@@ -152,7 +152,7 @@ public sealed class RetentionTests(AzuriteFixture azurite)
         var table = new Azure.Data.Tables.TableClient(app.ConnectionString, app.Names.IngestionsTable);
         race.Write = () =>
         {
-            var row = table.GetEntity<IngestionEntity>(id, TableKeys.IngestionRow).Value;
+            var row = table.GetEntity<IngestionEntity>(id, IngestionPartitionKeys.For(id).Row).Value;
             row.ReplayPendingUntil = app.Time.GetUtcNow().AddHours(1);
             table.UpdateEntity(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
         };

@@ -18,21 +18,21 @@ public sealed class StorageDesignTests(AzuriteFixture azurite)
         await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, 1, 2, 50, 50, 0, 0, [], []), CancellationToken.None);
 
         var row = Assert.Single(await app.IngestionRowsAsync());
-        Assert.Equal((id, "ingestion"), (row.PartitionKey, row.RowKey));
+        Assert.Equal((id, "i_" + id), (row.PartitionKey, row.RowKey)); // every row key carries the id: no two partitions share one
         var ingestions = new TableClient(app.ConnectionString, app.Names.IngestionsTable);
-        Assert.True((await ingestions.GetEntityIfExistsAsync<TableEntity>(id, "ingestion", cancellationToken: TestContext.Current.CancellationToken)).HasValue);
+        Assert.True((await ingestions.GetEntityIfExistsAsync<TableEntity>(id, "i_" + id, cancellationToken: TestContext.Current.CancellationToken)).HasValue);
 
         var result = Assert.Single(await app.ResultRowsAsync());
-        Assert.Equal((id, "00001"), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index
+        Assert.Equal((id, "00001_" + id), (result.PartitionKey, result.RowKey)); // PK = ingestion, RK = message index (then the id)
 
         // The kept copies of its two queue messages share the partition, after the ingestion row.
-        Assert.Equal(["m00000", "m00001"], (await app.KeptMessageRowsAsync()).Select(r => r.RowKey).Order());
+        Assert.Equal(["m00000_" + id, "m00001_" + id], (await app.KeptMessageRowsAsync()).Select(r => r.RowKey).Order());
 
         // One key row, the Idempotency-Key's, hashed with the partner; the webhook-id needs none: the id is derived from it.
         var keyPartition = TableKeys.IdempotencyKeyPartition(new RequestKeys(TestApp.TestPartner, "any", "design-1").IdempotencyKeyKey!);
         var keys = await app.RowsAsync(app.Names.IngestionKeysTable);
         var key = Assert.Single(keys);
-        Assert.Equal((keyPartition, "key"), (key.PartitionKey, key.RowKey));
+        Assert.Equal((keyPartition, "key_" + keyPartition), (key.PartitionKey, key.RowKey));
         Assert.Equal(64, key.PartitionKey.Length);
         Assert.Equal(id, key.GetString("IngestionId"));
     }

@@ -40,7 +40,7 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
 
     /// <summary>
     /// The kept copies of an ingestion's messages (Ingestions table, the ingestion's partition, RK
-    /// <see cref="TableKeys.KeptMessageRow"/>): what a replay sends again, until retention deletes the partition. The edge
+    /// <see cref="IngestionPartitionKeys.Kept"/>): what a replay sends again, until retention deletes the partition. The edge
     /// writes them before it reveals the messages it sent hidden, so a message processing can see has its copy (unless
     /// the edge stopped in between and the message reappeared on its own).
     /// </summary>
@@ -136,7 +136,7 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
         }
 
         return IngestionId.IsValid(ingestionId)
-            ? new TableEntity(ingestionId, TableKeys.KeptMessageRow(messageIndex))
+            ? new TableEntity(ingestionId, IngestionPartitionKeys.For(ingestionId!).Kept(messageIndex))
             {
                 [nameof(KeptMessageEntity.Kind)] = kind.ToWire(),
                 [nameof(KeptMessageEntity.Body)] = message,

@@ -84,7 +84,8 @@ public sealed partial class IngestionReplayer(IngestionStore store, IngestionQue
             return new ReplayResult(ingestionId, ReplayDecision.InFlight, [], [], record.Status.ToWire());
         }
 
-        await store.DeleteResultsAsync(ingestionId, sending, cancellationToken).ConfigureAwait(false);
+        // Only messages that have an outcome have a row to delete (one failed as a whole may have none).
+        await store.DeleteResultsAsync([.. sending.Where(results.ContainsKey).Select(i => results[i])], cancellationToken).ConfigureAwait(false);
         var queue = record.Kind == IngestionKind.CalendarEvent ? queues.CalendarEvents : queues.Metrics;
         await Task.WhenAll(sending.Select(i => queue.SendMessageAsync(BinaryData.FromBytes(kept[i].Body), cancellationToken: cancellationToken)))
             .ConfigureAwait(false);

@@ -134,8 +134,7 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
     /// </summary>
     private async Task<Deleted> DeleteIngestionAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var read = await tables.Ingestions.GetEntityIfExistsAsync<IngestionEntity>(id, TableKeys.IngestionRow, IngestionColumns, cancellationToken).ConfigureAwait(false);
-        var ingestion = read.HasValue ? read.Value : null;
+        var ingestion = await IngestionStore.ReadRowAsync(tables.Ingestions, id, IngestionColumns, cancellationToken).ConfigureAwait(false);
         if (ingestion is not null && (!IsSettled(ingestion.Status) || ingestion.ReplayPendingUntil > now))
         {
             return new Deleted(0, 0, 0, 0, KeptInFlight: 1);
@@ -144,7 +143,9 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         var keys = 0;
         foreach (var hash in new[] { ingestion?.WebhookIdKeyHash, ingestion?.IdempotencyKeyHash }.OfType<string>())
         {
-            keys += await DeleteKeyAsync(hash, id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            // A claim has the layout of its ingestion's row: made before unique row keys, its RK is "key".
+            var rowKey = ingestion!.Keys.Legacy ? TableKeys.LegacyIdempotencyKeyRow : TableKeys.IdempotencyKeyRow(hash);
+            keys += await DeleteKeyAsync(hash, rowKey, id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         if (await DeleteIngestionPartitionAsync(id, ingestion, cancellationToken).ConfigureAwait(false) is not { } deleted)
@@ -176,10 +177,11 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
     /// </summary>
     private async Task<(int Results, int Kept)?> DeleteIngestionPartitionAsync(string id, IngestionEntity? ingestion, CancellationToken cancellationToken)
     {
-        var rowDelete = ingestion is null ? null : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, TableKeys.IngestionRow), ingestion.ETag);
+        var rowDelete = ingestion is null ? null : new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, ingestion.RowKey), ingestion.ETag);
         if (ingestion is not null && ingestion.MessagesDone == ingestion.MessagesTotal && 2 * ingestion.MessagesTotal < Batch && ingestion.WebhookIdKeyHash is null)
         {
-            var rows = Enumerable.Range(0, ingestion.MessagesTotal).SelectMany(i => new[] { TableKeys.MessageRow(i), TableKeys.KeptMessageRow(i) })
+            var keys = ingestion.Keys;
+            var rows = Enumerable.Range(0, ingestion.MessagesTotal).SelectMany(i => new[] { keys.Outcome(i), keys.Kept(i) })
                 .Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id, k), ETag.All));
             try
             {
@@ -201,7 +203,7 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         await foreach (var row in tables.Ingestions.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {id}"), select: ["PartitionKey", "RowKey"],
                            cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (row.RowKey == TableKeys.IngestionRow)
+            if (TableKeys.IsIngestionRow(row.RowKey))
             {
                 rowThere = true;
             }
@@ -303,9 +305,9 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
     private static bool IsSettled(string status) => status is "succeeded" or "partlySucceeded" or "failed";
 
     /// <summary>A request key row is deleted only while it still names this ingestion (a later request may have taken the key over).</summary>
-    private async Task<bool> DeleteKeyAsync(string partition, string ingestionId, CancellationToken cancellationToken)
+    private async Task<bool> DeleteKeyAsync(string partition, string rowKey, string ingestionId, CancellationToken cancellationToken)
     {
-        var key = await tables.IngestionKeys.GetEntityIfExistsAsync<IdempotencyKeyEntity>(partition, TableKeys.IdempotencyKeyRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var key = await tables.IngestionKeys.GetEntityIfExistsAsync<IdempotencyKeyEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!key.HasValue || key.Value!.IngestionId != ingestionId)
         {
             return false;
@@ -313,7 +315,7 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
 
         try
         {
-            await tables.IngestionKeys.DeleteEntityAsync(partition, TableKeys.IdempotencyKeyRow, key.Value.ETag, cancellationToken).ConfigureAwait(false);
+            await tables.IngestionKeys.DeleteEntityAsync(partition, rowKey, key.Value.ETag, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)

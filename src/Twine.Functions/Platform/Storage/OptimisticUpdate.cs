@@ -20,6 +20,8 @@ public static class OptimisticUpdate
     /// declines. It may run several times, each time on a fresh read, so it must decide from what it is given.
     /// </param>
     /// <param name="known">The row as the caller already read it: the first attempt uses it instead of reading.</param>
+    /// <param name="read">How to read the row, when a point read of <paramref name="partitionKey"/> and <paramref name="rowKey"/>
+    /// is not enough (a row that may have another key: <see cref="IngestionPartitionKeys"/>); the write goes to the key of the row read.</param>
     public static async Task<TResult> RunAsync<TEntity, TResult>(
         TableClient table,
         string partitionKey,
@@ -28,7 +30,8 @@ public static class OptimisticUpdate
         CancellationToken cancellationToken,
         TableUpdateMode mode = TableUpdateMode.Replace,
         int maxAttempts = DefaultMaxAttempts,
-        KnownRow<TEntity>? known = null)
+        KnownRow<TEntity>? known = null,
+        Func<CancellationToken, Task<TEntity?>>? read = null)
         where TEntity : class, ITableEntity
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -42,10 +45,14 @@ public static class OptimisticUpdate
             {
                 current = given.Row;
             }
+            else if (read is not null)
+            {
+                current = await read(cancellationToken).ConfigureAwait(false);
+            }
             else
             {
-                var read = await table.GetEntityIfExistsAsync<TEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-                current = read.HasValue ? read.Value : null;
+                var response = await table.GetEntityIfExistsAsync<TEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+                current = response.HasValue ? response.Value : null;
             }
 
             var decision = await change(current, cancellationToken).ConfigureAwait(false);

@@ -6,8 +6,16 @@ namespace Twine.Functions.Platform.Storage;
 /// <summary>Partition and row keys of every table in one place; docs/STORAGE.md explains the choices.</summary>
 public static class TableKeys
 {
-    /// <summary>Ingestions: PK = ingestion id, RK = this constant. One row per partition: a point read by id.</summary>
-    public const string IngestionRow = "ingestion";
+    /// <summary>
+    /// Ingestions rows written before every row key carried its ingestion id: RK = this constant (the layout is read on:
+    /// <see cref="IngestionPartitionKeys"/>). Also the upper bound of a query for an ingestion's row and outcomes in either
+    /// layout (<c>RowKey le 'ingestion'</c>: outcome keys start with digits, <c>i_…</c> sorts before <c>ingestion</c>).
+    /// </summary>
+    public const string LegacyIngestionRow = "ingestion";
+
+    /// <summary>Whether a row key of the Ingestions table is an ingestion row, in either layout.</summary>
+    public static bool IsIngestionRow(string rowKey) =>
+        rowKey == LegacyIngestionRow || rowKey.StartsWith(IngestionPartitionKeys.RowPrefix, StringComparison.Ordinal);
 
     /// <summary>CalendarEventLinks: PK = the partner's externalId, RK = this constant.</summary>
     public const string CalendarEventLinkRow = "link";
@@ -18,17 +26,39 @@ public static class TableKeys
     /// </summary>
     public const string CalendarEventTwineIdRow = "twine-id";
 
-    /// <summary>IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = this constant.</summary>
-    public const string IdempotencyKeyRow = "key";
+    /// <summary>
+    /// IngestionKeys: PK = SHA-256 of the Idempotency-Key, RK = <c>key_</c> + the same hash (unique across the table: see
+    /// <see cref="IngestionPartitionKeys"/> on why no two partitions share a row key). Claims made before: RK
+    /// <see cref="LegacyIdempotencyKeyRow"/>.
+    /// </summary>
+    public static string IdempotencyKeyRow(string partition) => "key_" + partition;
+
+    public const string LegacyIdempotencyKeyRow = "key";
 
     /// <summary>
-    /// A message's outcome in the Ingestions table: PK = ingestion id, RK = the message index zero-padded so rows sort in
-    /// message order, all before the ingestion row (<see cref="IngestionRow"/>: digits sort before letters).
+    /// The upper bound of an ingestion's outcome rows (<see cref="IngestionPartitionKeys.Outcome"/>: they start with the
+    /// zero-padded message index, so they sort in message order and before the ingestion row; digits sort before letters).
     /// </summary>
     public const string MessageRowsEnd = "a";
 
-    public static string MessageRow(int messageIndex) =>
+    /// <summary>A message index zero-padded to five digits: outcome and kept-copy row keys start with it.</summary>
+    public static string MessageIndex(int messageIndex) =>
         messageIndex.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The message index an outcome row key starts with (<c>00003</c> or <c>00003_…</c>); null for any other key.</summary>
+    public static int? MessageIndexOf(string rowKey)
+    {
+        var digits = rowKey.AsSpan();
+        var end = digits.IndexOf('_');
+        if (end >= 0)
+        {
+            digits = digits[..end];
+        }
+
+        return digits.Length > 0 && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+            ? index
+            : null;
+    }
 
     /// <summary>
     /// Idempotency keys are caller-chosen text; hashing gives a key that is always a valid, fixed-length table key
@@ -62,17 +92,14 @@ public static class TableKeys
     public const string RetentionStatePartition = "retention";
 
     /// <summary>
-    /// A kept copy of a queue message (for replay) in the Ingestions table: PK = ingestion id, RK = "m" + the message index
-    /// (<see cref="MessageRow"/>), so the copies sort after the ingestion row and are written in the same entity-group
-    /// transaction as its insert. Ingestions accepted before this layout kept theirs in IngestionMessages (RK = the index).
+    /// Kept copies of queue messages (for replay) sort in the Ingestions partition from this prefix
+    /// (<see cref="IngestionPartitionKeys.Kept"/>: "m" + the outcome key), after the ingestion row.
     /// </summary>
-    public static string KeptMessageRow(int messageIndex) => KeptMessageRowPrefix + MessageRow(messageIndex);
-
     public const string KeptMessageRowPrefix = "m";
 
     /// <summary>The row key after every kept copy's ("n" follows "m").</summary>
     public const string KeptMessageRowsEnd = "n";
 
     /// <summary>IngestionMessages (before kept copies moved into the Ingestions partition): RK = the message index.</summary>
-    public static string LegacyKeptMessageRow(int messageIndex) => MessageRow(messageIndex);
+    public static string LegacyKeptMessageRow(int messageIndex) => MessageIndex(messageIndex);
 }
