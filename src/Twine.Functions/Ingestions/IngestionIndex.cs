@@ -125,6 +125,26 @@ public sealed partial class IngestionIndex(StorageTables tables, ILogger<Ingesti
     }
 
     /// <summary>
+    /// An alias row's entry in the alias partition (<see cref="TableKeys.AliasIndexPartition"/>): never listed, read by
+    /// retention, which deletes the alias when it is as old as the retention. Should this write fail, the alias stays
+    /// (logged): it is a few hundred bytes and answers as its ingestion does.
+    /// </summary>
+    public async Task AddAliasAsync(IngestionEntity alias, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.IngestionIndex.UpsertEntityAsync(new TableEntity(TableKeys.AliasIndexPartition, TableKeys.IndexRow(alias.CreatedAt, alias.PartitionKey))
+            {
+                [nameof(IngestionIndexEntity.IngestionId)] = alias.PartitionKey,
+            }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            LogSyncFailed(alias.PartitionKey, e.Status);
+        }
+    }
+
+    /// <summary>
     /// A settled ingestion's copy (succeeded, partly succeeded, failed), written without reading the old one: one call.
     /// Only the write that settles an ingestion uses it; a later change (a replay, a late failure) goes through
     /// <see cref="SyncAsync"/>, which reads and keeps the highest revision.

@@ -70,7 +70,8 @@ public sealed partial class IngestionStore
     /// <summary>
     /// Turns a row this request inserted into an alias of <paramref name="targetId"/> (its request repeated that
     /// ingestion under a new webhook-id): a later repeat of this webhook-id then answers as the target does, and a
-    /// message sent for it is dropped by processing. Only the row as inserted.
+    /// message sent for it is dropped by processing. Only the row as inserted. An alias is never listed; its row in the
+    /// index's alias partition is how retention finds it.
     /// </summary>
     public async Task MakeAliasAsync(ReceivingRecord inserted, string targetId, CancellationToken cancellationToken)
     {
@@ -81,6 +82,7 @@ public sealed partial class IngestionStore
         alias.MetricsTotal = 0;
         alias.EntriesJson = null;
         await tables.Ingestions.UpdateEntityAsync(alias, alias.ETag == default ? ETag.All : alias.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await index.AddAliasAsync(alias, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

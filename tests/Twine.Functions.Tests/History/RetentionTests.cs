@@ -56,6 +56,32 @@ public sealed class RetentionTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task An_alias_goes_once_it_is_as_old_as_the_retention_and_not_before()
+    {
+        // A retry with a new webhook-id and the same Idempotency-Key and body: its row becomes an alias of the first ingestion.
+        await using var app = App();
+        var body = Bodies.Metrics(1);
+        var id = (await app.PostMetricsAsync(body, idempotencyKey: "alias-order")).IngestionId;
+        await app.Store.RecordMessageOutcomeAsync(id, new MessageOutcome(IngestionKind.Metrics, 0, 1, 1, 1, 0, 0, ["twine-id-1"], []), CancellationToken.None);
+        app.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(id, (await app.PostMetricsAsync(body, idempotencyKey: "alias-order")).IngestionId);
+        var aliasId = Assert.Single(await app.RowsAsync(app.Names.IngestionsTable), r => r.GetString("AliasOf") is not null).PartitionKey;
+        Assert.Single(await app.RowsAsync(app.Names.IngestionIndexTable), r => r.PartitionKey == TableKeys.AliasIndexPartition && r.GetString("IngestionId") == aliasId);
+
+        app.Time.Advance(TimeSpan.FromDays(30) - TimeSpan.FromMinutes(30)); // the ingestion is 30 days and 30 minutes old, the alias 30 minutes younger
+        var first = await Runner(app).RunAsync(CancellationToken.None);
+        Assert.Equal((1, 0, true), (first.Ingestions, first.Aliases, first.Finished));
+        Assert.Equal([aliasId], await PartitionsAsync(app, app.Names.IngestionsTable)); // the alias still answers as before
+
+        app.Time.Advance(TimeSpan.FromHours(1));
+        var second = await Runner(app).RunAsync(CancellationToken.None);
+        Assert.Equal((0, 1, true), (second.Ingestions, second.Aliases, second.Finished));
+        Assert.Empty(await app.RowsAsync(app.Names.IngestionsTable));
+        Assert.DoesNotContain(await app.RowsAsync(app.Names.IngestionIndexTable), r => r.PartitionKey == TableKeys.AliasIndexPartition);
+        Assert.Equal(1, Assert.Single(await app.RowsAsync(app.Names.IngestionIndexTable), r => r.PartitionKey == "retention" && r.GetInt32("Aliases") == 1).GetInt32("Aliases"));
+    }
+
+    [Fact]
     public async Task A_run_is_bounded_and_the_next_run_resumes_where_it_stopped()
     {
         await using var app = App(maxPerRun: 2);

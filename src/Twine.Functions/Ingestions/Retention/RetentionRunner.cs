@@ -7,7 +7,8 @@ using Twine.Functions.Platform.Storage;
 namespace Twine.Functions.Ingestions.Retention;
 
 /// <summary>What one retention run deleted, what it kept because it was in flight, and whether it reached the cut-off.</summary>
-public sealed record RetentionRunResult(int Ingestions, int Results, int Messages, int Keys, int KeptInFlight, bool Finished, DateTimeOffset Cutoff);
+/// <param name="Aliases">Alias rows deleted (webhook-ids whose request repeated another ingestion: <see cref="TableKeys.AliasIndexPartition"/>).</param>
+public sealed record RetentionRunResult(int Ingestions, int Results, int Messages, int Keys, int KeptInFlight, bool Finished, DateTimeOffset Cutoff, int Aliases = 0);
 
 /// <summary>
 /// Deletes ingestions created before now − <see cref="RetentionOptions.Days"/>, without scanning a table: the history
@@ -85,11 +86,64 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
             }
         }
 
-        var result = new RetentionRunResult(totals.Ingestions, totals.Results, totals.Messages, totals.Keys, totals.KeptInFlight, finished, cutoff);
+        // The alias rows once every day up to the cut-off is done (they are never older than the ingestion they name).
+        var aliases = 0;
+        if (finished)
+        {
+            (aliases, finished) = await DeleteAliasesAsync(olderThanCutoff, budget, started, cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = new RetentionRunResult(totals.Ingestions, totals.Results, totals.Messages, totals.Keys, totals.KeptInFlight, finished, cutoff, aliases);
         await RecordAsync(result, now, settings.Days, cancellationToken).ConfigureAwait(false);
-        LogRun(result.Ingestions, result.Results, result.Messages, result.Keys, result.KeptInFlight, result.Finished, cutoff);
+        LogRun(result.Ingestions, result.Results, result.Messages, result.Keys, result.Aliases, result.KeptInFlight, result.Finished, cutoff);
         return result;
     }
+
+    /// <summary>
+    /// Deletes the alias rows created before the cut-off (the index's alias partition, a page at a time): each row only
+    /// while it is still the alias it was (conditional on the ETag read), then the page's index rows. Returns how many,
+    /// and whether the run reached the cut-off within its budget.
+    /// </summary>
+    private async Task<(int Deleted, bool Finished)> DeleteAliasesAsync(string olderThanCutoff, int budget, long started, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var after = olderThanCutoff;
+        while (true)
+        {
+            if (budget <= 0 || time.GetElapsedTime(started) > options.Value.TimeBudget)
+            {
+                return (deleted, false);
+            }
+
+            var rows = await OldRowsAsync(TableKeys.AliasIndexPartition, after, Math.Min(Page, budget), cancellationToken).ConfigureAwait(false);
+            if (rows.Count == 0)
+            {
+                return (deleted, true);
+            }
+
+            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (row, ct) =>
+            {
+                var alias = await IngestionStore.ReadRowAsync(tables.Ingestions, row.IngestionId, AliasColumns, ct).ConfigureAwait(false);
+                if (alias is { AliasOf: not null })
+                {
+                    try
+                    {
+                        await tables.Ingestions.DeleteEntityAsync(alias.PartitionKey, alias.RowKey, alias.ETag, ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref deleted);
+                    }
+                    catch (RequestFailedException e) when (e.Status is 404 or 412)
+                    {
+                        // Gone meanwhile (another run).
+                    }
+                }
+            }).ConfigureAwait(false);
+            await DeleteIndexRowsAsync(TableKeys.AliasIndexPartition, rows, cancellationToken).ConfigureAwait(false);
+            budget -= rows.Count;
+            after = rows[^1].RowKey;
+        }
+    }
+
+    private static readonly string[] AliasColumns = [nameof(IngestionEntity.PartitionKey), nameof(IngestionEntity.RowKey), nameof(IngestionEntity.AliasOf)];
 
     /// <summary>The oldest day partition after <paramref name="previous"/> up to the cut-off day: a key-range query that returns one row.</summary>
     private async Task<string?> NextDayAsync(string previous, string cutoffDay, CancellationToken cancellationToken)
@@ -369,6 +423,7 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
             ["Messages"] = result.Messages,
             ["Keys"] = result.Keys,
             ["KeptInFlight"] = result.KeptInFlight,
+            ["Aliases"] = result.Aliases,
             ["Finished"] = result.Finished,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
 
@@ -401,6 +456,6 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention run deleted {Ingestions} ingestions, {Results} results, {Messages} kept messages, {Keys} request keys; kept {KeptInFlight} in flight; finished {Finished} (cut-off {Cutoff:O})")]
-    private partial void LogRun(int ingestions, int results, int messages, int keys, int keptInFlight, bool finished, DateTimeOffset cutoff);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention run deleted {Ingestions} ingestions, {Results} results, {Messages} kept messages, {Keys} request keys, {Aliases} aliases; kept {KeptInFlight} in flight; finished {Finished} (cut-off {Cutoff:O})")]
+    private partial void LogRun(int ingestions, int results, int messages, int keys, int aliases, int keptInFlight, bool finished, DateTimeOffset cutoff);
 }

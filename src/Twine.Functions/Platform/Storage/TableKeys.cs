@@ -92,6 +92,12 @@ public static class TableKeys
     public const string RetentionStatePartition = "retention";
 
     /// <summary>
+    /// IngestionIndex: the alias rows' partition (RK = <see cref="IndexRow"/> of the alias): never listed, read by retention
+    /// only, so that an alias (a webhook-id that repeated another ingestion) goes when it is as old as the retention.
+    /// </summary>
+    public const string AliasIndexPartition = "alias";
+
+    /// <summary>
     /// Kept copies of queue messages (for replay) sort in the Ingestions partition from this prefix
     /// (<see cref="IngestionPartitionKeys.Kept"/>: "m" + the outcome key), after the ingestion row.
     /// </summary>
