@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Fhir;
 
@@ -57,17 +57,10 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, $"{path}.code", $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
         }
 
-        var attributes = new JsonObject
-        {
-            ["type"] = mapping[0].MetricType,
-            ["code"] = mapping[0].Loinc.Length > 0
-                ? new JsonObject { ["system"] = FhirSystems.TwineLoinc, ["value"] = mapping[0].Loinc }
-                : new JsonObject { ["system"] = "MDC", ["value"] = mapping[0].Code },
-        };
-
+        var measured = new Measured();
         var valueResult = mapping[0].IsBloodPressurePanel
-            ? BloodPressure(observation, path, attributes, entry)
-            : Value(observation, path, attributes, entry);
+            ? BloodPressure(observation, path, ref measured, entry)
+            : Value(observation, path, ref measured, entry);
         if (valueResult is not null)
         {
             return valueResult;
@@ -78,25 +71,40 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, refusedAt!, reason!);
         }
 
-        attributes["occurred_at"] = occurredAt;
-
         var subject = FhirSubjects.Resolve(observation.Subject, $"{path}.subject", observation, partner, patients);
         if (subject.Identifier is not { } identifier)
         {
             return FhirEntryResult.Refused(entry, subject.RefusedAt!, subject.Reason!);
         }
 
-        var metric = new JsonObject
+        var loinc = mapping[0].Loinc.Length > 0;
+        return FhirEntryResult.Delivered(entry, path, new MappedMetric
         {
-            ["type"] = MetricResourceType,
-            ["attributes"] = attributes,
-            ["relationships"] = new JsonObject { ["patient"] = new JsonObject { ["data"] = identifier.ToQueryData() } },
-        };
-        return FhirEntryResult.Delivered(entry, path, metric);
+            MetricType = mapping[0].MetricType,
+            CodeSystem = loinc ? FhirSystems.TwineLoinc : "MDC",
+            CodeValue = loinc ? mapping[0].Loinc : mapping[0].Code,
+            Value = measured.Value,
+            WholeValue = measured.Whole,
+            Systolic = measured.Systolic,
+            Diastolic = measured.Diastolic,
+            Unit = measured.Unit,
+            OccurredAt = occurredAt!,
+            Patient = identifier.ToQuery(),
+        });
     }
 
-    /// <summary>value[x] into attributes value and unit; null when it was written, else the skip or refusal.</summary>
-    private static FhirEntryResult? Value(Observation observation, string path, JsonObject attributes, int? entry)
+    /// <summary>What value[x] (or a blood pressure's components) gave the metric.</summary>
+    private struct Measured
+    {
+        public decimal? Value;
+        public int? Whole;
+        public decimal? Systolic;
+        public decimal? Diastolic;
+        public string? Unit;
+    }
+
+    /// <summary>value[x] into the metric's value and unit; null when it was read, else the skip or refusal.</summary>
+    private static FhirEntryResult? Value(Observation observation, string path, ref Measured measured, int? entry)
     {
         var valuePath = new LazyFhirPath(path, ".value");
         switch (observation.Value)
@@ -114,11 +122,11 @@ public static partial class FhirObservationMapper
                     return refusal;
                 }
 
-                attributes["value"] = number;
-                attributes["unit"] = unit;
+                measured.Value = number;
+                measured.Unit = unit;
                 return null;
             case Integer integer when integer.Value is { } whole:
-                attributes["value"] = whole;
+                measured.Whole = whole;
                 return null;
             case Integer:
                 return FhirEntryResult.Refused(entry, valuePath, "valueInteger has no value.");
@@ -157,8 +165,8 @@ public static partial class FhirObservationMapper
         return null;
     }
 
-    /// <summary>A blood pressure panel: systolic and diastolic components into attributes systolic, diastolic and unit.</summary>
-    private static FhirEntryResult? BloodPressure(Observation observation, string path, JsonObject attributes, int? entry)
+    /// <summary>A blood pressure panel: systolic and diastolic components into the metric's systolic, diastolic and unit.</summary>
+    private static FhirEntryResult? BloodPressure(Observation observation, string path, ref Measured measured, int? entry)
     {
         if (observation.Value is null && observation.DataAbsentReason is { } absent)
         {
@@ -215,9 +223,9 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, $"{path}.component[{diastolic}].value.code", "The systolic and diastolic units differ; the app does not convert units.");
         }
 
-        attributes["systolic"] = values[0];
-        attributes["diastolic"] = values[1];
-        attributes["unit"] = units[0];
+        measured.Systolic = values[0];
+        measured.Diastolic = values[1];
+        measured.Unit = units[0];
         return null;
     }
 
