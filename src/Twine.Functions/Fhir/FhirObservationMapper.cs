@@ -88,7 +88,7 @@ public static partial class FhirObservationMapper
             Systolic = measured.Systolic,
             Diastolic = measured.Diastolic,
             Unit = measured.Unit,
-            OccurredAt = occurredAt!,
+            OccurredAt = occurredAt,
             Patient = identifier.ToQuery(),
         });
     }
@@ -230,12 +230,17 @@ public static partial class FhirObservationMapper
     }
 
     /// <summary>effective[x] as an ISO 8601 timestamp with seconds and an offset (Twine's occurred_at), keeping the sender's offset.</summary>
-    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason) =>
-        TryOccurredAt(effective, new LazyFhirPath(path, ""), out occurredAt, out refusedAt, out reason);
-
-    private static bool TryOccurredAt(DataType? effective, LazyFhirPath path, out string? occurredAt, out string? refusedAt, out string? reason)
+    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason)
     {
-        occurredAt = refusedAt = reason = null;
+        var read = TryOccurredAt(effective, new LazyFhirPath(path, ""), out var at, out refusedAt, out reason);
+        occurredAt = read ? at.ToString(MappedMetric.OccurredAtFormat, CultureInfo.InvariantCulture) : null;
+        return read;
+    }
+
+    private static bool TryOccurredAt(DataType? effective, LazyFhirPath path, out DateTimeOffset occurredAt, out string? refusedAt, out string? reason)
+    {
+        occurredAt = default;
+        refusedAt = reason = null;
         string? text;
         switch (effective)
         {
@@ -261,6 +266,11 @@ public static partial class FhirObservationMapper
             default:
                 (refusedAt, reason) = (path, $"effective[x] of type {effective.TypeName} is not supported: send effectiveDateTime, effectiveInstant or effectivePeriod.");
                 return false;
+        }
+
+        if (TryReadCommon(text, out occurredAt))
+        {
+            return true;
         }
 
         if (string.IsNullOrEmpty(text))
@@ -293,11 +303,90 @@ public static partial class FhirObservationMapper
             return false;
         }
 
-        occurredAt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+        occurredAt = parsed;
         return true;
     }
 
     private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
+
+    /// <summary>
+    /// The shape nearly every sender uses, read without the regexes and the format parse above: yyyy-MM-ddTHH:mm:ss,
+    /// at most seven fraction digits, Z or ±hh:mm, ASCII digits, a date and offset that exist. False for anything
+    /// else, which the rules above then decide as before; what this reads, they would have read the same.
+    /// </summary>
+    private static bool TryReadCommon(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text is not { Length: >= 20 } || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':'
+            || !Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        var i = 19;
+        long ticks = 0;
+        if (text[i] == '.')
+        {
+            var start = ++i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]) && i - start < 7)
+            {
+                ticks = (ticks * 10) + (text[i++] - '0');
+            }
+
+            if (i == start || (i < text.Length && char.IsAsciiDigit(text[i])))
+            {
+                return false;
+            }
+
+            for (var digits = i - start; digits < 7; digits++)
+            {
+                ticks *= 10;
+            }
+        }
+
+        var offset = TimeSpan.Zero;
+        if (text.Length - i == 6 && text[i] is '+' or '-' && text[i + 3] == ':' && Digits(text, i + 1, 2, out var offsetHours) && Digits(text, i + 4, 2, out var offsetMinutes)
+            && offsetMinutes < 60 && offsetHours * 60 + offsetMinutes <= 14 * 60)
+        {
+            offset = new TimeSpan(offsetHours, offsetMinutes, 0) * (text[i] == '-' ? -1 : 1);
+        }
+        else if (!(text.Length - i == 1 && text[i] == 'Z'))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > System.DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var local = new System.DateTime(year, month, day, hour, minute, second).AddTicks(ticks);
+        var utc = local.Ticks - offset.Ticks;
+        if (utc < System.DateTime.MinValue.Ticks || utc > System.DateTime.MaxValue.Ticks)
+        {
+            return false; // 0001-01-01T00:00:00+01:00: before the first instant a DateTimeOffset holds
+        }
+
+        value = new DateTimeOffset(local, offset);
+        return true;
+    }
+
+    private static bool Digits(string text, int start, int count, out int number)
+    {
+        number = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(text[i]))
+            {
+                return false;
+            }
+
+            number = (number * 10) + (text[i] - '0');
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// The codings' one mapping (the LOINC one first: element 0), without LINQ; null when no coding is mapped, empty when

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Twine.Functions.Ingestions;
@@ -32,7 +33,11 @@ public sealed class MappedMetric
     /// <summary>The UCUM code; a valueInteger has none (and then the metric has no <c>unit</c> member).</summary>
     public string? Unit { get; init; }
 
-    public required string OccurredAt { get; init; }
+    /// <summary>Written as <see cref="OccurredAtFormat"/>: always a timestamp <see cref="JsonRules.GetTimestamp"/> takes.</summary>
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>Seconds, the fraction without trailing zeros (none when zero), the offset as ±hh:mm.</summary>
+    public const string OccurredAtFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz";
 
     public required MetricPatientQuery Patient { get; init; }
 
@@ -63,7 +68,7 @@ public sealed class MappedMetric
             attributes["unit"] = Unit;
         }
 
-        attributes["occurred_at"] = OccurredAt;
+        attributes["occurred_at"] = OccurredAt.ToString(OccurredAtFormat, CultureInfo.InvariantCulture);
         return new JsonObject
         {
             ["type"] = MetricResourceValidator.ResourceType,
@@ -102,7 +107,9 @@ public sealed class MappedMetric
             writer.WriteString("unit", Unit);
         }
 
-        writer.WriteString("occurred_at", OccurredAt);
+        Span<char> occurredAt = stackalloc char[40];
+        OccurredAt.TryFormat(occurredAt, out var written, OccurredAtFormat, CultureInfo.InvariantCulture);
+        writer.WriteString("occurred_at", occurredAt[..written]);
         writer.WriteEndObject();
         writer.WriteStartObject("relationships");
         writer.WriteStartObject("patient");
@@ -117,13 +124,14 @@ public sealed class MappedMetric
     /// True when <see cref="MetricResourceValidator"/> and <see cref="JsonRules.CheckValues"/> would find nothing to
     /// refuse in this metric's JSON. Only the rules a field of this shape can break are asked (the same rule code where
     /// there is one); false means "not sure", and the caller then runs the rules on the JSON to report what is wrong.
+    /// occurred_at is not asked: written from a DateTimeOffset as <see cref="OccurredAtFormat"/>, it is always a timestamp
+    /// the rule takes (a property test holds this over the whole range of DateTimeOffset).
     /// </summary>
     internal bool PassesRules() =>
         MetricResourceValidator.MetricTypes.Contains(MetricType)
         && IsRequiredText(CodeSystem) && IsRequiredText(CodeValue)
         && (Value is not null || WholeValue is not null || (Systolic is not null && Diastolic is not null))
         && (Unit is null || IsText(Unit))
-        && JsonRules.IsTimestamp(OccurredAt)
         && IsRequiredText(Patient.System) && IsRequiredText(Patient.Value)
         && (Patient.Organization is null || IsText(Patient.Organization));
 
