@@ -81,43 +81,65 @@ public sealed class MappedMetric
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteString("type", MetricResourceValidator.ResourceType);
-        writer.WriteStartObject("attributes");
-        writer.WriteString("type", MetricType);
-        writer.WriteStartObject("code");
-        writer.WriteString("system", CodeSystem);
-        writer.WriteString("value", CodeValue);
+        writer.WriteString(Names.Type, Names.ResourceType);
+        writer.WriteStartObject(Names.Attributes);
+        writer.WriteString(Names.Type, MetricType);
+        writer.WriteStartObject(Names.Code);
+        writer.WriteString(Names.System, CodeSystem);
+        writer.WriteString(Names.Value, CodeValue);
         writer.WriteEndObject();
         if (Value is { } value)
         {
-            writer.WriteNumber("value", value);
+            writer.WriteNumber(Names.Value, value);
         }
         else if (WholeValue is { } whole)
         {
-            writer.WriteNumber("value", whole);
+            writer.WriteNumber(Names.Value, whole);
         }
         else
         {
-            WriteNumberOrNull(writer, "systolic", Systolic);
-            WriteNumberOrNull(writer, "diastolic", Diastolic);
+            WriteNumberOrNull(writer, Names.Systolic, Systolic);
+            WriteNumberOrNull(writer, Names.Diastolic, Diastolic);
         }
 
         if (Unit is not null)
         {
-            writer.WriteString("unit", Unit);
+            writer.WriteString(Names.Unit, Unit);
         }
 
-        Span<char> occurredAt = stackalloc char[40];
+        Span<byte> occurredAt = stackalloc byte[40];
         OccurredAt.TryFormat(occurredAt, out var written, OccurredAtFormat, CultureInfo.InvariantCulture);
-        writer.WriteString("occurred_at", occurredAt[..written]);
+        writer.WriteString(Names.OccurredAt, occurredAt[..written]);
         writer.WriteEndObject();
-        writer.WriteStartObject("relationships");
-        writer.WriteStartObject("patient");
-        writer.WritePropertyName("data");
+        writer.WriteStartObject(Names.Relationships);
+        writer.WriteStartObject(Names.Patient);
+        writer.WritePropertyName(Names.Data);
         Patient.WriteQueryData(writer);
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
+    }
+
+    /// <summary>Member names and fixed values, encoded once (plain ASCII: every encoder writes them alike).</summary>
+    internal static class Names
+    {
+        public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+        public static readonly JsonEncodedText Attributes = JsonEncodedText.Encode("attributes");
+        public static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
+        public static readonly JsonEncodedText System = JsonEncodedText.Encode("system");
+        public static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+        public static readonly JsonEncodedText Systolic = JsonEncodedText.Encode("systolic");
+        public static readonly JsonEncodedText Diastolic = JsonEncodedText.Encode("diastolic");
+        public static readonly JsonEncodedText Unit = JsonEncodedText.Encode("unit");
+        public static readonly JsonEncodedText OccurredAt = JsonEncodedText.Encode("occurred_at");
+        public static readonly JsonEncodedText Relationships = JsonEncodedText.Encode("relationships");
+        public static readonly JsonEncodedText Patient = JsonEncodedText.Encode("patient");
+        public static readonly JsonEncodedText Data = JsonEncodedText.Encode("data");
+        public static readonly JsonEncodedText Meta = JsonEncodedText.Encode("meta");
+        public static readonly JsonEncodedText Query = JsonEncodedText.Encode("query");
+        public static readonly JsonEncodedText Identifier = JsonEncodedText.Encode("identifier");
+        public static readonly JsonEncodedText Organization = JsonEncodedText.Encode("organization");
+        public static readonly JsonEncodedText ResourceType = JsonEncodedText.Encode(MetricResourceValidator.ResourceType);
     }
 
     /// <summary>
@@ -160,7 +182,7 @@ public sealed class MappedMetric
         return false;
     }
 
-    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, decimal? number)
+    private static void WriteNumberOrNull(Utf8JsonWriter writer, JsonEncodedText name, decimal? number)
     {
         if (number is { } value)
         {
@@ -202,14 +224,14 @@ public sealed class MetricPatientQuery(string system, string value, string? orga
     public void WriteQueryData(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        writer.WriteString("type", "patient");
-        writer.WriteStartObject("meta");
-        writer.WriteStartObject("query");
-        writer.WriteStartObject("identifier");
-        writer.WriteString("system", System);
-        writer.WriteString("value", Value);
+        writer.WriteString(MappedMetric.Names.Type, MappedMetric.Names.Patient);
+        writer.WriteStartObject(MappedMetric.Names.Meta);
+        writer.WriteStartObject(MappedMetric.Names.Query);
+        writer.WriteStartObject(MappedMetric.Names.Identifier);
+        writer.WriteString(MappedMetric.Names.System, System);
+        writer.WriteString(MappedMetric.Names.Value, Value);
         writer.WriteEndObject();
-        writer.WriteString("organization", Organization);
+        writer.WriteString(MappedMetric.Names.Organization, Organization);
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
