@@ -46,10 +46,11 @@ public static class FhirModelChecks
         }
     }
 
-    private static bool Passes(Base node, int depth)
+    /// <param name="via">The property the node was read from, which remembers the last class it held.</param>
+    private static bool Passes(Base node, int depth, Child? via = null)
     {
         // Dynamic types (unknown resource types) have no rules: what a type is, is looked up once per type, not per node.
-        if (depth > FhirLimits.MaxDepth || RulesFor(node.GetType()) is not { } rules || node.HasOverflow)
+        if (depth > FhirLimits.MaxDepth || RulesFor(node.GetType(), via) is not { } rules || node.HasOverflow)
         {
             return false;
         }
@@ -83,7 +84,7 @@ public static class FhirModelChecks
             hasElement = true;
             if (list is null)
             {
-                if (value is not Base single || child.Min > 1 || !Allowed(child, single) || !Passes(single, depth + 1))
+                if (value is not Base single || child.Min > 1 || !Allowed(child, single) || !Passes(single, depth + 1, child))
                 {
                     return false;
                 }
@@ -98,7 +99,7 @@ public static class FhirModelChecks
 
             for (var i = 0; i < list.Count; i++)
             {
-                if (list[i] is not Base element || !Passes(element, depth + 1)
+                if (list[i] is not Base element || !Passes(element, depth + 1, child)
                     || (child.IsContained && element is DomainResource { Contained.Count: > 0 }))
                 {
                     return false;
@@ -147,6 +148,26 @@ public static class FhirModelChecks
     }
 
     private static ClassRules? RulesFor(Type type) => Rules.GetOrAdd(type, Build);
+
+    /// <summary>
+    /// A property nearly always holds the same class (Observation.code a CodeableConcept): the last one it held and its
+    /// rules are kept on the property, so most nodes skip the dictionary. A stale read from another thread is only a miss.
+    /// </summary>
+    private static ClassRules? RulesFor(Type type, Child? via)
+    {
+        if (via?.Last is { } last && ReferenceEquals(last.Type, type))
+        {
+            return last.Rules;
+        }
+
+        var rules = RulesFor(type);
+        if (via is not null)
+        {
+            via.Last = new Seen(type, rules);
+        }
+
+        return rules;
+    }
 
     private static ClassRules? Build(Type type)
     {
@@ -206,7 +227,12 @@ public static class FhirModelChecks
     private sealed record ClassRules(Child[] Children, bool IsPrimitive);
 
     /// <param name="IsList">The property is a repeating element (its value a list, or null when read from the backing field).</param>
-    private sealed record Child(Func<Base, object?> Get, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained, bool IsList);
+    private sealed record Child(Func<Base, object?> Get, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained, bool IsList)
+    {
+        public Seen? Last { get; set; }
+    }
+
+    private sealed record Seen(Type Type, ClassRules? Rules);
 }
 
 /// <summary>
