@@ -240,8 +240,9 @@ public static class FhirModelChecks
 /// the same <c>system</c> URIs and codes, and their checks allocate (a <see cref="Uri"/>, a regex match). Only those
 /// types are kept, never free text, identifiers' values or dates (patient data, and never repeated), and the cache is
 /// small: when full it starts again empty, so a stream of distinct URIs (e.g. <c>urn:uuid:</c> fullUrls) costs a
-/// clear now and then, never memory. <c>Code&lt;T&gt;</c> (an enum's code) is not kept: its own check is a lookup,
-/// cheaper than the cache's.
+/// clear now and then, never memory. Not kept: <c>Code&lt;T&gt;</c> (an enum's code), whose own check is a lookup,
+/// cheaper than the cache's, and <c>urn:uuid:</c> URIs (a Bundle's fullUrls), which never repeat: keeping them only
+/// filled the cache and cleared the literals that do repeat.
 /// </summary>
 public static class FhirLiteralVerdicts
 {
@@ -259,8 +260,7 @@ public static class FhirLiteralVerdicts
 
     public static bool IsValid(PrimitiveType primitive)
     {
-        var kept = KeptIndex(primitive.GetType());
-        if (kept < 0 || primitive.JsonValue is not string { Length: <= MaxLength } literal)
+        if (!IsKept(primitive, out var kept, out var literal))
         {
             return primitive.HasValidValue();
         }
@@ -291,8 +291,16 @@ public static class FhirLiteralVerdicts
         return valid;
     }
 
-    /// <summary>URIs and codes: the types whose verdicts are kept.</summary>
-    public static bool IsKept(PrimitiveType primitive) => KeptIndex(primitive.GetType()) >= 0;
+    /// <summary>Whether the verdict on this primitive's literal is kept: a URI or a code, not too long, not a <c>urn:uuid:</c>.</summary>
+    public static bool IsKept(PrimitiveType primitive) => IsKept(primitive, out _, out _);
+
+    private static bool IsKept(PrimitiveType primitive, out int kept, out string literal)
+    {
+        kept = KeptIndex(primitive.GetType());
+        literal = primitive.JsonValue as string ?? "";
+        return kept >= 0 && primitive.JsonValue is string { Length: <= MaxLength }
+            && !literal.StartsWith("urn:uuid:", StringComparison.Ordinal); // fullUrls: one per resource, never repeated
+    }
 
     private static int KeptIndex(Type type)
     {

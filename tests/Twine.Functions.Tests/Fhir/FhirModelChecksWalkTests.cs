@@ -152,6 +152,17 @@ public sealed class FhirModelChecksWalkTests
         Assert.Equal(new FhirUri("http://a b").HasValidValue(), FhirLiteralVerdicts.IsValid(new FhirUri("http://a b")));
     }
 
+    [Fact]
+    public void Fresh_fullUrls_are_judged_but_not_remembered()
+    {
+        var fullUrl = new FhirUri("urn:uuid:00000000-0000-4000-9000-000000000001");
+        Assert.False(FhirLiteralVerdicts.IsKept(fullUrl));
+        Assert.True(FhirLiteralVerdicts.IsValid(fullUrl));
+        Assert.False(FhirLiteralVerdicts.IsValid(new FhirUri("urn:uuid:not-a-uuid")));
+        Assert.True(FhirLiteralVerdicts.IsKept(new FhirUri("urn:oid:2.16.840.1.113883.6.1")));
+        Assert.False(FhirLiteralVerdicts.IsKept(new FhirUri("http://example.org/" + new string('x', FhirLiteralVerdicts.MaxLength))));
+    }
+
     /// <summary>FhirModelChecks' walk before the compiled getters and the verdict cache, kept as the reference.</summary>
     private static class PreviousWalk
     {
