@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Fhir;
 
@@ -15,8 +16,8 @@ public sealed record FhirMetricsRequest(string Kind, IReadOnlyList<FhirEntryResu
     public int Skipped => Entries.Count(e => e.Outcome == FhirEntryOutcome.Skipped);
     public int Refused => Entries.Count(e => e.Outcome == FhirEntryOutcome.Refused);
 
-    /// <summary>The delivered metrics' nodes, in entry order (not copies: the mapping made them for this request alone).</summary>
-    public IReadOnlyList<JsonNode> DeliveredMetrics() => [.. Entries.Where(e => e.Metric is not null).Select(e => (JsonNode)e.Metric!)];
+    /// <summary>The delivered metrics, in entry order.</summary>
+    public IReadOnlyList<MappedMetric> DeliveredMetrics() => [.. Entries.Where(e => e.Mapped is not null).Select(e => e.Mapped!)];
 
     /// <summary>
     /// The delivered metrics as the POST /api/metrics document (<c>{"data":[…]}</c>) that MetricsRequestReader reads,
@@ -29,7 +30,7 @@ public sealed record FhirMetricsRequest(string Kind, IReadOnlyList<FhirEntryResu
         {
             if (entry.Metric is { } metric)
             {
-                data.Add(metric.DeepClone());
+                data.Add(metric);
             }
         }
 

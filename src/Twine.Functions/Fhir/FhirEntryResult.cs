@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Fhir;
 
@@ -20,9 +21,13 @@ public enum FhirEntryOutcome
 /// (<c>Bundle.entry[3].resource.subject</c>). Reasons name codes, systems and elements, never values or identifiers.
 /// </summary>
 /// <param name="Entry">The Bundle entry's index, or null for a single Observation.</param>
-public sealed record FhirEntryResult(int? Entry, FhirEntryOutcome Outcome, string Expression, string? Reason, JsonObject? Metric)
+/// <param name="Mapped">The delivered metric's fields, written straight into its queue bytes.</param>
+public sealed record FhirEntryResult(int? Entry, FhirEntryOutcome Outcome, string Expression, string? Reason, MappedMetric? Mapped)
 {
-    public static FhirEntryResult Delivered(int? entry, string expression, JsonObject metric) => new(entry, FhirEntryOutcome.Delivered, expression, null, metric);
+    /// <summary>The delivered metric as the JSON:API resource (a new tree on every call), or null.</summary>
+    public JsonObject? Metric => Mapped?.ToJsonObject();
+
+    public static FhirEntryResult Delivered(int? entry, string expression, MappedMetric metric) => new(entry, FhirEntryOutcome.Delivered, expression, null, metric);
 
     public static FhirEntryResult Skipped(int? entry, string expression, string reason) => new(entry, FhirEntryOutcome.Skipped, expression, reason, null);
 
@@ -32,19 +37,8 @@ public sealed record FhirEntryResult(int? Entry, FhirEntryOutcome Outcome, strin
 /// <summary>A Twine patient identifier (<c>meta.query</c>): the Twine system, the value and the partner's Twine organization.</summary>
 public sealed record FhirPatientIdentifier(string System, string Value, string Organization)
 {
-    /// <summary><c>{"type":"patient","meta":{"query":{"identifier":{system,value},"organization":…}}}</c>, a relationship's data.</summary>
-    public JsonObject ToQueryData() => new()
-    {
-        ["type"] = "patient",
-        ["meta"] = new JsonObject
-        {
-            ["query"] = new JsonObject
-            {
-                ["identifier"] = new JsonObject { ["system"] = System, ["value"] = Value },
-                ["organization"] = Organization,
-            },
-        },
-    };
+    /// <summary>The Twine patient's <c>meta.query</c> in a metric.</summary>
+    public MetricPatientQuery ToQuery() => new(System, Value, Organization);
 
     /// <summary>Not the value: identifiers are patient data.</summary>
     public override string ToString() => $"FhirPatientIdentifier {{ System = {System}, Organization = {Organization} }}";

@@ -46,17 +46,19 @@ public static class FhirModelChecks
         }
     }
 
-    private static bool Passes(Base node, int depth)
+    /// <param name="via">The property the node was read from, which remembers the last class it held.</param>
+    private static bool Passes(Base node, int depth, Child? via = null)
     {
-        if (depth > FhirLimits.MaxDepth || node is IDynamicType || node.HasOverflow || RulesFor(node.GetType()) is not { } rules)
+        // Dynamic types (unknown resource types) have no rules: what a type is, is looked up once per type, not per node.
+        if (depth > FhirLimits.MaxDepth || RulesFor(node.GetType(), via) is not { } rules || node.HasOverflow)
         {
             return false;
         }
 
         var hasElement = false;
-        if (node is PrimitiveType primitive && primitive.JsonValue is not null)
+        if (rules.IsPrimitive && ((PrimitiveType)node).JsonValue is not null)
         {
-            if (!FhirLiteralVerdicts.IsValid(primitive))
+            if (!FhirLiteralVerdicts.IsValid((PrimitiveType)node))
             {
                 return false;
             }
@@ -68,7 +70,8 @@ public static class FhirModelChecks
         {
             // A compiled getter, not Base.TryGetValue's string switch; absent as TryGetValue says: null or an empty list.
             var value = child.Get(node);
-            if (value is null or IList { Count: 0 })
+            var list = child.IsList ? (IList?)value : null;
+            if (value is null || list is { Count: 0 })
             {
                 if (child.Min > 0)
                 {
@@ -79,33 +82,28 @@ public static class FhirModelChecks
             }
 
             hasElement = true;
-            switch (value)
+            if (list is null)
             {
-                case Base single:
-                    if (child.Min > 1 || !Allowed(child, single) || !Passes(single, depth + 1))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IList list:
-                    if (list.Count < child.Min || (child.Max != -1 && list.Count > child.Max) || !Allowed(child, value))
-                    {
-                        return false;
-                    }
-
-                    for (var i = 0; i < list.Count; i++)
-                    {
-                        if (list[i] is not Base element || !Passes(element, depth + 1)
-                            || (child.IsContained && element is DomainResource { Contained.Count: > 0 }))
-                        {
-                            return false;
-                        }
-                    }
-
-                    break;
-                default:
+                if (value is not Base single || child.Min > 1 || !Allowed(child, single) || !Passes(single, depth + 1, child))
+                {
                     return false;
+                }
+
+                continue;
+            }
+
+            if (list.Count < child.Min || (child.Max != -1 && list.Count > child.Max) || !Allowed(child, value))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is not Base element || !Passes(element, depth + 1, child)
+                    || (child.IsContained && element is DomainResource { Contained.Count: > 0 }))
+                {
+                    return false;
+                }
             }
         }
 
@@ -151,10 +149,30 @@ public static class FhirModelChecks
 
     private static ClassRules? RulesFor(Type type) => Rules.GetOrAdd(type, Build);
 
+    /// <summary>
+    /// A property nearly always holds the same class (Observation.code a CodeableConcept): the last one it held and its
+    /// rules are kept on the property, so most nodes skip the dictionary. A stale read from another thread is only a miss.
+    /// </summary>
+    private static ClassRules? RulesFor(Type type, Child? via)
+    {
+        if (via?.Last is { } last && ReferenceEquals(last.Type, type))
+        {
+            return last.Rules;
+        }
+
+        var rules = RulesFor(type);
+        if (via is not null)
+        {
+            via.Last = new Seen(type, rules);
+        }
+
+        return rules;
+    }
+
     private static ClassRules? Build(Type type)
     {
         var mapping = Inspector.FindOrImportClassMapping(type);
-        if (mapping is null || mapping.IsCustomMapping || mapping.ValidationAttributes.Length > 0 || HasOwnInvariants(type))
+        if (mapping is null || typeof(IDynamicType).IsAssignableFrom(type) || mapping.IsCustomMapping || mapping.ValidationAttributes.Length > 0 || HasOwnInvariants(type))
         {
             return null;
         }
@@ -175,20 +193,27 @@ public static class FhirModelChecks
             }
 
             children.Add(new Child(Getter(type, property.NativeProperty), cardinality?.Min ?? 0, cardinality?.Max ?? (property.IsCollection ? -1 : 1), allowed,
-                property.Name == "contained" && typeof(DomainResource).IsAssignableFrom(type)));
+                property.Name == "contained" && typeof(DomainResource).IsAssignableFrom(type), typeof(IList).IsAssignableFrom(property.NativeProperty.PropertyType)));
         }
 
-        return new ClassRules([.. children]);
+        return new ClassRules([.. children], typeof(PrimitiveType).IsAssignableFrom(type));
     }
 
     /// <summary>
     /// <c>node =&gt; (object)((Type)node).Property</c>: the property the mapping reads (the element, e.g. <c>StatusElement</c>, not
     /// the convenience value), compiled once per class and property. Firely 6.8.0's PropertyMapping keeps its own getter internal.
+    /// A repeating element is read from its backing field (<c>_Category</c>) when the class has one: the property's getter
+    /// creates and keeps an empty list for every absent one (about 40 per Observation), and null is absent all the same.
     /// </summary>
     private static Func<Base, object?> Getter(Type type, PropertyInfo property)
     {
         var node = Linq.Expression.Parameter(typeof(Base), "node");
-        var read = Linq.Expression.Property(Linq.Expression.Convert(node, type), property);
+        var field = typeof(IList).IsAssignableFrom(property.PropertyType)
+            ? property.DeclaringType?.GetField("_" + property.Name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+            : null;
+        var read = field is not null && field.FieldType == property.PropertyType
+            ? Linq.Expression.Field(Linq.Expression.Convert(node, field.DeclaringType!), field)
+            : Linq.Expression.Property(Linq.Expression.Convert(node, type), property);
         return Linq.Expression.Lambda<Func<Base, object?>>(Linq.Expression.Convert(read, typeof(object)), node).Compile();
     }
 
@@ -199,9 +224,15 @@ public static class FhirModelChecks
         return method?.DeclaringType is { } declared && declared != typeof(Base) && declared != typeof(PrimitiveType) && declared != typeof(DomainResource);
     }
 
-    private sealed record ClassRules(Child[] Children);
+    private sealed record ClassRules(Child[] Children, bool IsPrimitive);
 
-    private sealed record Child(Func<Base, object?> Get, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained);
+    /// <param name="IsList">The property is a repeating element (its value a list, or null when read from the backing field).</param>
+    private sealed record Child(Func<Base, object?> Get, int Min, int Max, AllowedTypesAttribute[] AllowedTypes, bool IsContained, bool IsList)
+    {
+        public Seen? Last { get; set; }
+    }
+
+    private sealed record Seen(Type Type, ClassRules? Rules);
 }
 
 /// <summary>
@@ -209,43 +240,78 @@ public static class FhirModelChecks
 /// the same <c>system</c> URIs and codes, and their checks allocate (a <see cref="Uri"/>, a regex match). Only those
 /// types are kept, never free text, identifiers' values or dates (patient data, and never repeated), and the cache is
 /// small: when full it starts again empty, so a stream of distinct URIs (e.g. <c>urn:uuid:</c> fullUrls) costs a
-/// clear now and then, never memory.
+/// clear now and then, never memory. Not kept: <c>Code&lt;T&gt;</c> (an enum's code), whose own check is a lookup,
+/// cheaper than the cache's, and <c>urn:uuid:</c> URIs (a Bundle's fullUrls), which never repeat: keeping them only
+/// filled the cache and cleared the literals that do repeat.
 /// </summary>
 public static class FhirLiteralVerdicts
 {
     public const int MaxEntries = 1024;
     public const int MaxLength = 256;
 
-    private static readonly ConcurrentDictionary<(Type Type, string Literal), bool> Verdicts = new();
+    // The kept classes, exactly (a subclass is not kept), and one map of literal to verdict per class: a string key
+    // hashes several times faster than a (Type, string) pair.
+    private static readonly Type[] Kept = [typeof(FhirUri), typeof(Canonical), typeof(FhirUrl), typeof(Oid), typeof(Uuid), typeof(Code)];
+    private static readonly ConcurrentDictionary<string, bool>[] Verdicts = [.. Kept.Select(_ => new ConcurrentDictionary<string, bool>())];
 
-    public static int Count => Verdicts.Count;
+    private static int added;
+
+    public static int Count => Verdicts.Sum(v => v.Count);
 
     public static bool IsValid(PrimitiveType primitive)
     {
-        if (primitive.JsonValue is not string { Length: <= MaxLength } literal || !IsKept(primitive))
+        if (!IsKept(primitive, out var kept, out var literal))
         {
             return primitive.HasValidValue();
         }
 
-        // The verdict is a function of the class and the literal alone (Code<T> is keyed by its own closed type).
-        var key = (primitive.GetType(), literal);
-        if (Verdicts.TryGetValue(key, out var valid))
+        // The verdict is a function of the class and the literal alone.
+        var verdicts = Verdicts[kept];
+        if (verdicts.TryGetValue(literal, out var valid))
         {
             return valid;
         }
 
         valid = primitive.HasValidValue();
-        if (Verdicts.Count >= MaxEntries)
+        if (Volatile.Read(ref added) >= MaxEntries)
         {
-            Verdicts.Clear();
+            // Count would take every map's locks on every miss; the counter is only about as exact as the bound needs.
+            Interlocked.Exchange(ref added, 0);
+            foreach (var each in Verdicts)
+            {
+                each.Clear();
+            }
         }
 
-        Verdicts.TryAdd(key, valid);
+        if (verdicts.TryAdd(literal, valid))
+        {
+            Interlocked.Increment(ref added);
+        }
+
         return valid;
     }
 
-    /// <summary>URIs and codes: the types whose verdicts are kept.</summary>
-    public static bool IsKept(PrimitiveType primitive) =>
-        primitive is FhirUri or Canonical or FhirUrl or Oid or Uuid or Code
-        || (primitive.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(Code<>));
+    /// <summary>Whether the verdict on this primitive's literal is kept: a URI or a code, not too long, not a <c>urn:uuid:</c>.</summary>
+    public static bool IsKept(PrimitiveType primitive) => IsKept(primitive, out _, out _);
+
+    private static bool IsKept(PrimitiveType primitive, out int kept, out string literal)
+    {
+        kept = KeptIndex(primitive.GetType());
+        literal = primitive.JsonValue as string ?? "";
+        return kept >= 0 && primitive.JsonValue is string { Length: <= MaxLength }
+            && !literal.StartsWith("urn:uuid:", StringComparison.Ordinal); // fullUrls: one per resource, never repeated
+    }
+
+    private static int KeptIndex(Type type)
+    {
+        for (var i = 0; i < Kept.Length; i++)
+        {
+            if (ReferenceEquals(Kept[i], type))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }

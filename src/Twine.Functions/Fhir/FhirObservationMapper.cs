@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Twine.Functions.Metrics;
 
 namespace Twine.Functions.Fhir;
 
@@ -57,17 +57,10 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, $"{path}.code", $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
         }
 
-        var attributes = new JsonObject
-        {
-            ["type"] = mapping[0].MetricType,
-            ["code"] = mapping[0].Loinc.Length > 0
-                ? new JsonObject { ["system"] = FhirSystems.TwineLoinc, ["value"] = mapping[0].Loinc }
-                : new JsonObject { ["system"] = "MDC", ["value"] = mapping[0].Code },
-        };
-
+        var measured = new Measured();
         var valueResult = mapping[0].IsBloodPressurePanel
-            ? BloodPressure(observation, path, attributes, entry)
-            : Value(observation, path, attributes, entry);
+            ? BloodPressure(observation, path, ref measured, entry)
+            : Value(observation, path, ref measured, entry);
         if (valueResult is not null)
         {
             return valueResult;
@@ -78,25 +71,40 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, refusedAt!, reason!);
         }
 
-        attributes["occurred_at"] = occurredAt;
-
         var subject = FhirSubjects.Resolve(observation.Subject, $"{path}.subject", observation, partner, patients);
         if (subject.Identifier is not { } identifier)
         {
             return FhirEntryResult.Refused(entry, subject.RefusedAt!, subject.Reason!);
         }
 
-        var metric = new JsonObject
+        var loinc = mapping[0].Loinc.Length > 0;
+        return FhirEntryResult.Delivered(entry, path, new MappedMetric
         {
-            ["type"] = MetricResourceType,
-            ["attributes"] = attributes,
-            ["relationships"] = new JsonObject { ["patient"] = new JsonObject { ["data"] = identifier.ToQueryData() } },
-        };
-        return FhirEntryResult.Delivered(entry, path, metric);
+            MetricType = mapping[0].MetricType,
+            CodeSystem = loinc ? FhirSystems.TwineLoinc : "MDC",
+            CodeValue = loinc ? mapping[0].Loinc : mapping[0].Code,
+            Value = measured.Value,
+            WholeValue = measured.Whole,
+            Systolic = measured.Systolic,
+            Diastolic = measured.Diastolic,
+            Unit = measured.Unit,
+            OccurredAt = occurredAt,
+            Patient = identifier.ToQuery(),
+        });
     }
 
-    /// <summary>value[x] into attributes value and unit; null when it was written, else the skip or refusal.</summary>
-    private static FhirEntryResult? Value(Observation observation, string path, JsonObject attributes, int? entry)
+    /// <summary>What value[x] (or a blood pressure's components) gave the metric.</summary>
+    private struct Measured
+    {
+        public decimal? Value;
+        public int? Whole;
+        public decimal? Systolic;
+        public decimal? Diastolic;
+        public string? Unit;
+    }
+
+    /// <summary>value[x] into the metric's value and unit; null when it was read, else the skip or refusal.</summary>
+    private static FhirEntryResult? Value(Observation observation, string path, ref Measured measured, int? entry)
     {
         var valuePath = new LazyFhirPath(path, ".value");
         switch (observation.Value)
@@ -114,11 +122,11 @@ public static partial class FhirObservationMapper
                     return refusal;
                 }
 
-                attributes["value"] = number;
-                attributes["unit"] = unit;
+                measured.Value = number;
+                measured.Unit = unit;
                 return null;
             case Integer integer when integer.Value is { } whole:
-                attributes["value"] = whole;
+                measured.Whole = whole;
                 return null;
             case Integer:
                 return FhirEntryResult.Refused(entry, valuePath, "valueInteger has no value.");
@@ -157,8 +165,8 @@ public static partial class FhirObservationMapper
         return null;
     }
 
-    /// <summary>A blood pressure panel: systolic and diastolic components into attributes systolic, diastolic and unit.</summary>
-    private static FhirEntryResult? BloodPressure(Observation observation, string path, JsonObject attributes, int? entry)
+    /// <summary>A blood pressure panel: systolic and diastolic components into the metric's systolic, diastolic and unit.</summary>
+    private static FhirEntryResult? BloodPressure(Observation observation, string path, ref Measured measured, int? entry)
     {
         if (observation.Value is null && observation.DataAbsentReason is { } absent)
         {
@@ -215,19 +223,24 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, $"{path}.component[{diastolic}].value.code", "The systolic and diastolic units differ; the app does not convert units.");
         }
 
-        attributes["systolic"] = values[0];
-        attributes["diastolic"] = values[1];
-        attributes["unit"] = units[0];
+        measured.Systolic = values[0];
+        measured.Diastolic = values[1];
+        measured.Unit = units[0];
         return null;
     }
 
     /// <summary>effective[x] as an ISO 8601 timestamp with seconds and an offset (Twine's occurred_at), keeping the sender's offset.</summary>
-    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason) =>
-        TryOccurredAt(effective, new LazyFhirPath(path, ""), out occurredAt, out refusedAt, out reason);
-
-    private static bool TryOccurredAt(DataType? effective, LazyFhirPath path, out string? occurredAt, out string? refusedAt, out string? reason)
+    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason)
     {
-        occurredAt = refusedAt = reason = null;
+        var read = TryOccurredAt(effective, new LazyFhirPath(path, ""), out var at, out refusedAt, out reason);
+        occurredAt = read ? at.ToString(MappedMetric.OccurredAtFormat, CultureInfo.InvariantCulture) : null;
+        return read;
+    }
+
+    private static bool TryOccurredAt(DataType? effective, LazyFhirPath path, out DateTimeOffset occurredAt, out string? refusedAt, out string? reason)
+    {
+        occurredAt = default;
+        refusedAt = reason = null;
         string? text;
         switch (effective)
         {
@@ -253,6 +266,11 @@ public static partial class FhirObservationMapper
             default:
                 (refusedAt, reason) = (path, $"effective[x] of type {effective.TypeName} is not supported: send effectiveDateTime, effectiveInstant or effectivePeriod.");
                 return false;
+        }
+
+        if (TryReadCommon(text, out occurredAt))
+        {
+            return true;
         }
 
         if (string.IsNullOrEmpty(text))
@@ -285,11 +303,90 @@ public static partial class FhirObservationMapper
             return false;
         }
 
-        occurredAt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+        occurredAt = parsed;
         return true;
     }
 
     private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
+
+    /// <summary>
+    /// The shape nearly every sender uses, read without the regexes and the format parse above: yyyy-MM-ddTHH:mm:ss,
+    /// at most seven fraction digits, Z or ±hh:mm, ASCII digits, a date and offset that exist. False for anything
+    /// else, which the rules above then decide as before; what this reads, they would have read the same.
+    /// </summary>
+    private static bool TryReadCommon(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text is not { Length: >= 20 } || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':'
+            || !Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        var i = 19;
+        long ticks = 0;
+        if (text[i] == '.')
+        {
+            var start = ++i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]) && i - start < 7)
+            {
+                ticks = (ticks * 10) + (text[i++] - '0');
+            }
+
+            if (i == start || (i < text.Length && char.IsAsciiDigit(text[i])))
+            {
+                return false;
+            }
+
+            for (var digits = i - start; digits < 7; digits++)
+            {
+                ticks *= 10;
+            }
+        }
+
+        var offset = TimeSpan.Zero;
+        if (text.Length - i == 6 && text[i] is '+' or '-' && text[i + 3] == ':' && Digits(text, i + 1, 2, out var offsetHours) && Digits(text, i + 4, 2, out var offsetMinutes)
+            && offsetMinutes < 60 && offsetHours * 60 + offsetMinutes <= 14 * 60)
+        {
+            offset = new TimeSpan(offsetHours, offsetMinutes, 0) * (text[i] == '-' ? -1 : 1);
+        }
+        else if (!(text.Length - i == 1 && text[i] == 'Z'))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > System.DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        var local = new System.DateTime(year, month, day, hour, minute, second).AddTicks(ticks);
+        var utc = local.Ticks - offset.Ticks;
+        if (utc < System.DateTime.MinValue.Ticks || utc > System.DateTime.MaxValue.Ticks)
+        {
+            return false; // 0001-01-01T00:00:00+01:00: before the first instant a DateTimeOffset holds
+        }
+
+        value = new DateTimeOffset(local, offset);
+        return true;
+    }
+
+    private static bool Digits(string text, int start, int count, out int number)
+    {
+        number = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(text[i]))
+            {
+                return false;
+            }
+
+            number = (number * 10) + (text[i] - '0');
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// The codings' one mapping (the LOINC one first: element 0), without LINQ; null when no coding is mapped, empty when

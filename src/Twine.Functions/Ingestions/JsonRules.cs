@@ -137,8 +137,7 @@ public static partial class JsonRules
             return null;
         }
 
-        if (Timestamp().IsMatch(text)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        if (TryParseTimestamp(text, out var parsed))
         {
             return parsed;
         }
@@ -146,6 +145,15 @@ public static partial class JsonRules
         errors.Add(ProblemError.AtPointer($"{pointer}/{name}",
             $"'{name}' must be an ISO 8601 date and time with seconds and an offset, e.g. 2017-03-14T11:00:57.000Z or 2017-03-14T07:00:57-04:00."));
         return null;
+    }
+
+    /// <summary>True when <see cref="GetTimestamp"/> takes <paramref name="text"/>.</summary>
+    public static bool IsTimestamp(string text) => TryParseTimestamp(text, out _);
+
+    private static bool TryParseTimestamp(string text, out DateTimeOffset parsed)
+    {
+        parsed = default;
+        return Timestamp().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out parsed);
     }
 
     /// <summary>

@@ -32,14 +32,18 @@ public static class MetricsMessageWriter
     /// </summary>
     /// <param name="minified">The document was written by <see cref="Utf8JsonWriter"/> with <see cref="WriterOptions"/>
     /// (<see cref="MetricsRequestReader.ReadMapped"/>): each metric's own bytes are already what <see cref="Minify"/> would write.</param>
-    public static MetricsMessagePlan Plan(IReadOnlyList<JsonElement> metrics, string pointerPrefix, List<ProblemError> errors, bool minified = false)
+    public static MetricsMessagePlan Plan(IReadOnlyList<JsonElement> metrics, string pointerPrefix, List<ProblemError> errors, bool minified = false) =>
+        Plan(metrics.Select(m => minified ? JsonMarshal.GetRawUtf8Value(m).ToArray() : Minify(m)).ToList(), pointerPrefix, errors);
+
+    /// <summary>Plans the messages of metrics already minified as the queue carries them.</summary>
+    public static MetricsMessagePlan Plan(IReadOnlyList<byte[]> minifiedMetrics, string pointerPrefix, List<ProblemError> errors)
     {
         var batches = new List<List<byte[]>>();
         var current = new List<byte[]>();
         var currentBytes = EnvelopeBytes;
-        for (var i = 0; i < metrics.Count; i++)
+        for (var i = 0; i < minifiedMetrics.Count; i++)
         {
-            var bytes = minified ? JsonMarshal.GetRawUtf8Value(metrics[i]).ToArray() : Minify(metrics[i]);
+            var bytes = minifiedMetrics[i];
             if (EnvelopeBytes + bytes.Length > QueueMessageLimits.MaxJsonBytes)
             {
                 errors.Add(ProblemError.AtPointer(pointerPrefix.EndsWith('/') ? $"{pointerPrefix}{i}" : pointerPrefix,

@@ -22,6 +22,37 @@ public static class MetricsRequestReader
     public static MetricsRequest Read(ReadOnlyMemory<byte> body) => Read(body, minified: false);
 
     /// <summary>
+    /// Metrics another route mapped (POST /api/fhir): when every one passes the rules (<see cref="MappedMetric.PassesRules"/>)
+    /// each is written once, straight into the bytes its queue message carries, and planned as <see cref="Read(ReadOnlyMemory{byte})"/>
+    /// plans a document (the same limits, pointers <c>/data/3</c>). Otherwise their nodes go through
+    /// <see cref="ReadMapped(IReadOnlyList{JsonNode})"/>, so a refusal comes from the rules themselves.
+    /// </summary>
+    public static MetricsRequest ReadMapped(IReadOnlyList<MappedMetric> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        if (metrics.Count is 0 or > QueueMessageLimits.MaxMetricsPerIngestion || !metrics.All(m => m.PassesRules()))
+        {
+            return ReadMapped([.. metrics.Select(m => (JsonNode)m.ToJsonObject())]);
+        }
+
+        var minified = new List<byte[]>(metrics.Count);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using var writer = new Utf8JsonWriter(buffer, MetricsMessageWriter.WriterOptions);
+        foreach (var metric in metrics)
+        {
+            metric.WriteTo(writer);
+            writer.Flush();
+            minified.Add(buffer.WrittenSpan.ToArray());
+            buffer.ResetWrittenCount();
+            writer.Reset();
+        }
+
+        var errors = new List<ProblemError>();
+        var plan = MetricsMessageWriter.Plan(minified, "/data/", errors);
+        return errors.Count > 0 ? new MetricsRequest(null, 0, errors, null) : new MetricsRequest(plan, metrics.Count, [], null);
+    }
+
+    /// <summary>
     /// Metrics another route mapped to <c>patient_health_metric</c> nodes (POST /api/fhir): written once as the
     /// document POST /api/metrics takes, minified as the queue carries them, then read by the same code with the same
     /// rules and limits. Only the re-minifying is skipped: each metric's bytes in that document are already the queue's.

@@ -132,7 +132,7 @@ public sealed class FhirModelChecksWalkTests
     {
         Assert.True(FhirLiteralVerdicts.IsKept(new FhirUri("http://loinc.org")));
         Assert.True(FhirLiteralVerdicts.IsKept(new Code("x")));
-        Assert.True(FhirLiteralVerdicts.IsKept(new Code<ObservationStatus>(ObservationStatus.Final)));
+        Assert.False(FhirLiteralVerdicts.IsKept(new Code<ObservationStatus>(ObservationStatus.Final))); // an enum lookup: cheaper than the cache
         Assert.False(FhirLiteralVerdicts.IsKept(new FhirString("MRN-0042")));
         Assert.False(FhirLiteralVerdicts.IsKept(new FhirDateTime("2026-11-30T08:15:00Z")));
         Assert.False(FhirLiteralVerdicts.IsKept(new Id("pat-1")));
@@ -144,12 +144,23 @@ public sealed class FhirModelChecksWalkTests
     {
         for (var i = 0; i < FhirLiteralVerdicts.MaxEntries * 3; i++)
         {
-            var uri = new FhirUri("urn:uuid:00000000-0000-4000-8000-" + i.ToString("D12", CultureInfo.InvariantCulture));
+            var uri = new FhirUri("http://example.org/fhir/" + i.ToString("D12", CultureInfo.InvariantCulture));
             Assert.True(FhirLiteralVerdicts.IsValid(uri));
             Assert.InRange(FhirLiteralVerdicts.Count, 1, FhirLiteralVerdicts.MaxEntries + 64); // other tests add beside this one
         }
 
         Assert.Equal(new FhirUri("http://a b").HasValidValue(), FhirLiteralVerdicts.IsValid(new FhirUri("http://a b")));
+    }
+
+    [Fact]
+    public void Fresh_fullUrls_are_judged_but_not_remembered()
+    {
+        var fullUrl = new FhirUri("urn:uuid:00000000-0000-4000-9000-000000000001");
+        Assert.False(FhirLiteralVerdicts.IsKept(fullUrl));
+        Assert.True(FhirLiteralVerdicts.IsValid(fullUrl));
+        Assert.False(FhirLiteralVerdicts.IsValid(new FhirUri("urn:uuid:not-a-uuid")));
+        Assert.True(FhirLiteralVerdicts.IsKept(new FhirUri("urn:oid:2.16.840.1.113883.6.1")));
+        Assert.False(FhirLiteralVerdicts.IsKept(new FhirUri("http://example.org/" + new string('x', FhirLiteralVerdicts.MaxLength))));
     }
 
     /// <summary>FhirModelChecks' walk before the compiled getters and the verdict cache, kept as the reference.</summary>

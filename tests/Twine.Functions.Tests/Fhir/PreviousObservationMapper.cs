@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+
+using Twine.Functions.Fhir;
+
+namespace Twine.Functions.Tests.Fhir;
+
+/// <summary>
+/// The Observation mapper as it was before it produced typed metrics (FhirObservationMapper at the commit before
+/// fhir-speed), kept as the oracle: it answers with the metric's JSON tree (null when not delivered).
+/// One Observation to one Twine <c>patient_health_metric</c> resource (the JSON:API resource POST /api/metrics
+/// takes), or the reason it is skipped or refused. Pure and total: every Observation gets exactly one result, and
+/// nothing throws. The rules are in docs/FHIR.md; the checks run in this order, so an Observation that would not be
+/// delivered anyway is skipped rather than refused: status, code, value (data absent), then effective[x] and subject.
+/// </summary>
+internal static partial class PreviousObservationMapper
+{
+    public const string MetricResourceType = "patient_health_metric";
+
+    [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})T(?<time>\d{2}:\d{2}:\d{2})(?<fraction>\.\d+)?(?<zone>Z|[+-]\d{2}:\d{2})$")]
+    private static partial Regex FullDateTime();
+
+    [GeneratedRegex(@"^\d{4}(-\d{2})?$")]
+    private static partial Regex PartialDate();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex DateOnly();
+
+    /// <param name="observation">The parsed Observation.</param>
+    /// <param name="path">Its FHIRPath: <c>Observation</c>, or <c>Bundle.entry[3].resource</c> in a Bundle.</param>
+    /// <param name="partner">The partner's settings (identifier systems, organization).</param>
+    /// <param name="patients">The Bundle's Patients, for references to them; <see cref="FhirBundlePatients.None"/> outside a Bundle.</param>
+    /// <param name="entry">The Bundle entry's index, carried into the result.</param>
+    public static PreviousEntryResult Map(Observation observation, string path, FhirPartner partner, FhirBundlePatients? patients = null, int? entry = null)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        ArgumentNullException.ThrowIfNull(partner);
+        patients ??= FhirBundlePatients.None;
+
+        switch (observation.Status)
+        {
+            case ObservationStatus.Final or ObservationStatus.Amended or ObservationStatus.Corrected:
+                break;
+            case null:
+                return PreviousEntryResult.Refused(entry, $"{path}.status", "status is required.");
+            default:
+                return PreviousEntryResult.Skipped(entry, path,
+                    $"status '{StatusCode(observation.Status.Value)}' is not delivered: only final, amended and corrected results are.");
+        }
+
+        if (MappingOf(observation.Code) is not { } mapping)
+        {
+            return PreviousEntryResult.Skipped(entry, path, $"No coding of the code is mapped to a Twine metric type ({DescribeCodings(observation.Code)}).");
+        }
+
+        if (mapping.Length == 0)
+        {
+            var types = (observation.Code?.Coding ?? []).Select(c => FhirCodeMap.Find(c.System, c.Code)?.MetricType).OfType<string>().Distinct(StringComparer.Ordinal);
+            return PreviousEntryResult.Refused(entry, $"{path}.code", $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
+        }
+
+        var attributes = new JsonObject
+        {
+            ["type"] = mapping[0].MetricType,
+            ["code"] = mapping[0].Loinc.Length > 0
+                ? new JsonObject { ["system"] = FhirSystems.TwineLoinc, ["value"] = mapping[0].Loinc }
+                : new JsonObject { ["system"] = "MDC", ["value"] = mapping[0].Code },
+        };
+
+        var valueResult = mapping[0].IsBloodPressurePanel
+            ? BloodPressure(observation, path, attributes, entry)
+            : Value(observation, path, attributes, entry);
+        if (valueResult is not null)
+        {
+            return valueResult;
+        }
+
+        if (!TryOccurredAt(observation.Effective, new PreviousLazyFhirPath(path, ".effective"), out var occurredAt, out var refusedAt, out var reason))
+        {
+            return PreviousEntryResult.Refused(entry, refusedAt!, reason!);
+        }
+
+        attributes["occurred_at"] = occurredAt;
+
+        var subject = FhirSubjects.Resolve(observation.Subject, $"{path}.subject", observation, partner, patients);
+        if (subject.Identifier is not { } identifier)
+        {
+            return PreviousEntryResult.Refused(entry, subject.RefusedAt!, subject.Reason!);
+        }
+
+        var metric = new JsonObject
+        {
+            ["type"] = MetricResourceType,
+            ["attributes"] = attributes,
+            ["relationships"] = new JsonObject { ["patient"] = new JsonObject { ["data"] = QueryData(identifier) } },
+        };
+        return PreviousEntryResult.Delivered(entry, path, metric);
+    }
+
+    // FhirPatientIdentifier.ToQueryData as it was.
+    private static JsonObject QueryData(FhirPatientIdentifier identifier) => new()
+    {
+        ["type"] = "patient",
+        ["meta"] = new JsonObject
+        {
+            ["query"] = new JsonObject
+            {
+                ["identifier"] = new JsonObject { ["system"] = identifier.System, ["value"] = identifier.Value },
+                ["organization"] = identifier.Organization,
+            },
+        },
+    };
+
+    /// <summary>value[x] into attributes value and unit; null when it was written, else the skip or refusal.</summary>
+    private static PreviousEntryResult? Value(Observation observation, string path, JsonObject attributes, int? entry)
+    {
+        var valuePath = new PreviousLazyFhirPath(path, ".value");
+        switch (observation.Value)
+        {
+            case null when observation.DataAbsentReason is { } absent:
+                return PreviousEntryResult.Skipped(entry, path, $"The value is absent (dataAbsentReason {DescribeCodings(absent)}).");
+            case null when observation.Component.Count > 0:
+                return PreviousEntryResult.Refused(entry, valuePath, "A value is required; components are read only for blood pressure panels (85354-9, 55284-4, MDC 150020).");
+            case null:
+                return PreviousEntryResult.Refused(entry, valuePath, "A value (valueQuantity) or a dataAbsentReason is required.");
+            case Quantity quantity:
+                var refusal = Quantity(quantity, valuePath, entry, path, out var number, out var unit);
+                if (refusal is not null)
+                {
+                    return refusal;
+                }
+
+                attributes["value"] = number;
+                attributes["unit"] = unit;
+                return null;
+            case Integer integer when integer.Value is { } whole:
+                attributes["value"] = whole;
+                return null;
+            case Integer:
+                return PreviousEntryResult.Refused(entry, valuePath, "valueInteger has no value.");
+            default:
+                return PreviousEntryResult.Skipped(entry, path, $"value[x] of type {observation.Value.TypeName} is not supported: Twine metrics take a valueQuantity (or valueInteger).");
+        }
+    }
+
+    private static PreviousEntryResult? Quantity(Quantity quantity, PreviousLazyFhirPath valuePath, int? entry, string path, out decimal number, out string unit)
+    {
+        number = 0;
+        unit = "";
+        if (quantity.Comparator is { } comparator)
+        {
+            return PreviousEntryResult.Skipped(entry, path, $"The value has a comparator ({ComparatorCode(comparator)}): Twine metrics carry exact values.");
+        }
+
+        if (quantity.Value is not { } value)
+        {
+            return PreviousEntryResult.Refused(entry, $"{valuePath}.value", "The quantity has no value.");
+        }
+
+        if (quantity.System != FhirSystems.Ucum)
+        {
+            return PreviousEntryResult.Refused(entry, $"{valuePath}.system",
+                $"The quantity's unit must be a UCUM code (system {FhirSystems.Ucum}); units are carried as sent, never converted.");
+        }
+
+        if (string.IsNullOrWhiteSpace(quantity.Code))
+        {
+            return PreviousEntryResult.Refused(entry, $"{valuePath}.code", "The quantity has no UCUM code.");
+        }
+
+        number = value;
+        unit = quantity.Code;
+        return null;
+    }
+
+    /// <summary>A blood pressure panel: systolic and diastolic components into attributes systolic, diastolic and unit.</summary>
+    private static PreviousEntryResult? BloodPressure(Observation observation, string path, JsonObject attributes, int? entry)
+    {
+        if (observation.Value is null && observation.DataAbsentReason is { } absent)
+        {
+            return PreviousEntryResult.Skipped(entry, path, $"The value is absent (dataAbsentReason {DescribeCodings(absent)}).");
+        }
+
+        int? systolic = null, diastolic = null;
+        for (var i = 0; i < observation.Component.Count; i++)
+        {
+            var codings = observation.Component[i].Code?.Coding ?? [];
+            if (systolic is null && codings.Any(c => FhirCodeMap.IsSystolic(c.System, c.Code)))
+            {
+                systolic = i;
+            }
+            else if (diastolic is null && codings.Any(c => FhirCodeMap.IsDiastolic(c.System, c.Code)))
+            {
+                diastolic = i;
+            }
+        }
+
+        if (systolic is null || diastolic is null)
+        {
+            return PreviousEntryResult.Refused(entry, $"{path}.component",
+                $"A blood pressure panel needs a {(systolic is null ? "systolic (8480-6)" : "diastolic (8462-4)")} component.");
+        }
+
+        var units = new string[2];
+        var values = new decimal[2];
+        var index = 0;
+        foreach (var i in (int[])[systolic.Value, diastolic.Value])
+        {
+            var component = observation.Component[i];
+            var componentPath = $"{path}.component[{i}]"; // blood pressure panels only
+            switch (component.Value)
+            {
+                case null when component.DataAbsentReason is { } componentAbsent:
+                    return PreviousEntryResult.Skipped(entry, path, $"The {(index == 0 ? "systolic" : "diastolic")} value is absent (dataAbsentReason {DescribeCodings(componentAbsent)}).");
+                case Quantity quantity:
+                    if (Quantity(quantity, new PreviousLazyFhirPath(componentPath, ".value"), entry, path, out values[index], out units[index]) is { } refusal)
+                    {
+                        return refusal;
+                    }
+
+                    break;
+                default:
+                    return PreviousEntryResult.Refused(entry, $"{componentPath}.value", "A blood pressure component needs a valueQuantity (or a dataAbsentReason).");
+            }
+
+            index++;
+        }
+
+        if (units[0] != units[1])
+        {
+            return PreviousEntryResult.Refused(entry, $"{path}.component[{diastolic}].value.code", "The systolic and diastolic units differ; the app does not convert units.");
+        }
+
+        attributes["systolic"] = values[0];
+        attributes["diastolic"] = values[1];
+        attributes["unit"] = units[0];
+        return null;
+    }
+
+    /// <summary>effective[x] as an ISO 8601 timestamp with seconds and an offset (Twine's occurred_at), keeping the sender's offset.</summary>
+    public static bool TryOccurredAt(DataType? effective, string path, out string? occurredAt, out string? refusedAt, out string? reason) =>
+        TryOccurredAt(effective, new PreviousLazyFhirPath(path, ""), out occurredAt, out refusedAt, out reason);
+
+    private static bool TryOccurredAt(DataType? effective, PreviousLazyFhirPath path, out string? occurredAt, out string? refusedAt, out string? reason)
+    {
+        occurredAt = refusedAt = reason = null;
+        string? text;
+        switch (effective)
+        {
+            case FhirDateTime dateTime:
+                text = dateTime.Value;
+                break;
+            case Instant instant:
+                text = instant.Value is { } value ? value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture) : null;
+                break;
+            case Period period:
+                path = path.Then(".start");
+                text = period.Start;
+                if (text is null)
+                {
+                    (refusedAt, reason) = (path, "effectivePeriod needs a start (the metric's occurred_at is the period's start).");
+                    return false;
+                }
+
+                break;
+            case null:
+                (refusedAt, reason) = (path, "effective[x] is required: effectiveDateTime, effectiveInstant or effectivePeriod.start.");
+                return false;
+            default:
+                (refusedAt, reason) = (path, $"effective[x] of type {effective.TypeName} is not supported: send effectiveDateTime, effectiveInstant or effectivePeriod.");
+                return false;
+        }
+
+        if (string.IsNullOrEmpty(text))
+        {
+            (refusedAt, reason) = (path, "The effective time has no value.");
+            return false;
+        }
+
+        if (PartialDate().IsMatch(text))
+        {
+            (refusedAt, reason) = (path, "The effective time is a partial date (a year or a year and month); Twine needs a date and a time.");
+            return false;
+        }
+
+        if (DateOnly().IsMatch(text))
+        {
+            (refusedAt, reason) = (path, "The effective time is a date without a time; Twine needs a date and a time.");
+            return false;
+        }
+
+        var match = FullDateTime().Match(text);
+        var fraction = match.Groups["fraction"].Value;
+        var normalized = match.Success
+            ? $"{match.Groups["date"].Value}T{match.Groups["time"].Value}{(fraction.Length > 8 ? fraction[..8] : fraction)}{(match.Groups["zone"].Value == "Z" ? "+00:00" : match.Groups["zone"].Value)}"
+            : null;
+        if (normalized is null || !DateTimeOffset.TryParseExact(normalized, OccurredAtFormats,
+                CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            (refusedAt, reason) = (path, "The effective time must be a date and a time with seconds and a time zone.");
+            return false;
+        }
+
+        occurredAt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
+
+    /// <summary>
+    /// The codings' one mapping (the LOINC one first: element 0), without LINQ; null when no coding is mapped, empty when
+    /// they map to different Twine metric types.
+    /// </summary>
+    private static FhirCodeMapping[]? MappingOf(CodeableConcept? code)
+    {
+        FhirCodeMapping? first = null, loinc = null;
+        foreach (var coding in code?.Coding ?? [])
+        {
+            if (FhirCodeMap.Find(coding.System, coding.Code) is not { } found)
+            {
+                continue;
+            }
+
+            if (first is not null && !string.Equals(first.MetricType, found.MetricType, StringComparison.Ordinal))
+            {
+                return [];
+            }
+
+            first ??= found;
+            if (loinc is null && found.System == FhirSystems.Loinc)
+            {
+                loinc = found;
+            }
+        }
+
+        return first is null ? null : [loinc ?? first];
+    }
+
+    private static string DescribeCodings(CodeableConcept? concept)
+    {
+        var codings = concept?.Coding ?? [];
+        return codings.Count == 0 ? "no codings" : string.Join(", ", codings.Take(5).Select(c => $"{c.System ?? "no system"}|{c.Code ?? "no code"}"));
+    }
+
+    private static string StatusCode(ObservationStatus status) => status switch
+    {
+        ObservationStatus.Registered => "registered",
+        ObservationStatus.Preliminary => "preliminary",
+        ObservationStatus.Cancelled => "cancelled",
+        ObservationStatus.EnteredInError => "entered-in-error",
+        ObservationStatus.Unknown => "unknown",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static string ComparatorCode(Quantity.QuantityComparator comparator) => comparator switch
+    {
+        Hl7.Fhir.Model.Quantity.QuantityComparator.LessThan => "<",
+        Hl7.Fhir.Model.Quantity.QuantityComparator.LessOrEqual => "<=",
+        Hl7.Fhir.Model.Quantity.QuantityComparator.GreaterOrEqual => ">=",
+        Hl7.Fhir.Model.Quantity.QuantityComparator.GreaterThan => ">",
+        _ => comparator.ToString(),
+    };
+}
+
+/// <summary>
+/// A FHIRPath joined only when it is reported: a refusal names it, a delivered metric never does, so the mapping does
+/// not build a string per element for every Observation.
+/// </summary>
+internal readonly struct PreviousLazyFhirPath(string head, string tail)
+{
+    public PreviousLazyFhirPath Then(string more) => new(head, tail + more);
+
+    public override string ToString() => head + tail;
+
+    public static implicit operator string(PreviousLazyFhirPath path) => path.ToString();
+}
+
+/// <summary>What <see cref="PreviousObservationMapper"/> answered: FhirEntryResult as it was, with the metric's JSON tree.</summary>
+internal sealed record PreviousEntryResult(int? Entry, FhirEntryOutcome Outcome, string Expression, string? Reason, JsonObject? Metric)
+{
+    public static PreviousEntryResult Delivered(int? entry, string expression, JsonObject metric) => new(entry, FhirEntryOutcome.Delivered, expression, null, metric);
+
+    public static PreviousEntryResult Skipped(int? entry, string expression, string reason) => new(entry, FhirEntryOutcome.Skipped, expression, reason, null);
+
+    public static PreviousEntryResult Refused(int? entry, string expression, string reason) => new(entry, FhirEntryOutcome.Refused, expression, reason, null);
+}
