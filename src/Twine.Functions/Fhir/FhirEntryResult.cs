@@ -32,6 +32,9 @@ public sealed record FhirEntryResult(int? Entry, FhirEntryOutcome Outcome, strin
     public static FhirEntryResult Skipped(int? entry, string expression, string reason) => new(entry, FhirEntryOutcome.Skipped, expression, reason, null);
 
     public static FhirEntryResult Refused(int? entry, string expression, string reason) => new(entry, FhirEntryOutcome.Refused, expression, reason, null);
+
+    /// <summary>Not the metric: its JSON holds the patient's identifier and the values (patient data).</summary>
+    public override string ToString() => $"FhirEntryResult {{ Entry = {Entry}, Outcome = {Outcome}, Expression = {Expression}, Reason = {Reason} }}";
 }
 
 /// <summary>A Twine patient identifier (<c>meta.query</c>): the Twine system, the value and the partner's Twine organization.</summary>

@@ -138,6 +138,18 @@ public sealed class FhirMappedMetricsTests
     }
 
     [Fact]
+    public void An_entry_result_prints_no_patient_identifier_and_no_value()
+    {
+        var metric = ValidMetric();
+        var printed = FhirEntryResult.Delivered(3, "Bundle.entry[3].resource", metric).ToString();
+
+        Assert.Contains("Bundle.entry[3].resource", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain(metric.Patient.Value, printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("occurred_at", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain(metric.Patient.Value, metric.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Typed_metrics_too_large_to_queue_get_the_same_answer()
     {
         var valid = ValidMetric();
