@@ -13,8 +13,6 @@ namespace Twine.Functions.Fhir;
 /// </summary>
 public static partial class FhirObservationMapper
 {
-    public const string MetricResourceType = "patient_health_metric";
-
     [GeneratedRegex(@"^(?<date>\d{4}-\d{2}-\d{2})T(?<time>\d{2}:\d{2}:\d{2})(?<fraction>\.\d+)?(?<zone>Z|[+-]\d{2}:\d{2})$")]
     private static partial Regex FullDateTime();
 
