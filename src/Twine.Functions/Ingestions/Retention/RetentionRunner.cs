@@ -43,104 +43,101 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
         var cutoffDay = TableKeys.IndexDay(cutoff);
         var olderThanCutoff = TableKeys.InvertedTime(cutoff); // row keys above this were created before the cut-off
         var totals = new Totals();
-        var budget = settings.MaxIngestionsPerRun;
+        var budget = new Budget(settings.MaxIngestionsPerRun, started, settings.TimeBudget, time);
         var finished = true;
         var previous = "";
-        while (await NextDayAsync(previous, cutoffDay, cancellationToken).ConfigureAwait(false) is { } day)
+        while (finished && await NextDayAsync(previous, cutoffDay, cancellationToken).ConfigureAwait(false) is { } day)
         {
             previous = day;
-            string after = olderThanCutoff;
-            while (true)
+            finished = await SweepAsync(day, olderThanCutoff, budget, async (row, ct) =>
             {
-                if (budget <= 0 || time.GetElapsedTime(started) > settings.TimeBudget)
-                {
-                    finished = false;
-                    break;
-                }
-
-                var rows = await OldRowsAsync(day, after, Math.Min(Page, budget), cancellationToken).ConfigureAwait(false);
-                if (rows.Count == 0)
-                {
-                    break;
-                }
-
-                var gone = new System.Collections.Concurrent.ConcurrentBag<IngestionIndexEntity>();
-                await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-                    async (row, ct) =>
-                    {
-                        var deleted = await DeleteIngestionAsync(row.IngestionId, now, ct).ConfigureAwait(false);
-                        totals.Add(deleted);
-                        if (deleted.Ingestions == 1)
-                        {
-                            gone.Add(row);
-                        }
-                    }).ConfigureAwait(false);
-                await DeleteIndexRowsAsync(day, [.. gone], cancellationToken).ConfigureAwait(false);
-                budget -= rows.Count;
-                after = rows[^1].RowKey; // in-flight rows stay behind; continue after them
-            }
-
-            if (!finished)
-            {
-                break;
-            }
+                var deleted = await DeleteIngestionAsync(row.IngestionId, now, ct).ConfigureAwait(false);
+                totals.Add(deleted);
+                return deleted.Ingestions == 1; // in-flight rows stay behind
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         // The alias rows once every day up to the cut-off is done (they are never older than the ingestion they name).
-        var aliases = 0;
         if (finished)
         {
-            (aliases, finished) = await DeleteAliasesAsync(olderThanCutoff, budget, started, cancellationToken).ConfigureAwait(false);
+            finished = await SweepAsync(TableKeys.AliasIndexPartition, olderThanCutoff, budget, async (row, ct) =>
+            {
+                totals.AddAlias(await DeleteAliasAsync(row.IngestionId, ct).ConfigureAwait(false));
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = new RetentionRunResult(totals.Ingestions, totals.Results, totals.Messages, totals.Keys, totals.KeptInFlight, finished, cutoff, aliases);
+        var result = new RetentionRunResult(totals.Ingestions, totals.Results, totals.Messages, totals.Keys, totals.KeptInFlight, finished, cutoff, totals.Aliases);
         await RecordAsync(result, now, settings.Days, cancellationToken).ConfigureAwait(false);
         LogRun(result.Ingestions, result.Results, result.Messages, result.Keys, result.Aliases, result.KeptInFlight, result.Finished, cutoff);
         return result;
     }
 
     /// <summary>
-    /// Deletes the alias rows created before the cut-off (the index's alias partition, a page at a time): each row only
-    /// while it is still the alias it was (conditional on the ETag read), then the page's index rows. Returns how many,
-    /// and whether the run reached the cut-off within its budget.
+    /// Pages through one index partition's rows created before the cut-off (<paramref name="olderThanCutoff"/>), deleting
+    /// what each row names (<paramref name="deleteOne"/>, 16 at a time) and then the page's index rows whose deletion it
+    /// confirmed. Returns whether the partition is done, false when the run's budget ran out first.
     /// </summary>
-    private async Task<(int Deleted, bool Finished)> DeleteAliasesAsync(string olderThanCutoff, int budget, long started, CancellationToken cancellationToken)
+    private async Task<bool> SweepAsync(string partition, string olderThanCutoff, Budget budget,
+        Func<IngestionIndexEntity, CancellationToken, Task<bool>> deleteOne, CancellationToken cancellationToken)
     {
-        var deleted = 0;
         var after = olderThanCutoff;
         while (true)
         {
-            if (budget <= 0 || time.GetElapsedTime(started) > options.Value.TimeBudget)
+            if (budget.Spent)
             {
-                return (deleted, false);
+                return false;
             }
 
-            var rows = await OldRowsAsync(TableKeys.AliasIndexPartition, after, Math.Min(Page, budget), cancellationToken).ConfigureAwait(false);
+            var rows = await OldRowsAsync(partition, after, Math.Min(Page, budget.Left), cancellationToken).ConfigureAwait(false);
             if (rows.Count == 0)
             {
-                return (deleted, true);
+                return true;
             }
 
-            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (row, ct) =>
-            {
-                var alias = await IngestionStore.ReadRowAsync(tables.Ingestions, row.IngestionId, AliasColumns, ct).ConfigureAwait(false);
-                if (alias is { AliasOf: not null })
+            var gone = new System.Collections.Concurrent.ConcurrentBag<IngestionIndexEntity>();
+            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+                async (row, ct) =>
                 {
-                    try
+                    if (await deleteOne(row, ct).ConfigureAwait(false))
                     {
-                        await tables.Ingestions.DeleteEntityAsync(alias.PartitionKey, alias.RowKey, alias.ETag, ct).ConfigureAwait(false);
-                        Interlocked.Increment(ref deleted);
+                        gone.Add(row);
                     }
-                    catch (RequestFailedException e) when (e.Status is 404 or 412)
-                    {
-                        // Gone meanwhile (another run).
-                    }
-                }
-            }).ConfigureAwait(false);
-            await DeleteIndexRowsAsync(TableKeys.AliasIndexPartition, rows, cancellationToken).ConfigureAwait(false);
-            budget -= rows.Count;
-            after = rows[^1].RowKey;
+                }).ConfigureAwait(false);
+            await DeleteIndexRowsAsync(partition, [.. gone], cancellationToken).ConfigureAwait(false);
+            budget.Take(rows.Count);
+            after = rows[^1].RowKey; // rows kept stay behind; continue after them
         }
+    }
+
+    /// <summary>An alias row goes only while it is still the alias it was (conditional on the ETag read). Returns whether it went.</summary>
+    private async Task<bool> DeleteAliasAsync(string id, CancellationToken cancellationToken)
+    {
+        var alias = await IngestionStore.ReadRowAsync(tables.Ingestions, id, AliasColumns, cancellationToken).ConfigureAwait(false);
+        if (alias is not { AliasOf: not null })
+        {
+            return false;
+        }
+
+        try
+        {
+            await tables.Ingestions.DeleteEntityAsync(alias.PartitionKey, alias.RowKey, alias.ETag, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false; // gone meanwhile (another run)
+        }
+    }
+
+    /// <summary>What a run may still do: ingestions (count) and time, checked between pages.</summary>
+    private sealed class Budget(int count, long started, TimeSpan timeBudget, TimeProvider time)
+    {
+        public int Left { get; private set; } = count;
+
+        public bool Spent => Left <= 0 || time.GetElapsedTime(started) > timeBudget;
+
+        public void Take(int rows) => Left -= rows;
     }
 
     private static readonly string[] AliasColumns = [nameof(IngestionEntity.PartitionKey), nameof(IngestionEntity.RowKey), nameof(IngestionEntity.AliasOf)];
@@ -438,13 +435,22 @@ public sealed partial class RetentionRunner(StorageTables tables, IOptions<Reten
 
     private sealed class Totals
     {
-        private int _ingestions, _results, _messages, _keys, _kept;
+        private int _ingestions, _results, _messages, _keys, _kept, _aliases;
 
         public int Ingestions => _ingestions;
         public int Results => _results;
         public int Messages => _messages;
         public int Keys => _keys;
         public int KeptInFlight => _kept;
+        public int Aliases => _aliases;
+
+        public void AddAlias(bool deleted)
+        {
+            if (deleted)
+            {
+                Interlocked.Increment(ref _aliases);
+            }
+        }
 
         public void Add(Deleted d)
         {
