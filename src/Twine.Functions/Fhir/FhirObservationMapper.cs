@@ -44,19 +44,20 @@ public static partial class FhirObservationMapper
                     $"status '{StatusCode(observation.Status.Value)}' is not delivered: only final, amended and corrected results are.");
         }
 
-        if (MappingOf(observation.Code) is not { } mapping)
-        {
-            return FhirEntryResult.Skipped(entry, path, $"No coding of the code is mapped to a Twine metric type ({DescribeCodings(observation.Code)}).");
-        }
-
-        if (mapping.Length == 0)
+        var mapping = MappingOf(observation.Code, out var conflicting);
+        if (conflicting)
         {
             var types = (observation.Code?.Coding ?? []).Select(c => FhirCodeMap.Find(c.System, c.Code)?.MetricType).OfType<string>().Distinct(StringComparer.Ordinal);
             return FhirEntryResult.Refused(entry, $"{path}.code", $"The codings map to different Twine metric types ({string.Join(", ", types)}); the app does not choose between them.");
         }
 
+        if (mapping is null)
+        {
+            return FhirEntryResult.Skipped(entry, path, $"No coding of the code is mapped to a Twine metric type ({DescribeCodings(observation.Code)}).");
+        }
+
         var measured = new Measured();
-        var valueResult = mapping[0].IsBloodPressurePanel
+        var valueResult = mapping.IsBloodPressurePanel
             ? BloodPressure(observation, path, ref measured, entry)
             : Value(observation, path, ref measured, entry);
         if (valueResult is not null)
@@ -75,12 +76,12 @@ public static partial class FhirObservationMapper
             return FhirEntryResult.Refused(entry, subject.RefusedAt!, subject.Reason!);
         }
 
-        var loinc = mapping[0].Loinc.Length > 0;
+        var loinc = mapping.Loinc.Length > 0;
         return FhirEntryResult.Delivered(entry, path, new MappedMetric
         {
-            MetricType = mapping[0].MetricType,
+            MetricType = mapping.MetricType,
             CodeSystem = loinc ? FhirSystems.TwineLoinc : "MDC",
-            CodeValue = loinc ? mapping[0].Loinc : mapping[0].Code,
+            CodeValue = loinc ? mapping.Loinc : mapping.Code,
             Value = measured.Value,
             WholeValue = measured.Whole,
             Systolic = measured.Systolic,
@@ -246,7 +247,7 @@ public static partial class FhirObservationMapper
                 text = dateTime.Value;
                 break;
             case Instant instant:
-                text = instant.Value is { } value ? value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture) : null;
+                text = instant.Value is { } value ? value.ToString(MappedMetric.OccurredAtFormat, CultureInfo.InvariantCulture) : null;
                 break;
             case Period period:
                 path = path.Then(".start");
@@ -305,7 +306,7 @@ public static partial class FhirObservationMapper
         return true;
     }
 
-    private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz"];
+    private static readonly string[] OccurredAtFormats = ["yyyy-MM-dd'T'HH:mm:sszzz", MappedMetric.OccurredAtFormat];
 
     /// <summary>
     /// The shape nearly every sender uses, read without the regexes and the format parse above: yyyy-MM-ddTHH:mm:ss,
@@ -387,11 +388,12 @@ public static partial class FhirObservationMapper
     }
 
     /// <summary>
-    /// The codings' one mapping (the LOINC one first: element 0), without LINQ; null when no coding is mapped, empty when
-    /// they map to different Twine metric types.
+    /// The codings' one mapping (the LOINC one when there is one), without LINQ; null when no coding is mapped, or when
+    /// they map to different Twine metric types (<paramref name="conflicting"/>).
     /// </summary>
-    private static FhirCodeMapping[]? MappingOf(CodeableConcept? code)
+    private static FhirCodeMapping? MappingOf(CodeableConcept? code, out bool conflicting)
     {
+        conflicting = false;
         FhirCodeMapping? first = null, loinc = null;
         foreach (var coding in code?.Coding ?? [])
         {
@@ -402,7 +404,8 @@ public static partial class FhirObservationMapper
 
             if (first is not null && !string.Equals(first.MetricType, found.MetricType, StringComparison.Ordinal))
             {
-                return [];
+                conflicting = true;
+                return null;
             }
 
             first ??= found;
@@ -412,7 +415,7 @@ public static partial class FhirObservationMapper
             }
         }
 
-        return first is null ? null : [loinc ?? first];
+        return loinc ?? first;
     }
 
     private static string DescribeCodings(CodeableConcept? concept)
