@@ -36,6 +36,8 @@ public sealed partial class IngestionAcceptor(
 
     public const string StatusPathPrefix = "/api/ingestions/";
 
+    private const string NotQueued = "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.";
+
     /// <summary>SHA-256 over what identifies a request: method, route and the body bytes.</summary>
     public static string RequestHash(string method, string route, ReadOnlySpan<byte> body)
     {
@@ -53,7 +55,7 @@ public sealed partial class IngestionAcceptor(
         var ingestionId = IngestionId.ForWebhookId(requestKeys.WebhookIdKey);
         var built = messages.ForIngestion(ingestionId).ToList();
 
-        // One round trip: the row and its copies (the webhook-id's claim), the Idempotency-Key's claim, and the messages,
+        // One round trip: the row (the webhook-id's claim), the Idempotency-Key's claim, and the messages,
         // sent hidden: nothing can process them before the row is known to be this request's.
         var insert = store.TryCreateReceivingAsync(ingestionId, ingestion, requestHash, leaseUntil, cancellationToken);
         var byKeyClaim = requestKeys.IdempotencyKeyKey is { } keyKey
@@ -109,7 +111,7 @@ public sealed partial class IngestionAcceptor(
         // the ingestion marked accepted. A revealed message therefore always has its copy.
         followUps.Start(ingestionId, async ct =>
         {
-            await queues.KeepAsync(IngestionQueues.KeptCopies(messages.Kind, built), ct).ConfigureAwait(false);
+            await queues.KeepAsync(IngestionQueues.KeptCopies(ingestionId, messages.Kind, built), ct).ConfigureAwait(false);
             await queues.RevealAsync(sent, ct).ConfigureAwait(false);
             await store.MarkAcceptedAsync(ingestionId, inserted, ct).ConfigureAwait(false);
         });
@@ -155,7 +157,7 @@ public sealed partial class IngestionAcceptor(
 
         LogStorageFailed(status ?? 0, (e as RequestFailedException)?.ErrorCode);
         return send.IsFaulted && !insert.IsFaulted
-            ? Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId)
+            ? Problems.Unavailable(instance, NotQueued, ingestionId)
             : Problems.Unavailable(instance, "The ingestion could not be recorded; nothing was queued. Retry later with the same webhook-id.");
     }
 
@@ -194,7 +196,7 @@ public sealed partial class IngestionAcceptor(
     private Task<IResult> TakeOverAsync(string ingestionId, string instance, OutgoingMessages messages, int metricCount, CancellationToken cancellationToken)
     {
         var built = messages.ForIngestion(ingestionId).ToList();
-        return QueueTakenOverAsync(ingestionId, messages.Kind, metricCount, built, IngestionQueues.KeptCopies(messages.Kind, built), instance, cancellationToken);
+        return QueueTakenOverAsync(ingestionId, messages.Kind, metricCount, built, IngestionQueues.KeptCopies(ingestionId, messages.Kind, built), instance, cancellationToken);
     }
 
     /// <summary>Queues the messages of a taken-over ingestion; answers 202 and marks the ingestion accepted after the answer.</summary>
@@ -231,7 +233,7 @@ public sealed partial class IngestionAcceptor(
             // It stays "receiving" and a retry may take it over once its lease ends.
         }
 
-        return Problems.Unavailable(instance, "The ingestion could not be queued and was not accepted. Retry later with the same webhook-id.", ingestionId);
+        return Problems.Unavailable(instance, NotQueued, ingestionId);
     }
 
     /// <summary>

@@ -63,8 +63,8 @@ public sealed partial class MetricsMessageProcessor(
     private async Task DeliverAsync(MetricsQueueMessage message, ProcessingMessage processing, string messageText, long dequeueCount,
         CancellationToken cancellationToken)
     {
-        // Storage calls per message: these two reads (the ingestion row, then its outcomes), then one transaction writing
-        // the outcome with the aggregate. Nothing else, whatever Twine answers.
+        // Storage calls per message: this one query (the ingestion row, its outcomes and this message's kept copy), then one
+        // transaction writing the outcome with the aggregate, and the history index only when the status changes.
         var snapshot = await store.ReadSnapshotAsync(message.IngestionId, cancellationToken, message.MessageIndex).ConfigureAwait(false);
         if (snapshot.StrayReason(message.Root) is { } stray)
         {

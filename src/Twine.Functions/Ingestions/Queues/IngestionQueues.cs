@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
@@ -44,8 +43,16 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
     /// writes them before it reveals the messages it sent hidden, so a message processing can see has its copy (unless
     /// the edge stopped in between and the message reappeared on its own).
     /// </summary>
-    public static IReadOnlyList<TableEntity> KeptCopies(IngestionKind kind, IEnumerable<byte[]> messages) =>
-        messages.Select(m => KeptCopy(kind, m)).OfType<TableEntity>().ToList();
+    /// <param name="messages">The ingestion's messages as built for it, in message-index order (a calendar event's one message is 0).</param>
+    public static IReadOnlyList<TableEntity> KeptCopies(string ingestionId, IngestionKind kind, IReadOnlyList<byte[]> messages)
+    {
+        var keys = IngestionPartitionKeys.For(ingestionId);
+        return [.. messages.Select((message, index) => new TableEntity(ingestionId, keys.Kept(index))
+        {
+            [nameof(KeptMessageEntity.Kind)] = kind.ToWire(),
+            [nameof(KeptMessageEntity.Body)] = message,
+        })];
+    }
 
     /// <summary>Sends the messages (UTF-8 JSON) concurrently; throws if any send fails.</summary>
     public Task EnqueueAsync(IngestionKind kind, IEnumerable<byte[]> messages, CancellationToken cancellationToken)
@@ -100,49 +107,6 @@ public sealed class IngestionQueues(QueueServiceClient service, IOptions<Storage
         Task.WhenAll(
             Metrics.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             CalendarEvents.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
-
-    /// <summary>The kept copy of a message the edge wrote (its <c>ingestionId</c> and <c>messageIndex</c>, 0 for calendar events).</summary>
-    private static TableEntity? KeptCopy(IngestionKind kind, byte[] message)
-    {
-        string? ingestionId = null;
-        var messageIndex = 0;
-        var reader = new Utf8JsonReader(message);
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                if (name == "ingestionId" && reader.TokenType == JsonTokenType.String)
-                {
-                    ingestionId = reader.GetString();
-                }
-                else if (name == "messageIndex" && reader.TokenType == JsonTokenType.Number)
-                {
-                    messageIndex = reader.GetInt32();
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return IngestionId.IsValid(ingestionId)
-            ? new TableEntity(ingestionId, IngestionPartitionKeys.For(ingestionId!).Kept(messageIndex))
-            {
-                [nameof(KeptMessageEntity.Kind)] = kind.ToWire(),
-                [nameof(KeptMessageEntity.Body)] = message,
-            }
-            : null;
-    }
 }
 
 /// <summary>A message sent to a work queue, with what it takes to reveal or delete it.</summary>
