@@ -166,25 +166,25 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
         Assert.Empty(await app.IngestionRowsAsync());
     }
 
-    [Fact]
-    public async Task A_short_rate_limit_brings_messages_back_when_twine_said_not_after_the_outage_pause()
+    /// <summary>Two ingestions (2 and 3 metrics) accepted, then Twine answers 429 with <paramref name="retryAfter"/> and both messages are processed.</summary>
+    private async Task<(string First, string Second)> TwoIngestionsMeetARateLimitAsync(TestApp app, TimeSpan retryAfter)
     {
-        await using var app = ProcessingApp.Create(_azurite, _sandbox);
         var first = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
         var second = (await app.PostMetricsAsync(ProcessingApp.Metrics(3))).IngestionId;
         var messages = await app.DecodedMessagesAsync(app.Names.MetricsQueue);
-        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, retryAfter: TimeSpan.FromSeconds(2));
-
+        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, retryAfter: retryAfter);
         foreach (var message in messages)
         {
             await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None);
         }
 
-        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the second message held off without calling Twine
-        Assert.Equal(2, app.Retries().Sent.Count);
-        Assert.All(app.Retries().Sent, r => Assert.InRange(r.Delay, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3))); // not 30 s
+        return (first, second);
+    }
 
-        app.Time.Advance(TimeSpan.FromSeconds(3));
+    /// <summary>After <paramref name="wait"/> the rescheduled copies are processed and both ingestions succeed.</summary>
+    private static async Task RescheduledSucceedAfterAsync(TestApp app, TimeSpan wait, string first, string second)
+    {
+        app.Time.Advance(wait);
         foreach (var rescheduled in app.Retries().Sent.ToList())
         {
             await app.MetricsProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
@@ -195,18 +195,23 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task A_short_rate_limit_brings_messages_back_when_twine_said_not_after_the_outage_pause()
+    {
+        await using var app = ProcessingApp.Create(_azurite, _sandbox);
+        var (first, second) = await TwoIngestionsMeetARateLimitAsync(app, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the second message held off without calling Twine
+        Assert.Equal(2, app.Retries().Sent.Count);
+        Assert.All(app.Retries().Sent, r => Assert.InRange(r.Delay, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3))); // not 30 s
+
+        await RescheduledSucceedAfterAsync(app, TimeSpan.FromSeconds(3), first, second);
+    }
+
+    [Fact]
     public async Task Retry_after_sets_the_delay_at_least_that_long_and_other_messages_wait_without_calling_twine()
     {
         await using var app = ProcessingApp.Create(_azurite, _sandbox);
-        var first = (await app.PostMetricsAsync(ProcessingApp.Metrics(2))).IngestionId;
-        var second = (await app.PostMetricsAsync(ProcessingApp.Metrics(3))).IngestionId;
-        var messages = await app.DecodedMessagesAsync(app.Names.MetricsQueue);
-        _sandbox.Faults.Add("POST", MetricsRoute, FaultKind.TooManyRequests, retryAfter: TimeSpan.FromMinutes(10));
-
-        foreach (var message in messages)
-        {
-            await app.MetricsProcessor().ProcessAsync(message, 1, CancellationToken.None);
-        }
+        var (first, second) = await TwoIngestionsMeetARateLimitAsync(app, TimeSpan.FromMinutes(10));
 
         Assert.Equal(1, _sandbox.RequestCount("POST", MetricsRoute)); // the second message did not call Twine
         Assert.Equal(2, app.Retries().Sent.Count);
@@ -216,14 +221,7 @@ public sealed class ProcessingEdgeCaseTests : IClassFixture<SandboxFixture>
         Assert.Contains("429 TooManyRequests", paused, StringComparison.Ordinal);
         Assert.Contains("Twine calls paused on this instance after 429 TooManyRequests", paused, StringComparison.Ordinal);
 
-        app.Time.Advance(TimeSpan.FromMinutes(12));
-        foreach (var rescheduled in app.Retries().Sent.ToList())
-        {
-            await app.MetricsProcessor().ProcessAsync(rescheduled.Text, 1, CancellationToken.None);
-        }
-
-        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(first, CancellationToken.None))!.Status);
-        Assert.Equal(IngestionStatus.Succeeded, (await app.Store.GetAsync(second, CancellationToken.None))!.Status);
+        await RescheduledSucceedAfterAsync(app, TimeSpan.FromMinutes(12), first, second);
     }
 
     [Fact]
