@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Twine.Functions.Metrics;
 
@@ -18,24 +17,6 @@ public sealed record FhirMetricsRequest(string Kind, IReadOnlyList<FhirEntryResu
 
     /// <summary>The delivered metrics, in entry order.</summary>
     public IReadOnlyList<MappedMetric> DeliveredMetrics() => [.. Entries.Where(e => e.Mapped is not null).Select(e => e.Mapped!)];
-
-    /// <summary>
-    /// The delivered metrics as the POST /api/metrics document (<c>{"data":[…]}</c>) that MetricsRequestReader reads,
-    /// or null when nothing is delivered. Each call returns new nodes.
-    /// </summary>
-    public JsonObject? MetricsDocument()
-    {
-        var data = new JsonArray();
-        foreach (var entry in Entries)
-        {
-            if (entry.Metric is { } metric)
-            {
-                data.Add(metric);
-            }
-        }
-
-        return data.Count == 0 ? null : new JsonObject { ["data"] = data };
-    }
 
     /// <summary>
     /// The 422 to answer when nothing can be delivered and something was refused: one issue per refused entry (its

@@ -157,7 +157,7 @@ public sealed class FhirBundleReaderTests
         var request = ReadBundle(Bundle("history", Entry(SubscriptionStatus(type))));
         Assert.Null(request.Failure);
         Assert.Empty(request.Entries);
-        Assert.Null(request.MetricsDocument());
+        Assert.Null(MetricsDocument(request));
     }
 
     [Fact]

@@ -202,10 +202,17 @@ public static class FhirFixtures
 
     public static byte[] Bytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
 
+    /// <summary>The delivered metrics as the POST /api/metrics document (<c>{"data":[…]}</c>), or null when nothing is delivered.</summary>
+    public static JsonObject? MetricsDocument(FhirMetricsRequest request)
+    {
+        var data = new JsonArray([.. request.DeliveredMetrics().Select(m => (JsonNode)m.ToJsonObject())]);
+        return data.Count == 0 ? null : new JsonObject { ["data"] = data };
+    }
+
     /// <summary>Runs the app's own POST /api/metrics reader on the delivered metrics: what the facade produces must pass it.</summary>
     public static void AssertMetricsReaderAccepts(FhirMetricsRequest request)
     {
-        var document = request.MetricsDocument();
+        var document = MetricsDocument(request);
         Assert.NotNull(document);
         var read = MetricsRequestReader.Read(Bytes(document));
         Assert.True(read.Plan is not null,
